@@ -1,0 +1,275 @@
+import { z } from 'zod';
+import { conflict, notFound, quotaExceeded, validationError } from '../core/errors.ts';
+import { defineOperation } from '../core/operation.ts';
+import { paginate } from '../core/pagination.ts';
+import { shapes, TagList, UpstreamRepositoryList } from '../core/shapes.ts';
+import { epochSeconds, type DomainRecord, type RepositoryRecord } from '../core/store.ts';
+import {
+  describeRepository,
+  repositoryArn,
+  requireDomain,
+  requireRepository,
+  summarizeRepository,
+} from './resources.ts';
+
+/** AWS's quota: direct upstreams per repository. */
+export const MAX_DIRECT_UPSTREAMS = 10;
+
+/** Public repositories CodeArtifact can connect to, and the package format each serves. */
+export const EXTERNAL_CONNECTIONS: Record<string, string> = {
+  'public:npmjs': 'npm',
+  'public:pypi': 'pypi',
+  'public:maven-central': 'maven',
+  'public:maven-googleandroid': 'maven',
+  'public:maven-gradleplugins': 'maven',
+  'public:maven-commonsware': 'maven',
+  'public:maven-clojars': 'maven',
+  'public:nuget-org': 'nuget',
+  'public:ruby-gems-org': 'ruby',
+  'public:crates-io': 'cargo',
+};
+
+const repositoryLocation = { domain: 'domain', domainOwner: 'domain-owner', repository: 'repository' };
+const repositoryId = {
+  domain: shapes.DomainName,
+  domainOwner: shapes.AccountId.optional(),
+  repository: shapes.RepositoryName,
+};
+
+/** Upstreams live in the same domain, exist, are listed once, and never include the repository itself. */
+function checkUpstreams(domain: DomainRecord, self: string, upstreams: { repositoryName: string }[]): string[] {
+  const names = upstreams.map((u) => u.repositoryName);
+  if (names.length > MAX_DIRECT_UPSTREAMS) {
+    throw quotaExceeded(
+      'repository',
+      self,
+      `A repository can have at most ${MAX_DIRECT_UPSTREAMS} upstream repositories; ${names.length} were given.`,
+    );
+  }
+  const seen = new Set<string>();
+  for (const name of names) {
+    if (name === self) throw validationError(`Repository ${self} cannot be an upstream of itself.`);
+    if (seen.has(name)) throw validationError(`Upstream repository ${name} is listed more than once.`);
+    seen.add(name);
+    if (!domain.repositories.has(name)) {
+      throw notFound(
+        'repository',
+        name,
+        `Upstream repository not found. Repository name: ${name}, domain name: ${domain.name}. Upstreams must be existing repositories in the same domain.`,
+      );
+    }
+  }
+  return names;
+}
+
+export const createRepository = defineOperation({
+  name: 'CreateRepository',
+  method: 'POST',
+  path: '/v1/repository',
+  query: repositoryLocation,
+  input: z.object({
+    ...repositoryId,
+    description: shapes.Description.optional(),
+    upstreams: UpstreamRepositoryList.optional(),
+    tags: TagList.optional(),
+  }),
+  handler(input, ctx) {
+    const domain = requireDomain(ctx, input.domain, input.domainOwner);
+    if (domain.repositories.has(input.repository)) {
+      throw conflict(
+        'repository',
+        input.repository,
+        `Repository already exists. Repository name: ${input.repository}, domain name: ${domain.name}`,
+      );
+    }
+    const upstreams = checkUpstreams(domain, input.repository, input.upstreams ?? []);
+    const record: RepositoryRecord = {
+      name: input.repository,
+      domainName: domain.name,
+      domainOwner: domain.owner,
+      administratorAccount: ctx.account,
+      arn: repositoryArn(ctx.region, domain.owner, domain.name, input.repository),
+      ...(input.description !== undefined ? { description: input.description } : {}),
+      upstreams,
+      externalConnections: [],
+      createdTime: epochSeconds(),
+      tags: input.tags ?? [],
+    };
+    domain.repositories.set(record.name, record);
+    return { repository: describeRepository(record) };
+  },
+});
+
+export const describeRepositoryOp = defineOperation({
+  name: 'DescribeRepository',
+  method: 'GET',
+  path: '/v1/repository',
+  query: repositoryLocation,
+  input: z.object(repositoryId),
+  handler(input, ctx) {
+    return { repository: describeRepository(requireRepository(ctx, input.domain, input.domainOwner, input.repository).repository) };
+  },
+});
+
+export const updateRepository = defineOperation({
+  name: 'UpdateRepository',
+  method: 'PUT',
+  path: '/v1/repository',
+  query: repositoryLocation,
+  input: z.object({
+    ...repositoryId,
+    description: shapes.Description.optional(),
+    upstreams: UpstreamRepositoryList.optional(),
+  }),
+  handler(input, ctx) {
+    const { domain, repository } = requireRepository(ctx, input.domain, input.domainOwner, input.repository);
+    // Validate everything before changing anything: a rejected update leaves the repository as it was.
+    const upstreams = input.upstreams === undefined ? undefined : checkUpstreams(domain, repository.name, input.upstreams);
+    if (input.description !== undefined) repository.description = input.description;
+    if (upstreams !== undefined) repository.upstreams = upstreams;
+    return { repository: describeRepository(repository) };
+  },
+});
+
+export const deleteRepository = defineOperation({
+  name: 'DeleteRepository',
+  method: 'DELETE',
+  path: '/v1/repository',
+  query: repositoryLocation,
+  input: z.object(repositoryId),
+  handler(input, ctx) {
+    const { domain, repository } = requireRepository(ctx, input.domain, input.domainOwner, input.repository);
+    const downstream = [...domain.repositories.values()].filter((r) => r.upstreams.includes(repository.name));
+    if (downstream.length > 0) {
+      throw conflict(
+        'repository',
+        repository.name,
+        `Repository ${repository.name} is an upstream of ${downstream.map((r) => r.name).join(', ')}. Remove it from their upstreams, or delete them, first.`,
+      );
+    }
+    domain.repositories.delete(repository.name);
+    return { repository: describeRepository(repository) };
+  },
+});
+
+function listAll(filter: (r: RepositoryRecord) => boolean, domains: Iterable<DomainRecord>) {
+  const out: RepositoryRecord[] = [];
+  for (const d of domains) for (const r of d.repositories.values()) if (filter(r)) out.push(r);
+  return out.sort((a, b) => a.domainName.localeCompare(b.domainName) || a.name.localeCompare(b.name));
+}
+
+export const listRepositories = defineOperation({
+  name: 'ListRepositories',
+  method: 'POST',
+  path: '/v1/repositories',
+  query: { repositoryPrefix: 'repository-prefix', maxResults: 'max-results', nextToken: 'next-token' },
+  input: z.object({
+    repositoryPrefix: shapes.RepositoryName.optional(),
+    maxResults: shapes.MaxResults.optional(),
+    nextToken: shapes.PaginationToken.optional(),
+  }),
+  handler(input, ctx) {
+    const prefix = input.repositoryPrefix ?? '';
+    const all = listAll((r) => r.name.startsWith(prefix), ctx.state.domains.values());
+    const { page, nextToken } = paginate(all, input.maxResults, input.nextToken);
+    return { repositories: page.map(summarizeRepository), ...(nextToken ? { nextToken } : {}) };
+  },
+});
+
+export const listRepositoriesInDomain = defineOperation({
+  name: 'ListRepositoriesInDomain',
+  method: 'POST',
+  path: '/v1/domain/repositories',
+  query: {
+    domain: 'domain',
+    domainOwner: 'domain-owner',
+    administratorAccount: 'administrator-account',
+    repositoryPrefix: 'repository-prefix',
+    maxResults: 'max-results',
+    nextToken: 'next-token',
+  },
+  input: z.object({
+    domain: shapes.DomainName,
+    domainOwner: shapes.AccountId.optional(),
+    administratorAccount: shapes.AccountId.optional(),
+    repositoryPrefix: shapes.RepositoryName.optional(),
+    maxResults: shapes.MaxResults.optional(),
+    nextToken: shapes.PaginationToken.optional(),
+  }),
+  handler(input, ctx) {
+    const domain = requireDomain(ctx, input.domain, input.domainOwner);
+    const prefix = input.repositoryPrefix ?? '';
+    const all = listAll(
+      (r) =>
+        r.name.startsWith(prefix) &&
+        (input.administratorAccount === undefined || r.administratorAccount === input.administratorAccount),
+      [domain],
+    );
+    const { page, nextToken } = paginate(all, input.maxResults, input.nextToken);
+    return { repositories: page.map(summarizeRepository), ...(nextToken ? { nextToken } : {}) };
+  },
+});
+
+const connectionInput = z.object({
+  ...repositoryId,
+  externalConnection: shapes.ExternalConnectionName,
+});
+const connectionLocation = { ...repositoryLocation, externalConnection: 'external-connection' };
+
+export const associateExternalConnection = defineOperation({
+  name: 'AssociateExternalConnection',
+  method: 'POST',
+  path: '/v1/repository/external-connection',
+  query: connectionLocation,
+  input: connectionInput,
+  handler(input, ctx) {
+    const { repository } = requireRepository(ctx, input.domain, input.domainOwner, input.repository);
+    const packageFormat = EXTERNAL_CONNECTIONS[input.externalConnection];
+    if (!packageFormat) {
+      throw validationError(
+        `Unknown external connection '${input.externalConnection}'. Supported: ${Object.keys(EXTERNAL_CONNECTIONS).join(', ')}.`,
+      );
+    }
+    const existing = repository.externalConnections[0];
+    if (existing?.externalConnectionName === input.externalConnection) {
+      throw conflict(
+        'repository',
+        repository.name,
+        `Repository ${repository.name} is already connected to ${input.externalConnection}.`,
+      );
+    }
+    if (existing) {
+      throw quotaExceeded(
+        'repository',
+        repository.name,
+        `Repository ${repository.name} already has the external connection ${existing.externalConnectionName}; a repository can have only one. Disassociate it first, or use another repository.`,
+      );
+    }
+    repository.externalConnections = [
+      { externalConnectionName: input.externalConnection, packageFormat, status: 'Available' },
+    ];
+    return { repository: describeRepository(repository) };
+  },
+});
+
+export const disassociateExternalConnection = defineOperation({
+  name: 'DisassociateExternalConnection',
+  method: 'DELETE',
+  path: '/v1/repository/external-connection',
+  query: connectionLocation,
+  input: connectionInput,
+  handler(input, ctx) {
+    const { repository } = requireRepository(ctx, input.domain, input.domainOwner, input.repository);
+    if (!repository.externalConnections.some((c) => c.externalConnectionName === input.externalConnection)) {
+      throw notFound(
+        'repository',
+        repository.name,
+        `Repository ${repository.name} has no external connection ${input.externalConnection}.`,
+      );
+    }
+    repository.externalConnections = repository.externalConnections.filter(
+      (c) => c.externalConnectionName !== input.externalConnection,
+    );
+    return { repository: describeRepository(repository) };
+  },
+});

@@ -1,0 +1,53 @@
+/**
+ * How one API operation is declared: its route (method + path, as in the API model), where
+ * each input member travels (query string, header or JSON body), the schema that validates
+ * the merged input, and the handler. Routing, parsing, validation, signing and error
+ * rendering live once, in the server pipeline around these declarations.
+ */
+import type { z } from 'zod';
+import type { RegionState, Store } from './store.ts';
+import type { TokenIssuer } from './tokens.ts';
+
+export interface EmulatorSettings {
+  accountId: string;
+  /** Base URL clients reach the emulator at (scheme, host, port), used in endpoints. */
+  baseUrl: () => string;
+}
+
+export interface RequestContext {
+  region: string;
+  /** The calling account: the only account that exists in the emulator. */
+  account: string;
+  state: RegionState;
+  store: Store;
+  tokens: TokenIssuer;
+  settings: EmulatorSettings;
+  requestId: string;
+}
+
+export interface Operation<S extends z.ZodType = z.ZodType> {
+  name: string;
+  method: 'GET' | 'POST' | 'PUT' | 'DELETE';
+  path: string;
+  /** input member name -> query-string name */
+  query?: Record<string, string>;
+  /** input member name -> header name (lower case) */
+  headers?: Record<string, string>;
+  /** input member that receives the raw request body instead of JSON members */
+  rawBody?: string;
+  input: S;
+  handler: (input: z.output<S>, ctx: RequestContext) => unknown | Promise<unknown>;
+}
+
+export function defineOperation<S extends z.ZodType>(op: Operation<S>): Operation {
+  return op as unknown as Operation;
+}
+
+/** A handler's answer that is not JSON (package assets). */
+export class RawResponse {
+  constructor(
+    readonly body: Buffer,
+    readonly headers: Record<string, string>,
+    readonly status = 200,
+  ) {}
+}
