@@ -1,0 +1,61 @@
+/**
+ * Runs a real command-line tool (aws, npm, ...) with execa and records what happened: argv,
+ * exit code, stdout, stderr, duration. Never throws on a non-zero exit: callers decide what
+ * a failure means. Known secrets are redacted from everything recorded.
+ */
+import { execa } from 'execa';
+import { redact } from './redact.ts';
+
+export interface CliRun {
+  command: string;
+  args: string[];
+  exitCode: number;
+  stdout: string;
+  stderr: string;
+  durationMs: number;
+  /** The run as a person would read it: the command line, then output. Redacted. */
+  transcript(): string;
+}
+
+export interface RunOptions {
+  env?: Record<string, string | undefined>;
+  /** Start from an empty environment plus `env` (the sandbox's), not the caller's. */
+  isolatedEnv?: boolean;
+  cwd?: string;
+  timeoutMs?: number;
+  secrets?: readonly string[];
+  input?: string;
+}
+
+export async function runCli(command: string, args: string[], options: RunOptions = {}): Promise<CliRun> {
+  const started = performance.now();
+  const result = await execa(command, args, {
+    reject: false,
+    all: false,
+    env: options.env ?? {},
+    extendEnv: !options.isolatedEnv,
+    ...(options.cwd !== undefined ? { cwd: options.cwd } : {}),
+    timeout: options.timeoutMs ?? 120_000,
+    ...(options.input !== undefined ? { input: options.input } : { stdin: 'ignore' }),
+    stripFinalNewline: false,
+  });
+  const durationMs = Math.round(performance.now() - started);
+  const secrets = options.secrets ?? [];
+  const clean = (s: unknown) => redact(typeof s === 'string' ? s : '', secrets);
+  const run: CliRun = {
+    command,
+    args: args.map((a) => redact(a, secrets)),
+    exitCode: result.exitCode ?? (result.timedOut ? 124 : 1),
+    stdout: clean(result.stdout),
+    stderr: clean(result.stderr) + (result.timedOut ? `\n[timed out after ${options.timeoutMs ?? 120_000} ms]` : ''),
+    durationMs,
+    transcript() {
+      return `$ ${[command, ...this.args].map(shellQuote).join(' ')}\n[exit ${this.exitCode}, ${durationMs} ms]\n${this.stdout}${this.stderr ? `\n--- stderr ---\n${this.stderr}` : ''}`;
+    },
+  };
+  return run;
+}
+
+function shellQuote(s: string): string {
+  return /^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
+}
