@@ -3,17 +3,29 @@
  * Prints one line when ready and serves until SIGINT/SIGTERM.
  */
 import { parseArgs } from 'node:util';
+import { Faults, FAULTS } from './core/faults.ts';
 import { startEmulator } from './server.ts';
 
-const USAGE =
-  'usage: npm run emulator -- [--port <n>] [--host <address>] [--account-id <12 digits>] [--access-key-id <id> --secret-access-key <secret>]';
+const USAGE = `usage: npm run emulator -- [options]
+  --port <n>                 port to listen on (0 picks a free one; default 0)
+  --host <address>           address to bind (default 127.0.0.1)
+  --account-id <12 digits>   the account the emulator answers for (default 000000000000)
+  --access-key-id <id> --secret-access-key <secret>
+                             the credentials requests must be signed with (default test/test)
+  --npmjs-url <url>          registry behind public:npmjs (default: npm config get registry)
+  --upstream-ttl <ms>        how long upstream packuments are cached (default 300000)
+  --ingestion-delay <ms|min-max>
+                             delay before externally ingested versions are listed (default 0)
+  --data-dir <dir>           keep state and tarballs in <dir> across restarts (default: memory)
+  --fault <name[=arg]>       switch a fault on (repeatable): ${Object.keys(FAULTS).join(', ')}
+  --fault-admin              serve GET/PUT/DELETE /-/emulator/faults to switch faults at run time`;
 
 function fail(message: string): never {
   process.stderr.write(`emulator: ${message}\n${USAGE}\n`);
   process.exit(2);
 }
 
-let values: Record<string, string | boolean | undefined>;
+let values: Record<string, string | boolean | string[] | undefined>;
 try {
   ({ values } = parseArgs({
     options: {
@@ -22,6 +34,12 @@ try {
       'account-id': { type: 'string' },
       'access-key-id': { type: 'string' },
       'secret-access-key': { type: 'string' },
+      'npmjs-url': { type: 'string' },
+      'upstream-ttl': { type: 'string' },
+      'ingestion-delay': { type: 'string' },
+      'data-dir': { type: 'string' },
+      fault: { type: 'string', multiple: true },
+      'fault-admin': { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
     strict: true,
@@ -39,8 +57,36 @@ if ((values['access-key-id'] === undefined) !== (values['secret-access-key'] ===
   fail('--access-key-id and --secret-access-key go together.');
 }
 
+function parseDelay(spec: string | undefined): { min: number; max: number } | undefined {
+  if (spec === undefined) return undefined;
+  const m = /^(\d+)(?:-(\d+))?$/.exec(spec);
+  if (!m || (m[2] !== undefined && Number(m[2]) < Number(m[1]))) {
+    fail(`--ingestion-delay '${spec}' is not <ms> or <min>-<max> (milliseconds, min <= max).`);
+  }
+  return { min: Number(m[1]), max: Number(m[2] ?? m[1]) };
+}
+const faults = (values.fault as string[] | undefined) ?? [];
+for (const spec of faults) {
+  try {
+    Faults.parse(spec);
+  } catch (err) {
+    fail(`--fault: ${(err as Error).message}`);
+  }
+}
+const npmjsUrl = values['npmjs-url'] as string | undefined;
+if (npmjsUrl !== undefined && !/^https?:\/\/[^/]+/.test(npmjsUrl)) fail(`--npmjs-url '${npmjsUrl}' is not an http(s) URL.`);
+const ttl = values['upstream-ttl'] as string | undefined;
+if (ttl !== undefined && !/^\d+$/.test(ttl)) fail(`--upstream-ttl '${ttl}' is not a number of milliseconds.`);
+const ingestionDelayMs = parseDelay(values['ingestion-delay'] as string | undefined);
+
 try {
   const emulator = await startEmulator({
+    ...(npmjsUrl !== undefined ? { npmjsUrl } : {}),
+    ...(ttl !== undefined ? { upstreamTtlMs: Number(ttl) } : {}),
+    ...(ingestionDelayMs ? { ingestionDelayMs } : {}),
+    ...(values['data-dir'] !== undefined ? { dataDir: String(values['data-dir']) } : {}),
+    faults,
+    faultAdmin: values['fault-admin'] === true,
     port,
     host: String(values.host),
     ...(values['account-id'] !== undefined ? { accountId: String(values['account-id']) } : {}),

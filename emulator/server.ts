@@ -6,12 +6,17 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { ServiceError, validationError } from './core/errors.ts';
-import { RawResponse, type EmulatorSettings, type Operation, type RequestContext } from './core/operation.ts';
+import { DirectoryBlobStore, MemoryBlobStore } from './core/blobs.ts';
+import { internalError, ServiceError, throttled, validationError } from './core/errors.ts';
+import { Faults, FAULTS, type FaultName } from './core/faults.ts';
+import { RawResponse, type EmulatorSettings, type Operation, type RequestContext, type Services } from './core/operation.ts';
+import { Persistence } from './core/persist.ts';
 import { parseInput } from './core/shapes.ts';
 import { SigV4Verifier, type Credential } from './core/sigv4.ts';
 import { Store } from './core/store.ts';
 import { TokenIssuer } from './core/tokens.ts';
+import { handleNpm, isNpmRequest } from './npm/registry.ts';
+import { NpmUpstream } from './npm/upstream.ts';
 import { operations, unimplemented } from './operations.ts';
 import { answerSts, errorXml } from './sts.ts';
 
@@ -20,6 +25,18 @@ export interface EmulatorOptions {
   port?: number;
   accountId?: string;
   credentials?: Credential[];
+  /** Registry behind public:npmjs; default: the one `npm config get registry` names. */
+  npmjsUrl?: string;
+  /** How long upstream packuments are cached. */
+  upstreamTtlMs?: number;
+  /** Delay before externally ingested versions are listed: fixed, or a random value in [min, max]. */
+  ingestionDelayMs?: { min: number; max: number };
+  /** Faults switched on from the start: NAME or NAME=ARG. */
+  faults?: string[];
+  /** Serve the fault admin endpoint (/-/emulator/faults). */
+  faultAdmin?: boolean;
+  /** Keep state and tarballs in this folder across restarts. */
+  dataDir?: string;
   /** Where to report unexpected failures; defaults to stderr. */
   log?: (line: string) => void;
 }
@@ -45,9 +62,26 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
   const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
   const verifier = new SigV4Verifier(options.credentials ?? DEFAULT_CREDENTIALS);
   const store = new Store();
-  const tokens = new TokenIssuer();
+  const persistence = options.dataDir ? new Persistence(options.dataDir, store) : undefined;
+  const tokens = new TokenIssuer(persistence?.load());
+  const faults = new Faults();
+  for (const spec of options.faults ?? []) faults.set(...Faults.parse(spec));
+  const delay = options.ingestionDelayMs ?? { min: 0, max: 0 };
   let baseUrl = '';
-  const settings: EmulatorSettings = { accountId, baseUrl: () => baseUrl };
+  const settings: EmulatorSettings = {
+    accountId,
+    baseUrl: () => baseUrl,
+    ingestionDelayMs: () => delay.min + Math.floor(Math.random() * (delay.max - delay.min + 1)),
+  };
+  const services: Services = {
+    store,
+    tokens,
+    blobs: options.dataDir ? new DirectoryBlobStore(options.dataDir) : new MemoryBlobStore(),
+    faults,
+    npmjs: new NpmUpstream(options.npmjsUrl, options.upstreamTtlMs ?? 5 * 60_000, faults),
+    settings,
+    changed: () => persistence?.changed(),
+  };
 
   const server = createServer((req, res) => {
     handle(req, res).catch((err: unknown) => {
@@ -62,6 +96,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     try {
       const body = await readBody(req);
       const url = new URL(req.url ?? '/', 'http://emulator');
+      if (isNpmRequest(url.pathname)) return await handleNpm(services, req, res, body);
+      if (url.pathname === '/-/emulator/faults' && options.faultAdmin) return faultAdmin(req, res, body);
       const caller = await verifier.verify({
         method: req.method ?? 'GET',
         path: safeDecode(url.pathname),
@@ -95,17 +131,18 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
           'UNKNOWN_OPERATION',
         );
       }
+      if (faults.targets('throttle', op.name)) throw throttled(`Rate exceeded for ${op.name} [fault: throttle].`);
+      if (faults.targets('error-on', op.name)) throw internalError(`${op.name} failed inside the service [fault: error-on].`);
       const ctx: RequestContext = {
+        ...services,
         region: caller.region,
         account: accountId,
         state: store.region(caller.region),
-        store,
-        tokens,
-        settings,
         requestId,
       };
       const input = parseInput(op.input, buildInput(op, url.searchParams, req, body));
       const result = await op.handler(input, ctx);
+      if (op.method !== 'GET') services.changed();
       if (result instanceof RawResponse) {
         res.writeHead(result.status, { ...result.headers, 'x-amzn-RequestId': requestId });
         res.end(result.body);
@@ -129,6 +166,29 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     }
   }
 
+  /** GET lists active faults; PUT {"name","arg"} switches one on; DELETE [?name=] switches off. */
+  function faultAdmin(req: IncomingMessage, res: ServerResponse, body: Buffer): void {
+    const reply = (status: number, value: unknown) => {
+      res.writeHead(status, { 'content-type': 'application/json' });
+      res.end(JSON.stringify(value));
+    };
+    try {
+      if (req.method === 'PUT') {
+        const { name, arg } = JSON.parse(body.toString('utf8') || '{}') as { name?: string; arg?: string };
+        faults.set(...Faults.parse(arg === undefined ? String(name) : `${name}=${arg}`));
+      } else if (req.method === 'DELETE') {
+        const name = new URL(req.url ?? '/', 'http://emulator').searchParams.get('name');
+        if (name && !(name in FAULTS)) throw new Error(`unknown fault '${name}'`);
+        faults.clear((name ?? undefined) as FaultName | undefined);
+      } else if (req.method !== 'GET') {
+        return reply(405, { message: 'Use GET, PUT or DELETE.' });
+      }
+      reply(200, { active: faults.list(), known: FAULTS });
+    } catch (err) {
+      reply(400, { message: (err as Error).message });
+    }
+  }
+
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port ?? 0, host, () => resolve());
@@ -140,7 +200,10 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     port,
     close: () =>
       new Promise<void>((resolve) => {
-        server.close(() => resolve());
+        server.close(() => {
+          persistence?.flush();
+          resolve();
+        });
         server.closeAllConnections();
       }),
   };

@@ -94,6 +94,7 @@ export const createRepository = defineOperation({
       externalConnections: [],
       createdTime: epochSeconds(),
       tags: input.tags ?? [],
+      packages: new Map(),
     };
     domain.repositories.set(record.name, record);
     return { repository: describeRepository(record) };

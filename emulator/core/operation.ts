@@ -5,6 +5,9 @@
  * rendering live once, in the server pipeline around these declarations.
  */
 import type { z } from 'zod';
+import type { NpmUpstream } from '../npm/upstream.ts';
+import type { BlobStore } from './blobs.ts';
+import type { Faults } from './faults.ts';
 import type { RegionState, Store } from './store.ts';
 import type { TokenIssuer } from './tokens.ts';
 
@@ -12,16 +15,27 @@ export interface EmulatorSettings {
   accountId: string;
   /** Base URL clients reach the emulator at (scheme, host, port), used in endpoints. */
   baseUrl: () => string;
+  /** Milliseconds before a version that came in through an external connection is listed. */
+  ingestionDelayMs: () => number;
 }
 
-export interface RequestContext {
+/** Everything that lives as long as the emulator, shared by the control and data planes. */
+export interface Services {
+  store: Store;
+  tokens: TokenIssuer;
+  blobs: BlobStore;
+  faults: Faults;
+  npmjs: NpmUpstream;
+  settings: EmulatorSettings;
+  /** Records that state changed (persistence writes a snapshot). */
+  changed: () => void;
+}
+
+export interface RequestContext extends Services {
   region: string;
   /** The calling account: the only account that exists in the emulator. */
   account: string;
   state: RegionState;
-  store: Store;
-  tokens: TokenIssuer;
-  settings: EmulatorSettings;
   requestId: string;
 }
 

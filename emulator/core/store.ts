@@ -18,6 +18,52 @@ export interface ExternalConnection {
   status: 'Available';
 }
 
+export type OriginMode = 'ALLOW' | 'BLOCK';
+
+export interface OriginRestrictions {
+  publish: OriginMode;
+  upstream: OriginMode;
+}
+
+export interface AssetRecord {
+  name: string;
+  size: number;
+  /** Hex digests; the SHA-512 one names the blob in the blob store. */
+  hashes: { 'SHA-512': string; 'SHA-256': string; 'SHA-1': string; MD5: string };
+}
+
+export type PackageVersionStatus = 'Published' | 'Unfinished' | 'Unlisted' | 'Archived' | 'Disposed' | 'Deleted';
+
+export interface PackageVersionRecord {
+  version: string;
+  revision: string;
+  status: PackageVersionStatus;
+  publishedTime: number;
+  /** The version's manifest as npm serves it in a packument (without dist, which is derived). */
+  manifest: Record<string, unknown>;
+  assets: AssetRecord[];
+  origin: {
+    domainEntryPoint: { repositoryName?: string; externalConnectionName?: string };
+    originType: 'INTERNAL' | 'EXTERNAL' | 'UNKNOWN';
+  };
+  /**
+   * When control-plane reads (ListPackages, ...) may see this version, epoch ms. Versions that
+   * came in through an external connection become visible only after AWS's ingestion delay.
+   */
+  visibleAt: number;
+  readme?: string;
+}
+
+export interface PackageRecord {
+  format: string;
+  /** npm scope without the '@'; maven group id; absent for unscoped npm packages. */
+  namespace?: string;
+  name: string;
+  originConfiguration: { restrictions: OriginRestrictions };
+  versions: Map<string, PackageVersionRecord>;
+  distTags: Record<string, string>;
+}
+
 export interface RepositoryRecord {
   name: string;
   domainName: string;
@@ -30,6 +76,12 @@ export interface RepositoryRecord {
   createdTime: number;
   tags: Tag[];
   policy?: ResourcePolicy;
+  /** key: packageKey(format, namespace, name) */
+  packages: Map<string, PackageRecord>;
+}
+
+export function packageKey(format: string, namespace: string | undefined, name: string): string {
+  return `${format}:${namespace ?? ''}:${name}`;
 }
 
 export interface DomainRecord {
@@ -58,7 +110,7 @@ export class RegionState {
 }
 
 export class Store {
-  private readonly regions = new Map<string, RegionState>();
+  readonly regions = new Map<string, RegionState>();
 
   region(region: string): RegionState {
     let state = this.regions.get(region);

@@ -1,0 +1,344 @@
+/**
+ * The npm registry protocol at the URL GetRepositoryEndpoint returns:
+ *   /<domain>-<owner>/<region>/npm/<repository>/...
+ * Packuments (full and abbreviated), tarballs, dist-tags, ping and publish. Every request
+ * carries a CodeArtifact authorization token for the domain (Bearer, or Basic aws:<token>).
+ */
+import { createHash, randomUUID } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import semver from 'semver';
+import { hashAsset } from '../core/blobs.ts';
+import type { Services } from '../core/operation.ts';
+import { epochSeconds, type DomainRecord, type PackageVersionRecord, type RepositoryRecord } from '../core/store.ts';
+import {
+  ensurePackage,
+  fetchVersion,
+  npmFullName,
+  npmId,
+  resolvePackage,
+  tarballName,
+  type PackageId,
+  type ResolvedPackage,
+  type VersionSource,
+} from '../packages/graph.ts';
+import { UpstreamError } from './upstream.ts';
+
+const PREFIX = /^\/([a-z][a-z0-9-]{0,48}[a-z0-9])-(\d{12})\/([a-z0-9-]+)\/npm\/([A-Za-z0-9][A-Za-z0-9._-]{1,99})\/(.*)$/;
+const ABBREVIATED = 'application/vnd.npm.install-v1+json';
+
+export function isNpmRequest(path: string): boolean {
+  return PREFIX.test(path);
+}
+
+interface NpmRequest {
+  req: IncomingMessage;
+  res: ServerResponse;
+  body: Buffer;
+  domain: DomainRecord;
+  repository: RepositoryRecord;
+  /** http://host:port/<domain>-<owner>/<region>/npm/<repo>/ as the client addressed it */
+  endpoint: string;
+}
+
+function send(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  const json = JSON.stringify(body);
+  res.writeHead(status, { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(json)), ...headers });
+  res.end(json);
+}
+
+const error = (res: ServerResponse, status: number, message: string, headers: Record<string, string> = {}) =>
+  send(res, status, { error: message }, headers);
+
+export async function handleNpm(services: Services, req: IncomingMessage, res: ServerResponse, body: Buffer): Promise<void> {
+  const rawPath = (req.url ?? '/').split('?')[0]!;
+  const m = PREFIX.exec(rawPath)!;
+  const [, domainName, owner, region, repoName, rest] = m as unknown as [string, string, string, string, string, string];
+  const realm = `${domainName}/${repoName}`;
+  const challenge = { 'www-authenticate': `Bearer realm="${realm}", Basic realm="${realm}"` };
+
+  const token = bearerToken(req.headers.authorization);
+  if (!token) return error(res, 401, `Authentication required for ${realm}: run aws codeartifact login --tool npm, or set an _authToken from get-authorization-token.`, challenge);
+  if (services.faults.on('reject-tokens')) return error(res, 401, `The authorization token was rejected [fault: reject-tokens].`, challenge);
+  const check = services.tokens.check(token);
+  if (!check.ok) {
+    const why = check.reason === 'expired' ? 'has expired' : 'is not a valid CodeArtifact authorization token';
+    return error(res, 401, `The authorization token ${why}. Get a new one with aws codeartifact login --tool npm.`, challenge);
+  }
+  const c = check.claims;
+  if (c.domain !== domainName || c.owner !== owner || c.region !== region) {
+    return error(res, 401, `The authorization token is for domain ${c.domain} (${c.owner}, ${c.region}), not ${domainName} (${owner}, ${region}).`, challenge);
+  }
+  const domain = services.store.region(region).domain(owner, domainName);
+  const repository = domain?.repositories.get(repoName);
+  if (!domain || !repository) return error(res, 404, `Repository ${repoName} not found in domain ${domainName}.`);
+
+  const host = req.headers.host ?? new URL(services.settings.baseUrl()).host;
+  const endpoint = `http://${host}${rawPath.slice(0, rawPath.length - rest.length)}`;
+  const ctx: NpmRequest = { req, res, body, domain, repository, endpoint };
+  const method = req.method ?? 'GET';
+
+  if (rest === '-/ping' || rest.startsWith('-/ping?')) return send(res, 200, {});
+  if (rest.startsWith('-/package/')) return distTags(services, ctx, rest.slice('-/package/'.length), method);
+  if (rest.startsWith('-/')) return unsupported(res, rest);
+
+  const parsed = parsePackagePath(rest);
+  if (!parsed) return error(res, 400, `'${rest}' is not an npm package path.`);
+  const { name, tail } = parsed;
+  if (method === 'PUT' && tail.length === 0) return publish(services, ctx, name);
+  if (method === 'DELETE' || tail[0] === '-rev') {
+    return error(res, 405, 'CodeArtifact does not support npm unpublish. Use aws codeartifact delete-package-versions instead.');
+  }
+  if (method !== 'GET' && method !== 'HEAD') return error(res, 405, `${method} is not supported on ${rest}.`);
+  if (tail.length === 0) return packument(services, ctx, name);
+  if (tail[0] === '-' && tail.length === 2) return tarball(services, ctx, name, tail[1]!);
+  if (tail.length === 1) return versionManifest(services, ctx, name, tail[0]!);
+  return error(res, 404, `Nothing is served at ${rest}.`);
+}
+
+function bearerToken(header: string | undefined): string | undefined {
+  if (!header) return undefined;
+  const [scheme, value] = header.split(/\s+/, 2);
+  if (!value) return undefined;
+  if (/^bearer$/i.test(scheme!)) return value;
+  if (/^basic$/i.test(scheme!)) {
+    const decoded = Buffer.from(value, 'base64').toString('utf8');
+    const colon = decoded.indexOf(':');
+    return colon >= 0 && decoded.slice(0, colon) === 'aws' ? decoded.slice(colon + 1) : undefined;
+  }
+  return undefined;
+}
+
+/** `lodash`, `@scope/name`, `@scope%2fname`, then any further segments. */
+function parsePackagePath(rest: string): { name: string; tail: string[] } | undefined {
+  const segments = rest.replace(/%2f/gi, '/').split('/').map((s) => {
+    try {
+      return decodeURIComponent(s);
+    } catch {
+      return s;
+    }
+  });
+  const scoped = segments[0]?.startsWith('@');
+  const nameParts = scoped ? segments.slice(0, 2) : segments.slice(0, 1);
+  if (nameParts.length === 0 || nameParts.some((p) => !p) || (scoped && nameParts.length < 2)) return undefined;
+  const name = nameParts.join('/');
+  if (!/^(?:@[a-z0-9][\w.-]*\/)?[a-z0-9._~-][\w.~-]*$/i.test(name)) return undefined;
+  return { name, tail: segments.slice(nameParts.length).filter((s, i, all) => s !== '' || i < all.length - 1) };
+}
+
+function unsupported(res: ServerResponse, rest: string): void {
+  const what = rest.startsWith('-/v1/search')
+    ? 'npm search'
+    : rest.startsWith('-/npm/v1/security')
+      ? 'npm audit'
+      : rest.startsWith('-/whoami')
+        ? 'npm whoami'
+        : rest.startsWith('-/user/')
+          ? 'npm login / adduser (use aws codeartifact login --tool npm)'
+          : rest.startsWith('-/org/') || rest.startsWith('-/team/')
+            ? 'npm org and team commands'
+            : `the npm endpoint -/${rest.slice(2).split('/')[0]}`;
+  error(res, 404, `CodeArtifact does not support ${what}.`);
+}
+
+function tarballUrl(endpoint: string, id: PackageId, version: string): string {
+  return `${endpoint}${npmFullName(id)}/-/${tarballName(id, version)}`;
+}
+
+function dist(endpoint: string, id: PackageId, source: VersionSource) {
+  if (source.stored) {
+    const h = source.stored.assets[0]!.hashes;
+    return {
+      tarball: tarballUrl(endpoint, id, source.version),
+      shasum: h['SHA-1'],
+      integrity: `sha512-${Buffer.from(h['SHA-512'], 'hex').toString('base64')}`,
+    };
+  }
+  const upstream = source.external!.manifest.dist;
+  return {
+    tarball: tarballUrl(endpoint, id, source.version),
+    ...(upstream.shasum ? { shasum: upstream.shasum } : {}),
+    ...(upstream.integrity ? { integrity: upstream.integrity } : {}),
+  };
+}
+
+function manifestOf(source: VersionSource): Record<string, unknown> {
+  if (source.stored) return source.stored.manifest;
+  const { dist: _d, ...rest } = source.external!.manifest;
+  return rest;
+}
+
+const ABBREVIATED_FIELDS = [
+  'name', 'version', 'deprecated', 'dependencies', 'optionalDependencies', 'devDependencies', 'bundleDependencies',
+  'bundledDependencies', 'peerDependencies', 'peerDependenciesMeta', 'bin', 'directories', 'engines', 'cpu', 'os',
+  'libc', 'funding', 'license', '_hasShrinkwrap', 'hasInstallScript',
+];
+
+async function resolveOr404(services: Services, ctx: NpmRequest, name: string): Promise<ResolvedPackage | undefined> {
+  const resolved = await resolvePackage(services, ctx.domain, ctx.repository, npmId(name));
+  if (resolved.versions.size === 0) {
+    if (resolved.externalError) {
+      error(ctx.res, 502, `${name} could not be fetched through the external connection: ${resolved.externalError.message}`);
+    } else {
+      error(ctx.res, 404, `${name} is not in repository ${ctx.repository.name} or its upstreams (searched: ${resolved.searched.join(', ')}).`);
+    }
+    return undefined;
+  }
+  return resolved;
+}
+
+async function packument(services: Services, ctx: NpmRequest, name: string): Promise<void> {
+  const resolved = await resolveOr404(services, ctx, name);
+  if (!resolved) return;
+  const abbreviated = String(ctx.req.headers.accept ?? '').includes(ABBREVIATED);
+  const versions: Record<string, unknown> = {};
+  const time: Record<string, string> = {};
+  let modified = 0;
+  const sorted = [...resolved.versions.values()].sort((a, b) => (semver.valid(a.version) && semver.valid(b.version) ? semver.compare(a.version, b.version) : a.version.localeCompare(b.version)));
+  for (const source of sorted) {
+    const manifest = manifestOf(source);
+    const base = abbreviated ? Object.fromEntries(ABBREVIATED_FIELDS.filter((f) => f in manifest).map((f) => [f, manifest[f]])) : manifest;
+    versions[source.version] = { ...base, name, version: source.version, dist: dist(ctx.endpoint, resolved.id, source) };
+    const published = source.stored ? source.stored.publishedTime * 1000 : Date.now();
+    time[source.version] = new Date(published).toISOString();
+    modified = Math.max(modified, published);
+  }
+  const distTags = { ...resolved.distTags };
+  if (!distTags.latest) {
+    const latest = semver.maxSatisfying(Object.keys(versions), '*') ?? sorted.at(-1)?.version;
+    if (latest) distTags.latest = latest;
+  }
+  const body = abbreviated
+    ? { name, modified: new Date(modified).toISOString(), 'dist-tags': distTags, versions }
+    : {
+        _id: name,
+        name,
+        'dist-tags': distTags,
+        versions,
+        time: { created: time[sorted[0]!.version], modified: new Date(modified).toISOString(), ...time },
+        ...(resolved.readme !== undefined ? { readme: resolved.readme } : {}),
+      };
+  send(ctx.res, 200, body, { 'content-type': abbreviated ? ABBREVIATED : 'application/json' });
+}
+
+async function versionManifest(services: Services, ctx: NpmRequest, name: string, spec: string): Promise<void> {
+  const resolved = await resolveOr404(services, ctx, name);
+  if (!resolved) return;
+  const version = resolved.distTags[spec] ?? (resolved.versions.has(spec) ? spec : semver.maxSatisfying([...resolved.versions.keys()], spec));
+  const source = version ? resolved.versions.get(version) : undefined;
+  if (!source) return error(ctx.res, 404, `${name}@${spec} is not available in ${ctx.repository.name}.`);
+  send(ctx.res, 200, { ...manifestOf(source), name, version: source.version, dist: dist(ctx.endpoint, resolved.id, source) });
+}
+
+async function tarball(services: Services, ctx: NpmRequest, name: string, file: string): Promise<void> {
+  const id = npmId(name);
+  const prefix = `${id.name}-`;
+  if (!file.startsWith(prefix) || !file.endsWith('.tgz')) return error(ctx.res, 404, `${file} is not a tarball of ${name}.`);
+  const version = file.slice(prefix.length, -'.tgz'.length);
+  const resolved = await resolvePackage(services, ctx.domain, ctx.repository, id);
+  const source = resolved.versions.get(version);
+  if (!source) {
+    if (resolved.externalError) return error(ctx.res, 502, `${name}@${version} could not be fetched: ${resolved.externalError.message}`);
+    return error(ctx.res, 404, `${name}@${version} is not in repository ${ctx.repository.name} or its upstreams.`);
+  }
+  let fetched;
+  try {
+    fetched = await fetchVersion(services, ctx.repository, resolved, source);
+  } catch (err) {
+    if (err instanceof UpstreamError) return error(ctx.res, 502, `${name}@${version}: ${err.message}`);
+    throw err;
+  }
+  if (!fetched) return error(ctx.res, 404, `The tarball of ${name}@${version} is missing from the store.`);
+  ctx.res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': String(fetched.bytes.length) });
+  ctx.res.end(ctx.req.method === 'HEAD' ? undefined : fetched.bytes);
+}
+
+interface PublishBody {
+  name?: string;
+  versions?: Record<string, Record<string, unknown> & { dist?: { integrity?: string; shasum?: string } }>;
+  'dist-tags'?: Record<string, string>;
+  readme?: string;
+  _attachments?: Record<string, { data?: string; length?: number }>;
+}
+
+async function publish(services: Services, ctx: NpmRequest, name: string): Promise<void> {
+  let body: PublishBody;
+  try {
+    body = JSON.parse(ctx.body.toString('utf8')) as PublishBody;
+  } catch {
+    return error(ctx.res, 400, 'The publish request body is not JSON.');
+  }
+  const versions = Object.entries(body.versions ?? {});
+  const attachments = Object.values(body._attachments ?? {});
+  if (body.name !== name || versions.length !== 1 || attachments.length !== 1 || !attachments[0]?.data) {
+    return error(ctx.res, 400, `A publish of ${name} must carry exactly one version and its tarball attachment.`);
+  }
+  const [version, manifest] = versions[0]!;
+  if (!semver.valid(version)) return error(ctx.res, 400, `'${version}' is not a valid semver version.`);
+  const id = npmId(name);
+  const existing = ctx.repository.packages.get(`npm:${id.namespace ?? ''}:${id.name}`);
+  if (existing?.originConfiguration.restrictions.publish === 'BLOCK') {
+    return error(ctx.res, 403, `Publishing ${name} to ${ctx.repository.name} is blocked by the package's origin configuration (publish=BLOCK). Change it with aws codeartifact put-package-origin-configuration.`);
+  }
+  if (existing?.versions.has(version)) {
+    return error(ctx.res, 409, `${name}@${version} already exists in ${ctx.repository.name}; versions cannot be published over.`);
+  }
+  const bytes = Buffer.from(attachments[0].data, 'base64');
+  const integrity = manifest.dist?.integrity;
+  if (integrity?.startsWith('sha512-') && createHash('sha512').update(bytes).digest('base64') !== integrity.slice(7)) {
+    return error(ctx.res, 400, `The attached tarball does not match the integrity ${integrity} declared for ${name}@${version}.`);
+  }
+  const asset = hashAsset(tarballName(id, version), bytes);
+  services.blobs.put(asset.hashes['SHA-512'], bytes);
+  const { dist: _d, _id, _nodeVersion, _npmVersion, ...clean } = manifest as Record<string, unknown>;
+  void _id; void _nodeVersion; void _npmVersion;
+  const record: PackageVersionRecord = {
+    version,
+    revision: randomUUID(),
+    status: 'Published',
+    publishedTime: epochSeconds(),
+    manifest: clean,
+    assets: [asset],
+    origin: { domainEntryPoint: { repositoryName: ctx.repository.name }, originType: 'INTERNAL' },
+    visibleAt: Date.now(),
+    ...(typeof body.readme === 'string' ? { readme: body.readme } : {}),
+  };
+  const pkg = ensurePackage(ctx.repository, id, 'published');
+  pkg.versions.set(version, record);
+  for (const [tag, v] of Object.entries(body['dist-tags'] ?? { latest: version })) pkg.distTags[tag] = v;
+  services.changed();
+  send(ctx.res, 200, { ok: true, id: name });
+}
+
+/** -/package/<name>/dist-tags[/<tag>] : npm dist-tag ls / add / rm on the repository's own package. */
+async function distTags(services: Services, ctx: NpmRequest, rest: string, method: string): Promise<void> {
+  const m = /^(.+?)\/dist-tags(?:\/([^/]+))?$/.exec(rest.replace(/%2f/gi, '/'));
+  if (!m) return error(ctx.res, 404, `Nothing is served at -/package/${rest}.`);
+  const name = decodeURIComponent(m[1]!);
+  const tag = m[2] ? decodeURIComponent(m[2]) : undefined;
+  if (method === 'GET') {
+    const resolved = await resolveOr404(services, ctx, name);
+    if (resolved) send(ctx.res, 200, resolved.distTags);
+    return;
+  }
+  const id = npmId(name);
+  const pkg = ctx.repository.packages.get(`npm:${id.namespace ?? ''}:${id.name}`);
+  if (!pkg || !tag) return error(ctx.res, 404, `${name} has no versions stored in ${ctx.repository.name}.`);
+  if (method === 'PUT') {
+    let version: unknown;
+    try {
+      version = JSON.parse(ctx.body.toString('utf8'));
+    } catch {
+      return error(ctx.res, 400, 'The dist-tag body must be a JSON string naming a version.');
+    }
+    if (typeof version !== 'string' || !pkg.versions.has(version)) {
+      return error(ctx.res, 404, `${name}@${String(version)} is not stored in ${ctx.repository.name}.`);
+    }
+    pkg.distTags[tag] = version;
+  } else if (method === 'DELETE') {
+    delete pkg.distTags[tag];
+  } else {
+    return error(ctx.res, 405, `${method} is not supported on dist-tags.`);
+  }
+  services.changed();
+  send(ctx.res, 200, pkg.distTags);
+}
