@@ -95,7 +95,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     const requestId = randomUUID();
     try {
       const body = await readBody(req);
-      const url = new URL(req.url ?? '/', 'http://emulator');
+      const url = splitUrl(req.url ?? '/');
       if (isNpmRequest(url.pathname)) return await handleNpm(services, req, res, body);
       if (url.pathname === '/-/emulator/faults' && options.faultAdmin) return faultAdmin(req, res, body);
       const caller = await verifier.verify({
@@ -254,7 +254,14 @@ function buildInput(op: Operation, params: URLSearchParams, req: IncomingMessage
   return input;
 }
 
+const EMPTY = Buffer.alloc(0);
+
 async function readBody(req: IncomingMessage): Promise<Buffer> {
+  // Most control-plane calls are bodiless GETs: skip the stream machinery for them.
+  if (req.headers['content-length'] === undefined && req.headers['transfer-encoding'] === undefined) {
+    req.resume();
+    return EMPTY;
+  }
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req) {
@@ -265,6 +272,14 @@ async function readBody(req: IncomingMessage): Promise<Buffer> {
     chunks.push(chunk as Buffer);
   }
   return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
+}
+
+/** Path and query of a request target, without the cost of a full WHATWG URL parse. */
+function splitUrl(target: string): { pathname: string; searchParams: URLSearchParams } {
+  const q = target.indexOf('?');
+  return q < 0
+    ? { pathname: target, searchParams: new URLSearchParams() }
+    : { pathname: target.slice(0, q), searchParams: new URLSearchParams(target.slice(q + 1)) };
 }
 
 function queryRecord(params: URLSearchParams): Record<string, string | string[]> {

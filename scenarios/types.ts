@@ -8,13 +8,32 @@ export interface RunNames {
   npmStore: string;
 }
 
+export interface Sandbox {
+  home: string;
+  /** The npm user config file the run's npm and `aws codeartifact login` write. */
+  npmrc: string;
+  /** The fresh project `npm install` runs in. */
+  project: string;
+}
+
 export interface StepContext {
   names: RunNames;
   account: string;
   region: string;
   codeartifact: CodeartifactClient;
-  /** Values a step learned for later steps (token, endpoint). */
+  sandbox: Sandbox;
+  /** Values a step learned for later steps (endpoint, token expiry, latency). */
   memory: Record<string, string>;
+  /** Secrets learned during the run, redacted from everything recorded. */
+  secrets: string[];
+}
+
+export interface StepCommand {
+  tool: 'aws' | 'npm';
+  /** argv after the tool: run-scoped names, the real account id. */
+  args: string[];
+  /** Run in the sandbox's project folder. */
+  inProject?: boolean;
 }
 
 export interface TutorialStep {
@@ -24,10 +43,9 @@ export interface TutorialStep {
   title: string;
   /** The command exactly as the tutorial documents it. */
   documented: string;
-  /** The same command for this run: run-scoped names, the real account id. argv after `aws`. */
-  awsArgs(ctx: StepContext): string[];
+  command(ctx: StepContext): StepCommand;
   /** Reads what the command printed and remembers what later steps need. */
   read?(run: CliRun, ctx: StepContext): void;
-  /** The state the step must leave, checked through the SDK; throws a plain-language error. */
-  check(ctx: StepContext): Promise<string>;
+  /** The state the step must leave; throws a plain-language error, or says what it checked. */
+  check(ctx: StepContext, run: CliRun): Promise<string>;
 }

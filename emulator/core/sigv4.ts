@@ -1,12 +1,12 @@
 /**
- * SigV4 verification. We never compute HMACs by hand: the request is re-signed with
- * @smithy/signature-v4 (the signer the AWS SDK itself uses), restricted to the headers the
- * client says it signed, and the two signatures are compared in constant time.
+ * SigV4 verification. We never compute HMACs by hand: the canonical request, string to sign
+ * and signing key come from @smithy/signature-v4 (the signer the AWS SDK itself uses),
+ * restricted to the headers the client says it signed; the signature is compared in constant
+ * time. Derived signing keys are cached per key, day, region and service, as AWS does.
  */
 import { timingSafeEqual } from 'node:crypto';
 import { Hash } from '@smithy/hash-node';
-import { HttpRequest } from '@smithy/protocol-http';
-import { SignatureV4 } from '@smithy/signature-v4';
+import { createScope, getCanonicalHeaders, getPayloadHash, getSigningKey, SignatureV4Base } from '@smithy/signature-v4';
 import { authErrors } from './errors.ts';
 
 export interface Credential {
@@ -34,6 +34,7 @@ const AUTH_PATTERN =
 
 /** AWS allows this much clock difference between client and service. */
 const MAX_SKEW_MS = 15 * 60 * 1000;
+const MAX_CACHED_KEYS = 256;
 
 class Sha256 extends Hash {
   constructor(secret?: unknown) {
@@ -41,23 +42,42 @@ class Sha256 extends Hash {
   }
 }
 
+/** The library's canonicalisation, opened up for verifying instead of signing. */
+class CanonicalSigner extends SignatureV4Base {
+  constructor() {
+    super({ service: 'codeartifact', region: 'us-east-1', credentials: { accessKeyId: '', secretAccessKey: '' }, sha256: Sha256 });
+  }
+
+  async stringToSign(
+    request: { method: string; path: string; query: Record<string, string | string[]>; headers: Record<string, string> },
+    signableHeaders: Set<string>,
+    longDate: string,
+    scope: string,
+  ): Promise<string> {
+    const canonicalHeaders = getCanonicalHeaders(request as never, undefined, signableHeaders);
+    const payloadHash = await getPayloadHash(request as never, Sha256);
+    return this.createStringToSign(longDate, scope, this.createCanonicalRequest(request as never, canonicalHeaders, payloadHash), 'AWS4-HMAC-SHA256');
+  }
+}
+
 export class SigV4Verifier {
-  private readonly signers = new Map<string, SignatureV4>();
+  private readonly secrets = new Map<string, Credential>();
+  private readonly keys = new Map<string, Promise<Uint8Array>>();
+  private readonly canonical = new CanonicalSigner();
 
   constructor(credentials: Credential[], private readonly now: () => number = Date.now) {
-    for (const c of credentials) {
-      // One signer per key: it caches derived signing keys per day, region and service.
-      this.signers.set(
-        c.accessKeyId,
-        new SignatureV4({
-          credentials: { accessKeyId: c.accessKeyId, secretAccessKey: c.secretAccessKey },
-          region: 'us-east-1',
-          service: 'codeartifact',
-          sha256: Sha256,
-          applyChecksum: false,
-        }),
-      );
+    for (const c of credentials) this.secrets.set(c.accessKeyId, c);
+  }
+
+  private signingKey(credential: Credential, shortDate: string, region: string, service: string): Promise<Uint8Array> {
+    const id = `${credential.accessKeyId}/${shortDate}/${region}/${service}`;
+    let key = this.keys.get(id);
+    if (!key) {
+      if (this.keys.size >= MAX_CACHED_KEYS) this.keys.clear();
+      key = getSigningKey(Sha256, credential, shortDate, region, service);
+      this.keys.set(id, key);
     }
+    return key;
   }
 
   async verify(req: IncomingSignedRequest): Promise<VerifiedCaller> {
@@ -70,20 +90,23 @@ export class SigV4Verifier {
       );
     }
     const [, accessKeyId, shortDate, region, service, signedHeaderList, signature] = m as unknown as string[];
-    const signer = this.signers.get(accessKeyId!);
-    if (!signer) throw authErrors.unknownKey();
+    const credential = this.secrets.get(accessKeyId!);
+    if (!credential) throw authErrors.unknownKey();
 
     const amzDate = header(req.headers, 'x-amz-date');
     if (!amzDate || !/^\d{8}T\d{6}Z$/.test(amzDate)) {
-      throw authErrors.incomplete('Authorization header requires existence of either a \'X-Amz-Date\' or a \'Date\' header.');
+      throw authErrors.incomplete("Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header.");
     }
-    if (amzDate.slice(0, 8) !== shortDate) {
-      throw authErrors.badSignature();
-    }
-    const signingDate = new Date(
-      `${amzDate.slice(0, 4)}-${amzDate.slice(4, 6)}-${amzDate.slice(6, 8)}T${amzDate.slice(9, 11)}:${amzDate.slice(11, 13)}:${amzDate.slice(13, 15)}Z`,
+    if (amzDate.slice(0, 8) !== shortDate) throw authErrors.badSignature();
+    const signedAt = Date.UTC(
+      Number(amzDate.slice(0, 4)),
+      Number(amzDate.slice(4, 6)) - 1,
+      Number(amzDate.slice(6, 8)),
+      Number(amzDate.slice(9, 11)),
+      Number(amzDate.slice(11, 13)),
+      Number(amzDate.slice(13, 15)),
     );
-    const skew = Math.abs(this.now() - signingDate.getTime());
+    const skew = Math.abs(this.now() - signedAt);
     if (!Number.isFinite(skew) || skew > MAX_SKEW_MS) {
       throw authErrors.expired(`${amzDate} is not within 15 minutes of the service's clock.`);
     }
@@ -98,23 +121,16 @@ export class SigV4Verifier {
       if (value === undefined) throw authErrors.badSignature();
       headers[name] = Array.isArray(value) ? value.join(',') : value;
     }
-    const request = new HttpRequest({
-      method: req.method,
-      protocol: 'http:',
-      hostname: headers.host ?? '',
-      path: req.path,
-      query: req.query,
-      headers,
-      body: req.body,
-    });
-    const signed = await signer.sign(request, {
-      signingDate,
-      signingRegion: region,
-      signingService: service,
-      signableHeaders: new Set(signedHeaders),
-    });
-    const expected = /Signature=([0-9a-f]{64})/.exec(String(signed.headers.authorization ?? signed.headers.Authorization))?.[1];
-    if (!expected || !timingSafeEqual(Buffer.from(expected), Buffer.from(signature!.toLowerCase()))) {
+    const stringToSign = await this.canonical.stringToSign(
+      { method: req.method, path: req.path, query: req.query, headers, body: req.body } as never,
+      new Set(signedHeaders),
+      amzDate,
+      createScope(shortDate!, region!, service!),
+    );
+    const hmac = new Sha256(await this.signingKey(credential, shortDate!, region!, service!));
+    hmac.update(stringToSign);
+    const expected = Buffer.from(await hmac.digest()).toString('hex');
+    if (!timingSafeEqual(Buffer.from(expected), Buffer.from(signature!.toLowerCase()))) {
       throw authErrors.badSignature();
     }
     return { accessKeyId: accessKeyId!, region: region!, service: service! };
