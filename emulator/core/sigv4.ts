@@ -55,7 +55,11 @@ class CanonicalSigner extends SignatureV4Base {
     scope: string,
   ): Promise<string> {
     const canonicalHeaders = getCanonicalHeaders(request as never, undefined, signableHeaders);
-    const payloadHash = await getPayloadHash(request as never, Sha256);
+    // Hash the body actually received: a client-declared x-amz-content-sha256 must match it,
+    // or a body changed after signing would pass.
+    const { 'x-amz-content-sha256': declared, ...rest } = request.headers;
+    const payloadHash = await getPayloadHash({ ...request, headers: rest } as never, Sha256);
+    if (declared !== undefined && declared !== payloadHash) throw authErrors.badSignature();
     return this.createStringToSign(longDate, scope, this.createCanonicalRequest(request as never, canonicalHeaders, payloadHash), 'AWS4-HMAC-SHA256');
   }
 }
