@@ -159,7 +159,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
       if (!(err instanceof ServiceError)) throw err;
       if (isStsRequest(req)) {
         res.writeHead(err.status, { 'content-type': 'text/xml', 'x-amzn-RequestId': requestId });
-        res.end(errorXml(err.type, err.message, requestId));
+        res.end(errorXml(STS_ERROR_CODES[err.type] ?? err.type, err.message, requestId));
         return;
       }
       sendError(res, err, requestId);
@@ -220,6 +220,14 @@ function sendError(res: ServerResponse, err: ServiceError, requestId: string): v
   });
   res.end(json);
 }
+
+/** STS (a query-protocol service) names the same authentication failures differently. */
+const STS_ERROR_CODES: Record<string, string> = {
+  InvalidSignatureException: 'SignatureDoesNotMatch',
+  UnrecognizedClientException: 'InvalidClientTokenId',
+  MissingAuthenticationTokenException: 'MissingAuthenticationToken',
+  IncompleteSignatureException: 'IncompleteSignature',
+};
 
 /** An STS request is a form POST to "/"; its errors must be XML so STS clients can read them. */
 function isStsRequest(req: IncomingMessage): boolean {
