@@ -18,6 +18,9 @@ export default defineConfig({
   ],
   projects: [
     { name: 'emulator-contract', testDir: 'tests/emulator' },
-    { name: 'conformance', testDir: 'tests/conformance' },
+    // The tutorial with the aws CLI the user names (AWS_CLI, default `aws` on PATH)...
+    { name: 'conformance', testDir: 'tests/conformance', metadata: { awsCli: process.env.AWS_CLI ?? 'aws' } },
+    // ...and always also with aws CLI v2 from Debian, so `npm test` covers both majors.
+    { name: 'conformance-aws-cli-v2', testDir: 'tests/conformance', metadata: { awsCli: '/usr/bin/aws' } },
   ],
 });

@@ -12,7 +12,6 @@ import { startEmulatorProcess, type EmulatorProcess } from '../../helpers/emulat
 import { cleanupSteps, tutorialSteps } from '../../scenarios/tutorial.ts';
 import type { StepContext } from '../../scenarios/types.ts';
 
-const AWS_CLI = process.env.AWS_CLI ?? 'aws';
 const REGION = 'us-east-1';
 const ACCOUNT = '000000000000';
 
@@ -82,7 +81,8 @@ for (const step of [...tutorialSteps, ...cleanupSteps]) {
     testInfo.annotations.push({ type: 'documented command', description: step.documented });
     const command = step.command(ctx);
     const args = command.tool === 'aws' ? [...command.args, '--endpoint-url', emulator.url] : command.args;
-    const run = await runCli(command.tool === 'aws' ? AWS_CLI : 'npm', args, {
+    const awsCli = String(testInfo.project.metadata.awsCli ?? 'aws');
+    const run = await runCli(command.tool === 'aws' ? awsCli : 'npm', args, {
       env,
       isolatedEnv: true,
       secrets: ctx.secrets,
