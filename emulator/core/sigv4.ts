@@ -44,6 +44,9 @@ class Sha256 extends Hash {
 
 /** The library's canonicalisation, opened up for verifying instead of signing. */
 class CanonicalSigner extends SignatureV4Base {
+  /** Most calls are bodiless GETs; the library's hash of the empty body is computed once. */
+  private emptyPayloadHash: Promise<string> | undefined;
+
   constructor() {
     super({ service: 'codeartifact', region: 'us-east-1', credentials: { accessKeyId: '', secretAccessKey: '' }, sha256: Sha256 });
   }
@@ -58,7 +61,11 @@ class CanonicalSigner extends SignatureV4Base {
     // Hash the body actually received: a client-declared x-amz-content-sha256 must match it,
     // or a body changed after signing would pass.
     const { 'x-amz-content-sha256': declared, ...rest } = request.headers;
-    const payloadHash = await getPayloadHash({ ...request, headers: rest } as never, Sha256);
+    const body = (request as { body?: Buffer }).body;
+    const payloadHash =
+      body === undefined || body.length === 0
+        ? await (this.emptyPayloadHash ??= getPayloadHash({ headers: {}, body: Buffer.alloc(0) } as never, Sha256))
+        : await getPayloadHash({ ...request, headers: rest } as never, Sha256);
     if (declared !== undefined && declared !== payloadHash) throw authErrors.badSignature();
     return this.createStringToSign(longDate, scope, this.createCanonicalRequest(request as never, canonicalHeaders, payloadHash), 'AWS4-HMAC-SHA256');
   }
