@@ -1,9 +1,12 @@
 import { defineConfig } from '@playwright/test';
 
 /**
- * Projects by target and tool cell. For now: the emulator's contract tests, and the
- * tutorial's steps that the emulator's control plane can already answer.
+ * Projects by target and tool cell; reporters. All logic lives in helpers/.
+ * One run id for the whole run: workers inherit it from this process's environment.
  */
+process.env.CONFORMANCE_RUN_ID ??= `${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`;
+const reports = process.env.CONFORMANCE_REPORTS_DIR ?? 'reports';
+
 export default defineConfig({
   timeout: 60_000,
   workers: 2,
@@ -12,8 +15,9 @@ export default defineConfig({
   outputDir: 'test-results',
   reporter: [
     ['list'],
-    ['html', { outputFolder: 'reports/html', open: 'never' }],
-    ['junit', { outputFile: 'reports/junit.xml' }],
+    ['html', { outputFolder: `${reports}/html`, open: 'never' }],
+    ['junit', { outputFile: `${reports}/junit.xml` }],
+    ['./helpers/reporters/summary-json.ts'],
     ['./helpers/reporters/summary-line.ts'],
   ],
   projects: [

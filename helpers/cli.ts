@@ -1,7 +1,8 @@
 /**
  * Runs a real command-line tool (aws, npm, ...) with execa and records what happened: argv,
  * exit code, stdout, stderr, duration. Never throws on a non-zero exit: callers decide what
- * a failure means. Known secrets are redacted from everything recorded.
+ * a failure means. The fields hold the raw output (a step may need the token a command
+ * printed); `transcript()` is the redacted form, the only one that may be recorded.
  */
 import { execa } from 'execa';
 import { redact } from './redact.ts';
@@ -14,7 +15,7 @@ export interface CliRun {
   stderr: string;
   durationMs: number;
   /** The run as a person would read it: the command line, then output. Redacted. */
-  transcript(): string;
+  transcript(moreSecrets?: readonly string[]): string;
 }
 
 export interface RunOptions {
@@ -41,16 +42,17 @@ export async function runCli(command: string, args: string[], options: RunOption
   });
   const durationMs = Math.round(performance.now() - started);
   const secrets = options.secrets ?? [];
-  const clean = (s: unknown) => redact(typeof s === 'string' ? s : '', secrets);
+  const text = (s: unknown) => (typeof s === 'string' ? s : '');
   const run: CliRun = {
     command,
-    args: args.map((a) => redact(a, secrets)),
+    args,
     exitCode: result.exitCode ?? (result.timedOut ? 124 : 1),
-    stdout: clean(result.stdout),
-    stderr: clean(result.stderr) + (result.timedOut ? `\n[timed out after ${options.timeoutMs ?? 120_000} ms]` : ''),
+    stdout: text(result.stdout),
+    stderr: text(result.stderr) + (result.timedOut ? `\n[timed out after ${options.timeoutMs ?? 120_000} ms]` : ''),
     durationMs,
-    transcript() {
-      return `$ ${[command, ...this.args].map(shellQuote).join(' ')}\n[exit ${this.exitCode}, ${durationMs} ms]\n${this.stdout}${this.stderr ? `\n--- stderr ---\n${this.stderr}` : ''}`;
+    transcript(moreSecrets = []) {
+      const raw = `$ ${[command, ...this.args].map(shellQuote).join(' ')}\n[exit ${this.exitCode}, ${durationMs} ms]\n${this.stdout}${this.stderr ? `\n--- stderr ---\n${this.stderr}` : ''}`;
+      return redact(raw, [...secrets, ...moreSecrets]);
     },
   };
   return run;

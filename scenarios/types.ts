@@ -1,6 +1,7 @@
 /** The tutorial as data: what each step documents, how it is run on a target, what it must leave. */
 import type { CodeartifactClient } from '@aws-sdk/client-codeartifact';
 import type { CliRun } from '../helpers/cli.ts';
+import type { LedgerResource } from '../helpers/ledger.ts';
 
 export interface RunNames {
   domain: string;
@@ -8,7 +9,7 @@ export interface RunNames {
   npmStore: string;
 }
 
-export interface Sandbox {
+export interface SandboxPaths {
   home: string;
   /** The npm user config file the run's npm and `aws codeartifact login` write. */
   npmrc: string;
@@ -21,8 +22,10 @@ export interface StepContext {
   account: string;
   region: string;
   codeartifact: CodeartifactClient;
-  sandbox: Sandbox;
-  /** Values a step learned for later steps (endpoint, token expiry, latency). */
+  sandbox: SandboxPaths;
+  /** How long an installed package may take to show in ListPackages. */
+  visibilityLimitMs: number;
+  /** Values a step learned for later steps (endpoint, token, timings). */
   memory: Record<string, string>;
   /** Secrets learned during the run, redacted from everything recorded. */
   secrets: string[];
@@ -34,18 +37,34 @@ export interface StepCommand {
   args: string[];
   /** Run in the sandbox's project folder. */
   inProject?: boolean;
+  /** Give up after this long (the step fails, saying so). */
+  timeoutMs?: number;
 }
 
 export interface TutorialStep {
   id: string;
-  /** Number and title in the tutorial's own words. */
+  /** Number and title in the tutorial's own words ("Before you begin" for prerequisites). */
   number: string;
   title: string;
   /** The command exactly as the tutorial documents it. */
   documented: string;
+  /** What a reader expects to have after the step, in plain words. */
+  expectation: string;
   command(ctx: StepContext): StepCommand;
+  /** Resources the step brings into existence (recorded before it runs, undone in reverse). */
+  creates?(ctx: StepContext): LedgerResource[];
+  /** Resources the step itself removes (the tutorial's clean-up). */
+  removes?(ctx: StepContext): LedgerResource[];
   /** Reads what the command printed and remembers what later steps need. */
   read?(run: CliRun, ctx: StepContext): void;
-  /** The state the step must leave; throws a plain-language error, or says what it checked. */
+  /** Checks the state the step must leave; throws a plain-language error, or says what it checked. */
   check(ctx: StepContext, run: CliRun): Promise<string>;
+}
+
+export interface Scenario {
+  id: string;
+  title: string;
+  /** One letter that keeps this scenario's resource names apart from the others'. */
+  code: string;
+  steps: TutorialStep[];
 }

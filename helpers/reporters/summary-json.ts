@@ -1,0 +1,97 @@
+/**
+ * Writes reports/summary.json: per scenario run, the target, region, run id, tool versions,
+ * each tutorial step's status (passed, failed, skipped = not run, expected-failure), duration
+ * and plain-language error, external-connection latency, and anything left behind.
+ * The top level is the first tutorial run; `runs` holds every scenario x project run.
+ */
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { FullResult, Reporter, TestCase, TestResult } from '@playwright/test/reporter';
+import { redact } from '../redact.ts';
+import type { RunRecord } from '../scenario-runner.ts';
+
+export type StepStatus = 'passed' | 'failed' | 'skipped' | 'expected-failure';
+
+export interface StepSummary {
+  id: string;
+  title: string;
+  documented?: string;
+  commandAsRun?: string;
+  checked?: string;
+  status: StepStatus;
+  durationMs: number;
+  error?: string;
+}
+
+export type RunSummary = Omit<RunRecord, 'steps'> & { steps: StepSummary[]; verdict: 'passed' | 'failed' };
+
+const annotation = (test: TestCase, type: string) => test.annotations.find((a) => a.type === type)?.description;
+
+function statusOf(test: TestCase, result: TestResult): StepStatus {
+  if (result.status === 'skipped') return 'skipped';
+  if (test.expectedStatus === 'failed' && result.status === 'failed') return 'expected-failure';
+  return result.status === 'passed' ? 'passed' : 'failed';
+}
+
+export default class SummaryJsonReporter implements Reporter {
+  private readonly steps = new Map<string, { test: TestCase; result: TestResult }[]>();
+
+  onTestEnd(test: TestCase, result: TestResult): void {
+    const id = annotation(test, 'step-id');
+    if (!id) return;
+    const project = test.parent.project()?.name ?? '';
+    const key = `${project}--${annotation(test, 'scenario') ?? 'unknown'}`;
+    const list = this.steps.get(key) ?? [];
+    // Retries replace the earlier attempt of the same step.
+    const i = list.findIndex((s) => s.test === test);
+    if (i >= 0) list[i] = { test, result };
+    else list.push({ test, result });
+    this.steps.set(key, list);
+  }
+
+  onEnd(_result: FullResult): void {
+    if (this.steps.size === 0) return;
+    const dir = process.env.CONFORMANCE_REPORTS_DIR ?? 'reports';
+    const runs: RunSummary[] = [];
+    for (const [key, list] of this.steps) {
+      const recordFile = join(dir, 'runs', `${key}.json`);
+      const record: Partial<RunRecord> = existsSync(recordFile) ? (JSON.parse(readFileSync(recordFile, 'utf8')) as RunRecord) : {};
+      const steps: StepSummary[] = list.map(({ test, result }) => {
+        const id = annotation(test, 'step-id')!;
+        const status = statusOf(test, result);
+        const error = result.errors[0]?.message;
+        return {
+          id,
+          title: test.title,
+          ...(annotation(test, 'documented command') ? { documented: annotation(test, 'documented command') } : {}),
+          ...(record.steps?.[id]?.commandAsRun ? { commandAsRun: record.steps[id]!.commandAsRun } : {}),
+          ...(record.steps?.[id]?.checked ? { checked: record.steps[id]!.checked } : {}),
+          status,
+          durationMs: result.duration,
+          ...(status === 'failed' && error ? { error: redact(stripAnsi(error)) } : {}),
+        };
+      });
+      const failed = steps.some((s) => s.status === 'failed') || (record.leftovers?.length ?? 0) > 0;
+      const { steps: _recorded, ...rest } = record;
+      runs.push({
+        project: key.split('--')[0]!,
+        scenario: key.split('--')[1]!,
+        ...rest,
+        steps,
+        verdict: failed ? 'failed' : 'passed',
+      } as RunSummary);
+    }
+    const primary = runs.find((r) => r.scenario === 'tutorial') ?? runs[0]!;
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, 'summary.json'), `${JSON.stringify({ ...primary, runs }, null, 2)}\n`);
+  }
+
+  printsToStdio(): boolean {
+    return false;
+  }
+}
+
+function stripAnsi(s: string): string {
+  // eslint-disable-next-line no-control-regex
+  return s.replace(/\u001b\[[0-9;]*m/g, '');
+}

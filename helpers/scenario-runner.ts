@@ -1,0 +1,239 @@
+/**
+ * Runs a scenario (the tutorial as data) as Playwright tests: one test per step, in order,
+ * on the configured target, in a sandbox, with every created resource in the clean-up ledger.
+ * A failed step says which step, what a reader expects and what happened; the steps after it
+ * are reported as not run; whatever is left is undone in reverse order.
+ */
+import { ListDomainsCommand, ListTagsForResourceCommand, type CodeartifactClient } from '@aws-sdk/client-codeartifact';
+import { test, type TestInfo } from '@playwright/test';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { join } from 'node:path';
+import type { Scenario, StepContext, TutorialStep } from '../scenarios/types.ts';
+import { runCli, type CliRun } from './cli.ts';
+import { loadConfig, type HarnessConfig } from './config.ts';
+import { CleanupLedger, TAG_RUN, type LedgerResource, type UndoReport } from './ledger.ts';
+import { redact } from './redact.ts';
+import { createSandbox, type Sandbox } from './sandbox.ts';
+import { openTarget, type Target } from './targets.ts';
+
+export const reportsDir = (): string => process.env.CONFORMANCE_REPORTS_DIR ?? 'reports';
+
+/** What a run leaves for the reports beside the per-step results Playwright has. */
+export interface RunRecord {
+  project: string;
+  scenario: string;
+  scenarioTitle: string;
+  target: string;
+  targetDescription: string;
+  region: string;
+  runId: string;
+  domain: string;
+  tools: { aws?: string; npm?: string; node: string };
+  latency: { installMs?: number; visibleAfterMs?: number };
+  leftovers: string[];
+  cleanup: UndoReport;
+  /** Per step: the command as run (redacted) and what was checked afterwards. */
+  steps: Record<string, { commandAsRun?: string; checked?: string }>;
+}
+
+export class StepFailure extends Error {
+  override name = 'StepFailure';
+}
+
+function cellCode(project: string): string {
+  return createHash('sha256').update(project).digest('hex').slice(0, 4);
+}
+
+export class ScenarioRun {
+  private readonly record: RunRecord;
+  private readonly ctx: StepContext;
+  private readonly client: CodeartifactClient;
+  private readonly onSignal = (signal: NodeJS.Signals) => {
+    // An interrupt still undoes what the run created before the process goes.
+    void this.close().finally(() => process.kill(process.pid, signal));
+  };
+  private closed = false;
+
+  private constructor(
+    private readonly scenario: Scenario,
+    private readonly config: HarnessConfig,
+    private readonly target: Target,
+    private readonly sandbox: Sandbox,
+    private readonly ledger: CleanupLedger,
+    project: string,
+    private readonly awsCli: string,
+  ) {
+    this.client = target.codeartifact();
+    const domain = `cc-${config.runId}-${scenario.code}${cellCode(project)}`;
+    this.ctx = {
+      names: { domain, myRepo: 'my-repo', npmStore: 'npm-store' },
+      account: target.account,
+      region: target.region,
+      codeartifact: this.client,
+      sandbox: { home: sandbox.home, npmrc: sandbox.npmrc, project: sandbox.project },
+      visibilityLimitMs: config.visibilityLimitMs,
+      memory: process.env.CONFORMANCE_INSTALL_TIMEOUT_MS ? { installTimeoutMs: process.env.CONFORMANCE_INSTALL_TIMEOUT_MS } : {},
+      secrets: target.secrets(),
+    };
+    this.record = {
+      project,
+      scenario: scenario.id,
+      scenarioTitle: scenario.title,
+      target: target.kind,
+      targetDescription: target.description,
+      region: target.region,
+      runId: config.runId,
+      domain,
+      tools: { node: process.version },
+      latency: {},
+      leftovers: [],
+      cleanup: { undone: [], failed: [] },
+      steps: {},
+    };
+    process.once('SIGINT', this.onSignal);
+    process.once('SIGTERM', this.onSignal);
+  }
+
+  static async open(scenario: Scenario, testInfo: TestInfo): Promise<ScenarioRun> {
+    const config = loadConfig();
+    const emulatorArgs = (process.env.CONFORMANCE_EMULATOR_ARGS ?? '').split(/\s+/).filter(Boolean);
+    const target = await openTarget(config, emulatorArgs);
+    const project = testInfo.project.name;
+    const sandbox = createSandbox(`${scenario.id}-${project}`);
+    const domainOf = (r: LedgerResource) => r.domain;
+    const arnOf = (r: LedgerResource) =>
+      r.kind === 'domain'
+        ? `arn:aws:codeartifact:${target.region}:${target.account}:domain/${domainOf(r)}`
+        : `arn:aws:codeartifact:${target.region}:${target.account}:repository/${r.domain}/${r.repository}`;
+    const ledger = new CleanupLedger(config.runId, join(reportsDir(), 'ledger', `${config.runId}-${scenario.code}${cellCode(project)}.json`), arnOf);
+    const awsCli = String(testInfo.project.metadata.awsCli ?? config.awsCli);
+    return new ScenarioRun(scenario, config, target, sandbox, ledger, project, awsCli);
+  }
+
+  async execute(step: TutorialStep, testInfo: TestInfo): Promise<void> {
+    const command = step.command(this.ctx);
+    if (step.id === 'list-packages') test.setTimeout(this.config.visibilityLimitMs + 120_000);
+    for (const resource of step.creates?.(this.ctx) ?? []) this.ledger.intend(resource);
+    const isAws = command.tool === 'aws';
+    // `aws --version` and friends take no endpoint; every service call off AWS does.
+    const args = isAws && !command.args[0]?.startsWith('-') ? [...command.args, ...this.target.awsCliArgs()] : command.args;
+    const run = await runCli(isAws ? this.awsCli : this.config.npm, args, {
+      env: this.sandbox.env(this.target.cliEnv()),
+      isolatedEnv: true,
+      secrets: this.ctx.secrets,
+      ...(command.inProject ? { cwd: this.sandbox.project } : {}),
+      ...(command.timeoutMs ? { timeoutMs: command.timeoutMs } : {}),
+    });
+    step.read?.(run, this.ctx);
+    const transcript = run.transcript(this.ctx.secrets);
+    this.record.steps[step.id] = { commandAsRun: redact([isAws ? 'aws' : 'npm', ...run.args].join(' '), this.ctx.secrets) };
+    await testInfo.attach('command output', { body: transcript, contentType: 'text/plain' });
+    if (run.exitCode !== 0) {
+      throw this.failure(step, describeExit(run));
+    }
+    for (const resource of step.creates?.(this.ctx) ?? []) await this.ledger.created(resource, this.client);
+    for (const resource of step.removes?.(this.ctx) ?? []) this.ledger.removed(resource);
+    let checked: string;
+    try {
+      checked = await step.check(this.ctx, run);
+    } catch (err) {
+      throw this.failure(step, (err as Error).message);
+    }
+    this.record.steps[step.id]!.checked = checked;
+    testInfo.annotations.push({ type: 'checked', description: redact(checked, this.ctx.secrets) });
+  }
+
+  private failure(step: TutorialStep, happened: string): StepFailure {
+    const where = step.number === 'Before you begin' || step.number === 'Clean up' ? step.number : `Step ${step.number}`;
+    return new StepFailure(
+      redact(`${where}, "${step.title}", did not work.\nExpected: ${step.expectation}.\nWhat happened: ${happened}`, this.ctx.secrets),
+    );
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    process.off('SIGINT', this.onSignal);
+    process.off('SIGTERM', this.onSignal);
+    try {
+      this.record.cleanup = await this.ledger.undoAll(this.client);
+      this.record.leftovers = await this.leftovers();
+    } catch (err) {
+      this.record.cleanup.failed.push({ resource: 'the run', error: (err as Error).message });
+    }
+    const m = this.ctx.memory;
+    this.record.tools = {
+      node: process.version,
+      ...(m.awsCliVersion ? { aws: m.awsCliVersion } : {}),
+      ...(m.npmVersion ? { npm: m.npmVersion } : {}),
+    };
+    this.record.latency = {
+      ...(m.installMs ? { installMs: Number(m.installMs) } : {}),
+      ...(m.visibleAfterMs ? { visibleAfterMs: Number(m.visibleAfterMs) } : {}),
+    };
+    const dir = join(reportsDir(), 'runs');
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, `${this.record.project}--${this.record.scenario}.json`), redact(JSON.stringify(this.record, null, 2), this.ctx.secrets));
+    this.client.destroy();
+    this.sandbox.dispose();
+    await this.target.stop();
+  }
+
+  /** Domains of this run that still exist: by name, or by this run's tag. */
+  private async leftovers(): Promise<string[]> {
+    const out: string[] = [];
+    let nextToken: string | undefined;
+    do {
+      const page = await this.client.send(new ListDomainsCommand({ ...(nextToken ? { nextToken } : {}) }));
+      for (const d of page.domains ?? []) {
+        if (d.name === this.ctx.names.domain) {
+          out.push(d.name);
+          continue;
+        }
+        if (!d.name?.startsWith(`cc-${this.config.runId}-`) || !d.arn) continue;
+        const { tags } = await this.client.send(new ListTagsForResourceCommand({ resourceArn: d.arn }));
+        if (tags?.some((t) => t.key === TAG_RUN && t.value === this.config.runId)) out.push(d.name);
+      }
+      nextToken = page.nextToken;
+    } while (nextToken);
+    return out;
+  }
+}
+
+function describeExit(run: CliRun): string {
+  if (run.stderr.includes('[timed out after')) return `${run.command} ${run.args[0] ?? ''} did not finish in time (${run.durationMs} ms).`;
+  const detail = (run.stderr.trim() || run.stdout.trim()).split('\n').filter(Boolean).slice(-6).join('\n');
+  return `${run.command === 'npm' || run.command.endsWith('/npm') ? 'npm' : 'aws'} exited with code ${run.exitCode}: ${detail}`;
+}
+
+/** Registers one serial test per step of the scenario. */
+export function defineScenario(scenario: Scenario): void {
+  test.describe(scenario.title, () => {
+    test.describe.configure({ mode: 'serial' });
+    let run: ScenarioRun | undefined;
+    test.beforeAll(async ({}, testInfo) => {
+      test.setTimeout(120_000);
+      run = await ScenarioRun.open(scenario, testInfo);
+    });
+    test.afterAll(async () => {
+      test.setTimeout(300_000);
+      await run?.close();
+    });
+    for (const step of scenario.steps) {
+      test(
+        `${step.number}. ${step.title}`,
+        {
+          annotation: [
+            { type: 'scenario', description: scenario.id },
+            { type: 'step-id', description: step.id },
+            { type: 'documented command', description: step.documented },
+          ],
+        },
+        async ({}, testInfo) => {
+          await run!.execute(step, testInfo);
+        },
+      );
+    }
+  });
+}

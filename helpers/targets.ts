@@ -1,0 +1,165 @@
+/**
+ * Where the tutorial runs. Every target is reached the same way, through the wire; they
+ * differ only in endpoint, credentials, account and region.
+ *  - emulator: this project's emulator, started for the run (a container where a container
+ *    engine exists, else a local process) and stopped after it;
+ *  - endpoint: an already running CodeArtifact-compatible service (e.g. LocalStack);
+ *  - aws: real AWS through the default credential chain, only in the configured account.
+ */
+import { CodeartifactClient } from '@aws-sdk/client-codeartifact';
+import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
+import { defaultProvider } from '@aws-sdk/credential-provider-node';
+import type { HarnessConfig, TargetKind } from './config.ts';
+import { startEmulatorProcess, type EmulatorProcess } from './emulator-process.ts';
+import { InfrastructureError } from './errors.ts';
+
+export interface Credentials {
+  accessKeyId: string;
+  secretAccessKey: string;
+  sessionToken?: string;
+}
+
+export interface Target {
+  kind: TargetKind;
+  /** How the target was reached, in words, for reports. */
+  description: string;
+  region: string;
+  account: string;
+  /** Undefined for real AWS. */
+  endpointUrl?: string;
+  credentials: Credentials;
+  /** Arguments every aws CLI call needs on this target (the endpoint flag off AWS). */
+  awsCliArgs(): string[];
+  /** Environment for the CLIs: the credentials resolved once, region, retries. */
+  cliEnv(): Record<string, string>;
+  /** Values to redact from everything recorded. */
+  secrets(): string[];
+  codeartifact(): CodeartifactClient;
+  stop(): Promise<void>;
+}
+
+function makeTarget(
+  kind: TargetKind,
+  description: string,
+  region: string,
+  account: string,
+  credentials: Credentials,
+  endpointUrl: string | undefined,
+  stop: () => Promise<void>,
+): Target {
+  const local = endpointUrl !== undefined;
+  return {
+    kind,
+    description,
+    region,
+    account,
+    ...(endpointUrl !== undefined ? { endpointUrl } : {}),
+    credentials,
+    awsCliArgs: () => (endpointUrl ? ['--endpoint-url', endpointUrl] : []),
+    cliEnv: () => ({
+      AWS_ACCESS_KEY_ID: credentials.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: credentials.secretAccessKey,
+      ...(credentials.sessionToken ? { AWS_SESSION_TOKEN: credentials.sessionToken } : {}),
+      AWS_REGION: region,
+      AWS_DEFAULT_REGION: region,
+      // Against local targets a failure should show at once, not after 5-13 s of retries.
+      ...(local ? { AWS_MAX_ATTEMPTS: '1' } : {}),
+      AWS_PAGER: '',
+    }),
+    secrets: () => [credentials.secretAccessKey, ...(credentials.sessionToken ? [credentials.sessionToken] : [])],
+    codeartifact: () =>
+      new CodeartifactClient({ region, credentials, ...(endpointUrl ? { endpoint: endpointUrl, maxAttempts: 1 } : {}) }),
+    stop,
+  };
+}
+
+async function callerAccount(region: string, credentials: Credentials, endpointUrl: string | undefined, what: string): Promise<string> {
+  const sts = new STSClient({ region, credentials, ...(endpointUrl ? { endpoint: endpointUrl, maxAttempts: 1 } : {}) });
+  try {
+    const { Account } = await sts.send(new GetCallerIdentityCommand({}));
+    if (!Account) throw new Error('GetCallerIdentity returned no account');
+    return Account;
+  } catch (err) {
+    const e = err as Error & { code?: string; cause?: { code?: string } };
+    const code = e.code ?? e.cause?.code;
+    if (code === 'ECONNREFUSED' || code === 'ENOTFOUND' || code === 'ETIMEDOUT' || e.name === 'TimeoutError') {
+      throw new InfrastructureError(`${what} is unreachable (${code ?? e.name}: ${e.message})`, 'Start it, or point the harness at a running one.');
+    }
+    throw new InfrastructureError(`${what} did not accept the credentials (${e.name}: ${e.message})`, 'Check the credentials the harness uses for it.');
+  } finally {
+    sts.destroy();
+  }
+}
+
+/** Is a container engine usable? testcontainers answers in milliseconds when there is none. */
+async function containerRuntimeAvailable(): Promise<boolean> {
+  if (process.env.CONFORMANCE_EMULATOR_RUNTIME === 'process') return false;
+  try {
+    const { getContainerRuntimeClient } = await import('testcontainers');
+    await getContainerRuntimeClient();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function startEmulatorContainer(args: string[]): Promise<{ url: string; stop: () => Promise<void> }> {
+  const { GenericContainer, Wait } = await import('testcontainers');
+  const root = new URL('..', import.meta.url).pathname;
+  const image = await GenericContainer.fromDockerfile(root, 'emulator/Dockerfile').build('codeartifact-emulator:conformance', {
+    deleteOnExit: false,
+  });
+  const container = await image
+    .withExposedPorts(4566)
+    .withCommand(['--host', '0.0.0.0', '--port', '4566', ...args])
+    .withWaitStrategy(Wait.forLogMessage(/CodeArtifact emulator listening on/))
+    .start();
+  return {
+    url: `http://${container.getHost()}:${container.getMappedPort(4566)}`,
+    stop: async () => {
+      await container.stop();
+    },
+  };
+}
+
+export async function openTarget(config: HarnessConfig, emulatorArgs: string[] = []): Promise<Target> {
+  if (config.target === 'emulator') {
+    const args = [...(config.npmjsUrl ? ['--npmjs-url', config.npmjsUrl] : []), ...emulatorArgs];
+    if (await containerRuntimeAvailable()) {
+      const c = await startEmulatorContainer(args);
+      const account = await callerAccount(config.region, config.localCredentials, c.url, `The emulator container at ${c.url}`);
+      return makeTarget('emulator', `the project's emulator in a container at ${c.url}`, config.region, account, config.localCredentials, c.url, c.stop);
+    }
+    let emulator: EmulatorProcess;
+    try {
+      emulator = await startEmulatorProcess(args);
+    } catch (err) {
+      throw new InfrastructureError(`The embedded emulator did not start: ${(err as Error).message}`, 'Run npm ci, then npm run emulator to see why.');
+    }
+    const account = await callerAccount(config.region, config.localCredentials, emulator.url, `The emulator at ${emulator.url}`);
+    return makeTarget('emulator', `the project's emulator, a local process at ${emulator.url}`, config.region, account, config.localCredentials, emulator.url, async () => {
+      await emulator.stop();
+    });
+  }
+  if (config.target === 'endpoint') {
+    const url = config.endpointUrl!;
+    const account = await callerAccount(config.region, config.localCredentials, url, `The CodeArtifact endpoint ${url}`);
+    return makeTarget('endpoint', `the CodeArtifact-compatible endpoint ${url}`, config.region, account, config.localCredentials, url, async () => {});
+  }
+  // Real AWS: resolve the default chain once; the CLIs get the result as environment variables.
+  let credentials: Credentials;
+  try {
+    const c = await defaultProvider()();
+    credentials = { accessKeyId: c.accessKeyId, secretAccessKey: c.secretAccessKey, ...(c.sessionToken ? { sessionToken: c.sessionToken } : {}) };
+  } catch (err) {
+    throw new InfrastructureError(`No AWS credentials were found (${(err as Error).message})`, 'Configure the default credential chain (environment, profile, SSO or an OIDC role).');
+  }
+  const account = await callerAccount(config.region, credentials, undefined, 'AWS STS');
+  if (account !== config.awsAccount) {
+    throw new InfrastructureError(
+      `The credentials belong to account ${account}, but CONFORMANCE_AWS_ACCOUNT is ${config.awsAccount}; the harness refuses to create resources in an account it was not told about`,
+      `Use credentials for ${config.awsAccount}, or set CONFORMANCE_AWS_ACCOUNT=${account} if that account is meant.`,
+    );
+  }
+  return makeTarget('aws', `AWS account ${account} in ${config.region}`, config.region, account, credentials, undefined, async () => {});
+}
