@@ -13,6 +13,9 @@ import type { HarnessConfig, TargetKind } from './config.ts';
 import { startEmulatorProcess, type EmulatorProcess } from './emulator-process.ts';
 import { InfrastructureError } from './errors.ts';
 
+// Node 20 is this project's runtime by design; the SDK's notice about Node 22 is noise.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+
 export interface Credentials {
   accessKeyId: string;
   secretAccessKey: string;
