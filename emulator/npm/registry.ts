@@ -84,7 +84,7 @@ export async function handleNpm(services: Services, req: IncomingMessage, res: S
   const parsed = parsePackagePath(rest);
   if (!parsed) return error(res, 400, `'${rest}' is not an npm package path.`);
   const { name, tail } = parsed;
-  if (method === 'PUT' && tail.length === 0) return publish(services, ctx, name);
+  if (method === 'PUT' && tail.length === 0) return putPackument(services, ctx, name);
   if (method === 'DELETE' || tail[0] === '-rev') {
     return error(res, 405, 'CodeArtifact does not support npm unpublish. Use aws codeartifact delete-package-versions instead.');
   }
@@ -132,7 +132,9 @@ function unsupported(res: ServerResponse, rest: string): void {
       ? 'npm audit'
       : rest.startsWith('-/whoami')
         ? 'npm whoami'
-        : rest.startsWith('-/user/')
+        : rest.startsWith('-/user/token') || rest.startsWith('-/v1/tokens')
+          ? 'npm logout and npm token (tokens come from aws codeartifact get-authorization-token)'
+          : rest.startsWith('-/user/') || rest.startsWith('-/v1/login')
           ? 'npm login / adduser (use aws codeartifact login --tool npm)'
           : rest.startsWith('-/org/') || rest.startsWith('-/team/')
             ? 'npm org and team commands'
@@ -198,7 +200,8 @@ async function packument(services: Services, ctx: NpmRequest, name: string): Pro
     const manifest = manifestOf(source);
     const base = abbreviated ? Object.fromEntries(ABBREVIATED_FIELDS.filter((f) => f in manifest).map((f) => [f, manifest[f]])) : manifest;
     versions[source.version] = { ...base, name, version: source.version, dist: dist(ctx.endpoint, resolved.id, source) };
-    const published = source.stored ? source.stored.publishedTime * 1000 : Date.now();
+    const upstreamTime = source.external?.publishedAt ? Date.parse(source.external.publishedAt) : NaN;
+    const published = source.stored ? source.stored.publishedTime * 1000 : Number.isFinite(upstreamTime) ? upstreamTime : Date.now();
     time[source.version] = new Date(published).toISOString();
     modified = Math.max(modified, published);
   }
@@ -260,13 +263,41 @@ interface PublishBody {
   _attachments?: Record<string, { data?: string; length?: number }>;
 }
 
-async function publish(services: Services, ctx: NpmRequest, name: string): Promise<void> {
+/** A PUT of a packument is a publish when it carries a tarball, else a metadata edit (npm deprecate). */
+async function putPackument(services: Services, ctx: NpmRequest, name: string): Promise<void> {
   let body: PublishBody;
   try {
     body = JSON.parse(ctx.body.toString('utf8')) as PublishBody;
   } catch {
-    return error(ctx.res, 400, 'The publish request body is not JSON.');
+    return error(ctx.res, 400, 'The request body is not JSON.');
   }
+  if (Object.keys(body._attachments ?? {}).length === 0) return deprecate(services, ctx, name, body);
+  return publish(services, ctx, name, body);
+}
+
+/** npm deprecate sends the whole packument back with `deprecated` set on some versions. */
+function deprecate(services: Services, ctx: NpmRequest, name: string, body: PublishBody): void {
+  const id = npmId(name);
+  const pkg = ctx.repository.packages.get(`npm:${id.namespace ?? ''}:${id.name}`);
+  if (!pkg) return error(ctx.res, 404, `${name} has no versions stored in ${ctx.repository.name}; only stored versions can be deprecated.`);
+  let changed = 0;
+  for (const [version, manifest] of Object.entries(body.versions ?? {})) {
+    const stored = pkg.versions.get(version);
+    if (!stored) continue;
+    const message = (manifest as { deprecated?: unknown }).deprecated;
+    if (typeof message === 'string' && message !== '') stored.manifest = { ...stored.manifest, deprecated: message };
+    else if (message === undefined || message === '') {
+      const { deprecated: _d, ...rest } = stored.manifest;
+      stored.manifest = rest;
+    } else continue;
+    changed++;
+  }
+  if (changed === 0) return error(ctx.res, 400, `The request changed no version of ${name} stored in ${ctx.repository.name}.`);
+  services.changed();
+  send(ctx.res, 200, { ok: true, id: name });
+}
+
+async function publish(services: Services, ctx: NpmRequest, name: string, body: PublishBody): Promise<void> {
   const versions = Object.entries(body.versions ?? {});
   const attachments = Object.values(body._attachments ?? {});
   if (body.name !== name || versions.length !== 1 || attachments.length !== 1 || !attachments[0]?.data) {

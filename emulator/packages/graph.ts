@@ -36,7 +36,7 @@ export interface VersionSource {
   /** Set when the version is stored in `repository`. */
   stored?: PackageVersionRecord;
   /** Set when the version is available through `repository`'s external connection. */
-  external?: { connection: string; manifest: UpstreamManifest };
+  external?: { connection: string; manifest: UpstreamManifest; publishedAt?: string };
 }
 
 export interface ResolvedPackage {
@@ -112,15 +112,21 @@ export async function resolvePackage(services: Services, domain: DomainRecord, a
         resolved.versions.set(version, {
           version,
           repository: repo,
-          external: { connection: connection.externalConnectionName, manifest },
+          external: {
+            connection: connection.externalConnectionName,
+            manifest,
+            ...(packument.time?.[version] ? { publishedAt: packument.time[version] } : {}),
+          },
         });
       }
       resolved.readme ??= packument.readme;
       if (packument['dist-tags']) tagSources.push(packument['dist-tags']);
     }
   }
-  // Higher-priority sources win; a tag only counts when its version is available here.
-  for (const tags of tagSources.reverse()) {
+  // On a clash the upstream's tag wins (AWS: "CodeArtifact uses the tag that is present in
+  // the upstream repository"), so later sources overwrite earlier ones. A tag only counts when
+  // its version is available here.
+  for (const tags of tagSources) {
     for (const [tag, version] of Object.entries(tags)) {
       if (resolved.versions.has(version)) resolved.distTags[tag] = version;
     }
