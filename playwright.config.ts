@@ -14,7 +14,8 @@ export default defineConfig({
   workers: 2,
   fullyParallel: false,
   forbidOnly: !!process.env.CI,
-  outputDir: 'test-results',
+  // A nested run (the harness's own tests run the suite) keeps its output beside its reports.
+  outputDir: process.env.CONFORMANCE_REPORTS_DIR ? `${reports}/test-results` : 'test-results',
   reporter: [
     ['list'],
     ['html', { outputFolder: `${reports}/html`, open: 'never' }],
@@ -28,5 +29,7 @@ export default defineConfig({
     { name: 'conformance', testDir: 'tests/conformance', metadata: { awsCli: process.env.AWS_CLI ?? 'aws' } },
     // ...and always also with aws CLI v2 from Debian, so `npm test` covers both majors.
     { name: 'conformance-aws-cli-v2', testDir: 'tests/conformance', metadata: { awsCli: '/usr/bin/aws' } },
+    // The harness's own behaviour: it fails where it should, cleans up, keeps secrets.
+    { name: 'harness', testDir: 'tests/harness', timeout: 300_000 },
   ],
 });

@@ -4,7 +4,7 @@
  * A failed step says which step, what a reader expects and what happened; the steps after it
  * are reported as not run; whatever is left is undone in reverse order.
  */
-import { ListDomainsCommand, ListTagsForResourceCommand, type CodeartifactClient } from '@aws-sdk/client-codeartifact';
+import { ListDomainsCommand, type CodeartifactClient } from '@aws-sdk/client-codeartifact';
 import { test, type TestInfo } from '@playwright/test';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import type { Scenario, StepContext, TutorialStep } from '../scenarios/types.ts';
 import { runCli, type CliRun } from './cli.ts';
 import { loadConfig, type HarnessConfig } from './config.ts';
-import { CleanupLedger, TAG_RUN, type LedgerResource, type UndoReport } from './ledger.ts';
+import { CleanupLedger, type LedgerResource, type UndoReport } from './ledger.ts';
 import { redact } from './redact.ts';
 import { createSandbox, type Sandbox } from './sandbox.ts';
 import { openTarget, type Target } from './targets.ts';
@@ -37,6 +37,10 @@ export interface RunRecord {
   steps: Record<string, { commandAsRun?: string; checked?: string }>;
 }
 
+/** How long one command may take: npm fetches a tree (and retries 5xx answers for a while). */
+const NPM_TIMEOUT_MS = 5 * 60_000;
+const AWS_TIMEOUT_MS = 2 * 60_000;
+
 export class StepFailure extends Error {
   override name = 'StepFailure';
 }
@@ -49,11 +53,14 @@ export class ScenarioRun {
   private readonly record: RunRecord;
   private readonly ctx: StepContext;
   private readonly client: CodeartifactClient;
-  private readonly onSignal = (signal: NodeJS.Signals) => {
-    // An interrupt still undoes what the run created before the process goes.
-    void this.close().finally(() => process.kill(process.pid, signal));
+  /**
+   * Ctrl-C reaches the worker too: start undoing at once rather than wait for Playwright's
+   * teardown, which may be cut short. The afterAll hook then waits for the same promise.
+   */
+  private readonly onSignal = () => {
+    void this.close();
   };
-  private closed = false;
+  private closing: Promise<void> | undefined;
 
   private constructor(
     private readonly scenario: Scenario,
@@ -113,7 +120,11 @@ export class ScenarioRun {
 
   async execute(step: TutorialStep, testInfo: TestInfo): Promise<void> {
     const command = step.command(this.ctx);
-    if (step.id === 'list-packages') test.setTimeout(this.config.visibilityLimitMs + 120_000);
+    // The harness gives up on a command before Playwright gives up on the test, so a slow step
+    // fails with the harness's plain message, not a bare "Test timeout exceeded".
+    const commandTimeoutMs = command.timeoutMs ?? (command.tool === 'npm' ? NPM_TIMEOUT_MS : AWS_TIMEOUT_MS);
+    const polling = step.id === 'list-packages' ? this.config.visibilityLimitMs : 0;
+    test.setTimeout(commandTimeoutMs + polling + 60_000);
     for (const resource of step.creates?.(this.ctx) ?? []) this.ledger.intend(resource);
     const isAws = command.tool === 'aws';
     // `aws --version` and friends take no endpoint; every service call off AWS does.
@@ -123,7 +134,7 @@ export class ScenarioRun {
       isolatedEnv: true,
       secrets: this.ctx.secrets,
       ...(command.inProject ? { cwd: this.sandbox.project } : {}),
-      ...(command.timeoutMs ? { timeoutMs: command.timeoutMs } : {}),
+      timeoutMs: commandTimeoutMs,
     });
     step.read?.(run, this.ctx);
     const transcript = run.transcript(this.ctx.secrets);
@@ -151,9 +162,12 @@ export class ScenarioRun {
     );
   }
 
-  async close(): Promise<void> {
-    if (this.closed) return;
-    this.closed = true;
+  close(): Promise<void> {
+    this.closing ??= this.doClose();
+    return this.closing;
+  }
+
+  private async doClose(): Promise<void> {
     process.off('SIGINT', this.onSignal);
     process.off('SIGTERM', this.onSignal);
     try {
@@ -180,24 +194,15 @@ export class ScenarioRun {
     await this.target.stop();
   }
 
-  /** Domains of this run that still exist: by name, or by this run's tag. */
+  /** This run's domain, if it still exists. (Other scenarios of the same run may be going on.) */
   private async leftovers(): Promise<string[]> {
-    const out: string[] = [];
     let nextToken: string | undefined;
     do {
       const page = await this.client.send(new ListDomainsCommand({ ...(nextToken ? { nextToken } : {}) }));
-      for (const d of page.domains ?? []) {
-        if (d.name === this.ctx.names.domain) {
-          out.push(d.name);
-          continue;
-        }
-        if (!d.name?.startsWith(`cc-${this.config.runId}-`) || !d.arn) continue;
-        const { tags } = await this.client.send(new ListTagsForResourceCommand({ resourceArn: d.arn }));
-        if (tags?.some((t) => t.key === TAG_RUN && t.value === this.config.runId)) out.push(d.name);
-      }
+      if (page.domains?.some((d) => d.name === this.ctx.names.domain)) return [this.ctx.names.domain];
       nextToken = page.nextToken;
     } while (nextToken);
-    return out;
+    return [];
   }
 }
 

@@ -1,0 +1,77 @@
+/**
+ * Runs the conformance suite the way a user does (`npx playwright test --project=conformance`)
+ * in a child process, with its own reports folder, and reads what it wrote.
+ */
+import { execa, type ResultPromise } from 'execa';
+import { mkdtempSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { RunSummary } from '../../helpers/reporters/summary-json.ts';
+
+export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+
+export interface NestedRun {
+  exitCode: number;
+  output: string;
+  reportsDir: string;
+  summary: (RunSummary & { runs: RunSummary[] }) | undefined;
+}
+
+export function startNestedRun(env: Record<string, string>, specs: string[] = ['tests/conformance/tutorial.spec.ts']): { process: ResultPromise; reportsDir: string } {
+  const reportsDir = mkdtempSync(join(tmpdir(), 'cc-nested-reports-'));
+  const child = execa('npx', ['playwright', 'test', '--project=conformance', ...specs], {
+    cwd: ROOT,
+    env: { ...env, CONFORMANCE_REPORTS_DIR: reportsDir, CI: '' },
+    reject: false,
+    all: true,
+    detached: true,
+  });
+  return { process: child, reportsDir };
+}
+
+export async function runNested(env: Record<string, string>, specs?: string[]): Promise<NestedRun> {
+  const { process: child, reportsDir } = startNestedRun(env, specs);
+  const result = await child;
+  return { exitCode: result.exitCode ?? 1, output: String(result.all ?? ''), reportsDir, summary: readSummary(reportsDir) };
+}
+
+export function readSummary(reportsDir: string): NestedRun['summary'] {
+  try {
+    return JSON.parse(readFileSync(join(reportsDir, 'summary.json'), 'utf8')) as NestedRun['summary'];
+  } catch {
+    return undefined;
+  }
+}
+
+/** Every file under a folder, recursively. */
+export function filesUnder(dir: string): string[] {
+  const out: string[] = [];
+  for (const name of readdirSync(dir)) {
+    const path = join(dir, name);
+    if (statSync(path).isDirectory()) out.push(...filesUnder(path));
+    else out.push(path);
+  }
+  return out;
+}
+
+/**
+ * The text of every file under a folder, including what the Playwright HTML report keeps
+ * zipped inside index.html, so that a scan for secrets sees everything a reader could.
+ */
+export async function textsUnder(dir: string): Promise<{ file: string; text: string }[]> {
+  const JSZip = (await import('jszip')).default;
+  const out: { file: string; text: string }[] = [];
+  for (const file of filesUnder(dir)) {
+    const text = readFileSync(file).toString('latin1');
+    out.push({ file, text });
+    const embedded = /data:application\/zip;base64,([A-Za-z0-9+/=]+)/.exec(text)?.[1];
+    if (embedded) {
+      const zip = await JSZip.loadAsync(Buffer.from(embedded, 'base64'));
+      for (const entry of Object.values(zip.files)) {
+        if (!entry.dir) out.push({ file: `${file}!${entry.name}`, text: await entry.async('string') });
+      }
+    }
+  }
+  return out;
+}
