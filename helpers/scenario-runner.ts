@@ -33,8 +33,8 @@ export interface RunRecord {
   latency: { installMs?: number; visibleAfterMs?: number };
   leftovers: string[];
   cleanup: UndoReport;
-  /** Per step: the command as run (redacted) and what was checked afterwards. */
-  steps: Record<string, { commandAsRun?: string; checked?: string }>;
+  /** Per step: the command as run, its output (both redacted) and what was checked afterwards. */
+  steps: Record<string, { commandAsRun?: string; output?: string; checked?: string }>;
 }
 
 /** How long one command may take: npm fetches a tree (and retries 5xx answers for a while). */
@@ -138,7 +138,10 @@ export class ScenarioRun {
     });
     step.read?.(run, this.ctx);
     const transcript = run.transcript(this.ctx.secrets);
-    this.record.steps[step.id] = { commandAsRun: redact([isAws ? 'aws' : 'npm', ...run.args].join(' '), this.ctx.secrets) };
+    this.record.steps[step.id] = {
+      commandAsRun: redact([isAws ? 'aws' : 'npm', ...run.args].join(' '), this.ctx.secrets),
+      output: transcript,
+    };
     await testInfo.attach('command output', { body: transcript, contentType: 'text/plain' });
     if (run.exitCode !== 0) {
       throw this.failure(step, describeExit(run));

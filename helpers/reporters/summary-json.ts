@@ -17,6 +17,8 @@ export interface StepSummary {
   title: string;
   documented?: string;
   commandAsRun?: string;
+  /** The command's transcript, redacted. */
+  output?: string;
   checked?: string;
   status: StepStatus;
   durationMs: number;
@@ -65,6 +67,7 @@ export default class SummaryJsonReporter implements Reporter {
           title: test.title,
           ...(annotation(test, 'documented command') ? { documented: annotation(test, 'documented command') } : {}),
           ...(record.steps?.[id]?.commandAsRun ? { commandAsRun: record.steps[id]!.commandAsRun } : {}),
+          ...(record.steps?.[id]?.output ? { output: record.steps[id]!.output } : {}),
           ...(record.steps?.[id]?.checked ? { checked: record.steps[id]!.checked } : {}),
           status,
           durationMs: result.duration,
