@@ -71,7 +71,7 @@ export default class SummaryJsonReporter implements Reporter {
           ...(record.steps?.[id]?.checked ? { checked: record.steps[id]!.checked } : {}),
           status,
           durationMs: result.duration,
-          ...(status === 'failed' && error ? { error: redact(stripAnsi(error)) } : {}),
+          ...(status === 'failed' && error ? { error: redact(stripAnsi(error)).replace(/^StepFailure: /, '') } : {}),
         };
       });
       const failed = steps.some((s) => s.status === 'failed') || (record.leftovers?.length ?? 0) > 0;
