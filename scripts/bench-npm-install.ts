@@ -530,13 +530,9 @@ function parseOptions(): Options {
 }
 
 function machineRegistry(): string {
-  try {
-    const url = execFileSync('npm', ['config', 'get', 'registry'], { encoding: 'utf8', timeout: 15_000 }).trim();
-    if (/^https?:\/\//.test(url)) return withSlash(url);
-  } catch {
-    // fall through to npm's default
-  }
-  throw new Error('npm config get registry named no registry URL');
+  const url = execFileSync('npm', ['config', 'get', 'registry'], { encoding: 'utf8', timeout: 15_000 }).trim();
+  if (!/^https?:\/\//.test(url)) throw new Error(`\`npm config get registry\` answered '${url}', not a registry URL`);
+  return withSlash(url);
 }
 
 async function main(): Promise<void> {

@@ -33,14 +33,17 @@ export class UpstreamError extends Error {
 
 /** Resolves the registry npm on this machine is configured with, once, when first needed. */
 async function configuredRegistry(): Promise<string> {
+  let answer = '';
   try {
-    const { stdout } = await promisify(execFile)('npm', ['config', 'get', 'registry'], { timeout: 15_000 });
-    const url = stdout.trim();
-    if (/^https?:\/\//.test(url)) return url;
-  } catch {
-    // fall through to npm's own default
+    answer = (await promisify(execFile)('npm', ['config', 'get', 'registry'], { timeout: 15_000 })).stdout.trim();
+  } catch (err) {
+    answer = (err as Error).message;
   }
-  throw new Error('npm config get registry named no registry URL');
+  if (/^https?:\/\//.test(answer)) return answer;
+  throw new UpstreamError(
+    `cannot tell which registry public:npmjs stands for: \`npm config get registry\` answered '${answer}'. Start the emulator with --npmjs-url <registry URL>.`,
+    'unreachable',
+  );
 }
 
 export class NpmUpstream {
