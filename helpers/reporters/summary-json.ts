@@ -7,6 +7,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FullResult, Reporter, TestCase, TestResult } from '@playwright/test/reporter';
+import { writeDocsReport } from '../report/docs.ts';
 import { redact } from '../redact.ts';
 import type { RunRecord } from '../scenario-runner.ts';
 
@@ -87,6 +88,12 @@ export default class SummaryJsonReporter implements Reporter {
     const primary = runs.find((r) => r.scenario === 'tutorial') ?? runs[0]!;
     mkdirSync(dir, { recursive: true });
     writeFileSync(join(dir, 'summary.json'), `${JSON.stringify({ ...primary, runs }, null, 2)}\n`);
+    // The docs owners' page; a broken report must not fail the run.
+    try {
+      writeDocsReport(dir);
+    } catch (err) {
+      process.stderr.write(`warning: the docs report (${join(dir, 'docs', 'index.html')}) was not written: ${(err as Error).message}\n`);
+    }
   }
 
   printsToStdio(): boolean {
