@@ -18,7 +18,9 @@ const USAGE = `usage: npm run emulator -- [options]
                              delay before externally ingested versions are listed (default 0)
   --data-dir <dir>           keep state and tarballs in <dir> across restarts (default: memory)
   --fault <name[=arg]>       switch a fault on (repeatable): ${Object.keys(FAULTS).join(', ')}
-  --fault-admin              serve GET/PUT/DELETE /-/emulator/faults to switch faults at run time`;
+  --fault-admin              serve GET/PUT/DELETE /-/emulator/faults to switch faults at run time
+  --exit-with-stdin          stop when standard input closes (for a parent that starts it in its own
+                             process group, so a terminal's Ctrl-C reaches the parent, not the emulator)`;
 
 function fail(message: string): never {
   process.stderr.write(`emulator: ${message}\n${USAGE}\n`);
@@ -40,6 +42,7 @@ try {
       'data-dir': { type: 'string' },
       fault: { type: 'string', multiple: true },
       'fault-admin': { type: 'boolean' },
+      'exit-with-stdin': { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
     strict: true,
@@ -106,6 +109,9 @@ try {
   };
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
+  if (values['exit-with-stdin']) {
+    process.stdin.on('end', stop).on('close', stop).resume();
+  }
 } catch (err) {
   const e = err as NodeJS.ErrnoException;
   if (e.code === 'EADDRINUSE') fail(`port ${port} on ${values.host} is already in use. Pick another --port, or 0 for a free one.`);

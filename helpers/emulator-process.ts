@@ -18,9 +18,13 @@ export interface EmulatorProcess {
 }
 
 export async function startEmulatorProcess(args: string[] = [], timeoutMs = 15_000): Promise<EmulatorProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'emulator/main.ts', '--port', '0', ...args], {
+  // Its own process group: a Ctrl-C in the terminal reaches the harness, which still needs
+  // the emulator to undo what the run created. It stops when we close its stdin, which also
+  // happens when this process dies, so it never outlives the harness.
+  const child = spawn(process.execPath, ['--import', 'tsx', 'emulator/main.ts', '--port', '0', '--exit-with-stdin', ...args], {
     cwd: ROOT,
-    stdio: ['ignore', 'pipe', 'pipe'],
+    stdio: ['pipe', 'pipe', 'pipe'],
+    detached: true,
   });
   let out = '';
   let err = '';
