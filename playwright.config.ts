@@ -1,4 +1,7 @@
 import { defineConfig } from '@playwright/test';
+import type { TestResult as AllureTestResult } from 'allure-js-commons';
+import { accessSync, constants, rmSync } from 'node:fs';
+import { delimiter, join, resolve } from 'node:path';
 
 /**
  * Projects by target and tool cell; reporters. All logic lives in helpers/.
@@ -8,6 +11,55 @@ import { defineConfig } from '@playwright/test';
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 process.env.CONFORMANCE_RUN_ID ??= `${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`;
 const reports = process.env.CONFORMANCE_REPORTS_DIR ?? 'reports';
+
+/** Where a binary named on the command line lives, for the Allure environment (no secrets there). */
+function whichBinary(bin: string): string {
+  if (bin.includes('/')) return resolve(bin);
+  for (const dir of (process.env.PATH ?? '').split(delimiter).filter(Boolean)) {
+    try {
+      accessSync(join(dir, bin), constants.X_OK);
+      return join(dir, bin);
+    } catch {
+      // not in this folder
+    }
+  }
+  return `${bin} (not found on PATH)`;
+}
+
+// allure-playwright adds to allure-results and never empties it: the runner (not its workers,
+// whose argv is Playwright's worker entry) starts it empty, so that the Allure report shows this
+// run; the earlier runs come in through the report's history.
+if (process.argv[2] === 'test' && !process.argv.includes('--list')) rmSync(`${reports}/allure-results`, { recursive: true, force: true });
+
+const target = process.env.CONFORMANCE_TARGET || 'emulator';
+/**
+ * Allure failure categories, by what the harness's errors say (helpers/scenario-runner.ts
+ * StepFailure "... did not work. Expected: ... What happened: ...", helpers/errors.ts
+ * InfrastructureError, helpers/config.ts ConfigError). Allure 3 gives a failure the first
+ * category that matches, so the order matters. The patterns match the whole message both as
+ * Allure 2 reads them (full match) and as Allure 3 does (search); scripts/report-allure.ts
+ * hands the same list to Allure 3 from allure-results/categories.json.
+ */
+const failureCategories = [
+  ['Infrastructure: configuration', String.raw`ConfigError|The harness configuration is not valid`],
+  [
+    'Infrastructure: no credentials',
+    String.raw`No AWS credentials were found|did not accept the credentials|refuses to create resources in an account|Unable to locate credentials|ExpiredToken|InvalidClientTokenId|UnrecognizedClientException`,
+  ],
+  [
+    'Infrastructure: target unreachable',
+    String.raw`is unreachable|did not start|did not finish in time|Could not connect to the endpoint URL|ECONNREFUSED|ENOTFOUND|EAI_AGAIN`,
+  ],
+  // A CLI that is not there exits without a word (execa's ENOENT) or with the shell's 127.
+  ['Infrastructure: missing tool', String.raw`(aws|npm) exited with code \d+:\s*$|exited with code 127|spawn \S+ ENOENT|command not found`],
+  ['Emulator gap', String.raw`UNKNOWN_OPERATION|does not implement`],
+  ['Product regression (known issue)', String.raw`[Kk]nown issue`],
+  // The tutorial's command itself failed.
+  ['CLI regression', String.raw`What happened: (aws|npm) exited with code \d+`],
+  // The command worked, but what it left is not what the tutorial says.
+  ['Tutorial drift', String.raw`did not work\.[\s\S]*What happened: (?!(aws|npm) exited with code)`],
+  ['Infrastructure: other', String.raw`InfrastructureError`],
+].map(([name, pattern]) => ({ name, messageRegex: String.raw`[\s\S]*(${pattern})[\s\S]*`, matchedStatuses: ['failed', 'broken'] }));
 
 export default defineConfig({
   timeout: 60_000,
@@ -22,6 +74,38 @@ export default defineConfig({
     ['junit', { outputFile: `${reports}/junit.xml` }],
     ['./helpers/reporters/summary-json.ts'],
     ['./helpers/reporters/summary-line.ts'],
+    [
+      'allure-playwright',
+      {
+        resultsDir: `${reports}/allure-results`,
+        // Only the tutorial's own steps (test.step) and attachments, not Playwright's fixtures and hooks.
+        detail: false,
+        environmentInfo: {
+          target,
+          region: process.env.AWS_REGION || process.env.AWS_DEFAULT_REGION || (target === 'aws' ? '(not set)' : 'us-east-1'),
+          'run id': process.env.CONFORMANCE_RUN_ID,
+          'node version': process.version,
+          // the `conformance` project's CLI, and the one `conformance-aws-cli-v2` always uses
+          'aws CLI': whichBinary(process.env.AWS_CLI || 'aws'),
+          'aws CLI v2': '/usr/bin/aws',
+        },
+        categories: failureCategories,
+        listeners: [
+          {
+            // allure-playwright shows each Playwright annotation as a step; the runner's bookkeeping
+            // ones (serial mode, scenario, step id) become labels, so the steps read as the tutorial.
+            beforeTestResultWrite(result: AllureTestResult) {
+              const bookkeeping = /^(serial|scenario|step-id): ([\s\S]*)$/;
+              for (const step of result.steps) {
+                const m = bookkeeping.exec(step.name ?? '');
+                if (m && m[1] !== 'serial') result.labels.push({ name: m[1]!, value: m[2]! });
+              }
+              result.steps = result.steps.filter((step) => !bookkeeping.test(step.name ?? ''));
+            },
+          },
+        ],
+      },
+    ],
   ],
   projects: [
     { name: 'emulator-contract', testDir: 'tests/emulator' },

@@ -6,6 +6,7 @@
  */
 import { ListDomainsCommand, type CodeartifactClient } from '@aws-sdk/client-codeartifact';
 import { test, type TestInfo } from '@playwright/test';
+import * as allure from 'allure-js-commons';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
@@ -129,33 +130,66 @@ export class ScenarioRun {
     const isAws = command.tool === 'aws';
     // `aws --version` and friends take no endpoint; every service call off AWS does.
     const args = isAws && !command.args[0]?.startsWith('-') ? [...command.args, ...this.target.awsCliArgs()] : command.args;
-    const run = await runCli(isAws ? this.awsCli : this.config.npm, args, {
-      env: this.sandbox.env(this.target.cliEnv()),
-      isolatedEnv: true,
-      secrets: this.ctx.secrets,
-      ...(command.inProject ? { cwd: this.sandbox.project } : {}),
-      timeoutMs: commandTimeoutMs,
-    });
-    step.read?.(run, this.ctx);
-    const transcript = run.transcript(this.ctx.secrets);
-    this.record.steps[step.id] = {
-      commandAsRun: redact([isAws ? 'aws' : 'npm', ...run.args].join(' '), this.ctx.secrets),
-      output: transcript,
-    };
-    await testInfo.attach('command output', { body: transcript, contentType: 'text/plain' });
-    if (run.exitCode !== 0) {
-      throw this.failure(step, describeExit(run));
-    }
-    for (const resource of step.creates?.(this.ctx) ?? []) await this.ledger.created(resource, this.client);
-    for (const resource of step.removes?.(this.ctx) ?? []) this.ledger.removed(resource);
-    let checked: string;
+    // Report steps (allure-playwright turns them into Allure steps): the command as run, then the check.
+    const shown = redact([isAws ? 'aws' : 'npm', ...args].join(' '), this.ctx.secrets);
     try {
-      checked = await step.check(this.ctx, run);
-    } catch (err) {
-      throw this.failure(step, (err as Error).message);
+      const run = await test.step(`run: ${shown}`, async () => {
+        const run = await runCli(isAws ? this.awsCli : this.config.npm, args, {
+          env: this.sandbox.env(this.target.cliEnv()),
+          isolatedEnv: true,
+          secrets: this.ctx.secrets,
+          ...(command.inProject ? { cwd: this.sandbox.project } : {}),
+          timeoutMs: commandTimeoutMs,
+        });
+        step.read?.(run, this.ctx);
+        const transcript = run.transcript(this.ctx.secrets);
+        this.record.steps[step.id] = {
+          commandAsRun: redact([isAws ? 'aws' : 'npm', ...run.args].join(' '), this.ctx.secrets),
+          output: transcript,
+        };
+        await testInfo.attach('command output', { body: transcript, contentType: 'text/plain' });
+        if (run.exitCode !== 0) {
+          throw this.failure(step, describeExit(run));
+        }
+        for (const resource of step.creates?.(this.ctx) ?? []) await this.ledger.created(resource, this.client);
+        for (const resource of step.removes?.(this.ctx) ?? []) this.ledger.removed(resource);
+        return run;
+      });
+      await test.step(`check: ${redact(step.expectation, this.ctx.secrets)}`, async () => {
+        let checked: string;
+        try {
+          checked = await step.check(this.ctx, run);
+        } catch (err) {
+          throw this.failure(step, (err as Error).message);
+        }
+        this.record.steps[step.id]!.checked = checked;
+        testInfo.annotations.push({ type: 'checked', description: redact(checked, this.ctx.secrets) });
+      });
+    } finally {
+      await this.reportParameters();
     }
-    this.record.steps[step.id]!.checked = checked;
-    testInfo.annotations.push({ type: 'checked', description: redact(checked, this.ctx.secrets) });
+  }
+
+  /**
+   * Allure parameters for the step: where it ran and with which tools. Never a secret (the
+   * values travel as plain attachments whatever their mode). The tool versions are excluded
+   * from Allure's history id, so an upgrade shows as a change in one test's history.
+   */
+  private async reportParameters(): Promise<void> {
+    const m = this.ctx.memory;
+    const parameters: [string, string | undefined, boolean][] = [
+      ['target', this.target.kind, false],
+      ['aws CLI version', m.awsCliVersion, true],
+      ['npm version', m.npmVersion, true],
+      ['Node version', process.version, true],
+    ];
+    try {
+      for (const [name, value, excluded] of parameters) {
+        if (value) await allure.parameter(name, redact(value, this.ctx.secrets), { excluded });
+      }
+    } catch {
+      // Report metadata never changes a step's outcome.
+    }
   }
 
   private failure(step: TutorialStep, happened: string): StepFailure {

@@ -5,13 +5,25 @@
  */
 import { CodeartifactClient, GetAuthorizationTokenCommand, CreateDomainCommand, DeleteDomainCommand } from '@aws-sdk/client-codeartifact';
 import { expect, test } from '@playwright/test';
+import { execa } from 'execa';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startEmulatorProcess } from '../../helpers/emulator-process.ts';
 import { startFixtureRegistry, tutorialPackages } from '../../helpers/fixture-registry.ts';
-import { runNested, textsUnder } from './nested-run.ts';
+import { ROOT, runNested, textsUnder } from './nested-run.ts';
+
+/**
+ * The files the single-file Allure report embeds (base64 in `d("name","...")` calls), decoded,
+ * so that the scan reads the attachments and results a reader of the report sees.
+ */
+function allureEmbedded(file: string, html: string): { file: string; text: string }[] {
+  return [...html.matchAll(/\bd\("([^"]+)","([A-Za-z0-9+/=]*)"\)/g)].map(([, name, base64]) => ({
+    file: `${file}!${name}`,
+    text: Buffer.from(base64!, 'base64').toString('latin1'),
+  }));
+}
 
 test('a run on the endpoint target passes, leaves ~/.npmrc and ~/.aws byte for byte, and reports no secret', async ({}, testInfo) => {
   const registry = await startFixtureRegistry(tutorialPackages);
@@ -61,7 +73,19 @@ test('a run on the endpoint target passes, leaves ~/.npmrc and ~/.aws byte for b
     await client.send(new DeleteDomainCommand({ domain: 'shape-probe' }));
     client.destroy();
     expect(authorizationToken).toMatch(/^eyJ/);
+    // The Allure report of the same run, built as `npm run report:allure` builds it.
+    const report = await execa('npm', ['run', 'report:allure'], {
+      cwd: ROOT,
+      env: { ...(process.env as Record<string, string>), CONFORMANCE_REPORTS_DIR: run.reportsDir, ALLURE_HISTORY_DIR: '' },
+      reject: false,
+      all: true,
+    });
+    await testInfo.attach('report:allure output', { body: String(report.all ?? ''), contentType: 'text/plain' });
+    expect(report.exitCode, 'npm run report:allure builds the Allure report').toBe(0);
     const texts = await textsUnder(run.reportsDir);
+    const allureHtml = join(run.reportsDir, 'allure', 'index.html');
+    const allureFiles = allureEmbedded(allureHtml, readFileSync(allureHtml, 'latin1'));
+    texts.push(...allureFiles);
     expect(texts.length).toBeGreaterThan(5);
     const offenders = texts
       .filter(({ text }) => text.includes(secretAccessKey) || /eyJ[A-Za-z0-9_-]{20,}\.[A-Za-z0-9_-]{20,}/.test(text))
@@ -69,6 +93,12 @@ test('a run on the endpoint target passes, leaves ~/.npmrc and ~/.aws byte for b
     expect(offenders, 'report files that contain a token or the secret key').toEqual([]);
     // The scan reaches what a reader sees: command transcripts inside the HTML report's archive.
     expect(texts.some(({ file, text }) => file.includes('!') && text.includes('Successfully configured npm'))).toBe(true);
+    // ...and the Allure results and the Allure report: transcripts, and the steps named by the command as run.
+    const allureResults = texts.filter(({ file }) => file.includes(`${join(run.reportsDir, 'allure-results')}/`));
+    expect(allureResults.some(({ text }) => text.includes('Successfully configured npm')), 'allure-results holds the transcripts').toBe(true);
+    expect(allureResults.some(({ text }) => text.includes('"run: aws codeartifact login'))).toBe(true);
+    expect(allureFiles.some(({ text }) => text.includes('Successfully configured npm')), 'the Allure HTML embeds the transcripts').toBe(true);
+    expect(allureFiles.some(({ text }) => text.includes('run: npm config set'))).toBe(true);
     rmSync(run.reportsDir, { recursive: true, force: true });
   } finally {
     rmSync(home, { recursive: true, force: true });
