@@ -2,6 +2,7 @@ import { defineConfig } from '@playwright/test';
 import type { TestResult as AllureTestResult } from 'allure-js-commons';
 import { accessSync, constants, rmSync } from 'node:fs';
 import { delimiter, join, resolve } from 'node:path';
+import { matrix } from './scenarios/matrix-cells.ts';
 
 /**
  * Projects by target and tool cell; reporters. All logic lives in helpers/.
@@ -115,5 +116,13 @@ export default defineConfig({
     { name: 'conformance-aws-cli-v2', testDir: 'tests/conformance', metadata: { awsCli: '/usr/bin/aws' } },
     // The harness's own behaviour: it fails where it should, cleans up, keeps secrets.
     { name: 'harness', testDir: 'tests/harness', timeout: 300_000 },
+    // The CLI-version matrix: one project per cell (scenarios/matrix-cells.ts), selecting the
+    // cell's tests by its tag; `npm run matrix -- <filter>` picks cells by name.
+    ...matrix.map((cell) => ({
+      name: `matrix:${cell.id}`,
+      testDir: 'tests/matrix',
+      grep: new RegExp(`@${cell.id}(?![\\w-])`),
+      metadata: { cell: cell.id },
+    })),
   ],
 });

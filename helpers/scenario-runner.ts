@@ -17,6 +17,8 @@ import { CleanupLedger, type LedgerResource, type UndoReport } from './ledger.ts
 import { redact } from './redact.ts';
 import { createSandbox, type Sandbox } from './sandbox.ts';
 import { openTarget, type Target } from './targets.ts';
+import { cellToolbox, plainToolbox, type Toolbox } from './toolbox.ts';
+import type { MatrixCell } from '../scenarios/matrix-cells.ts';
 
 export const reportsDir = (): string => process.env.CONFORMANCE_REPORTS_DIR ?? 'reports';
 
@@ -30,7 +32,9 @@ export interface RunRecord {
   region: string;
   runId: string;
   domain: string;
-  tools: { aws?: string; npm?: string; node: string };
+  tools: { aws?: string; npm?: string; node: string; packageManager?: string };
+  /** The matrix cell this run was, if any. */
+  cell?: MatrixCell;
   latency: { installMs?: number; visibleAfterMs?: number };
   leftovers: string[];
   cleanup: UndoReport;
@@ -62,6 +66,8 @@ export class ScenarioRun {
     void this.close();
   };
   private closing: Promise<void> | undefined;
+  /** Set when a known issue reproduced: the steps after it, but the clean-up, are not run. */
+  private stoppedBy: string | undefined;
 
   private constructor(
     private readonly scenario: Scenario,
@@ -70,7 +76,8 @@ export class ScenarioRun {
     private readonly sandbox: Sandbox,
     private readonly ledger: CleanupLedger,
     project: string,
-    private readonly awsCli: string,
+    private readonly tools: Toolbox,
+    private readonly cell: MatrixCell | undefined,
   ) {
     this.client = target.codeartifact();
     const domain = `cc-${config.runId}-${scenario.code}${cellCode(project)}`;
@@ -79,7 +86,7 @@ export class ScenarioRun {
       account: target.account,
       region: target.region,
       codeartifact: this.client,
-      sandbox: { home: sandbox.home, npmrc: sandbox.npmrc, project: sandbox.project },
+      sandbox,
       visibilityLimitMs: config.visibilityLimitMs,
       memory: process.env.CONFORMANCE_INSTALL_TIMEOUT_MS ? { installTimeoutMs: process.env.CONFORMANCE_INSTALL_TIMEOUT_MS } : {},
       secrets: target.secrets(),
@@ -98,13 +105,18 @@ export class ScenarioRun {
       leftovers: [],
       cleanup: { undone: [], failed: [] },
       steps: {},
+      ...(cell ? { cell } : {}),
     };
     process.once('SIGINT', this.onSignal);
     process.once('SIGTERM', this.onSignal);
   }
 
-  static async open(scenario: Scenario, testInfo: TestInfo): Promise<ScenarioRun> {
+  static async open(scenario: Scenario, testInfo: TestInfo, cell?: MatrixCell): Promise<ScenarioRun> {
     const config = loadConfig();
+    // Toolchains first: installing one may take a while, and needs no target yet.
+    const tools = cell
+      ? await cellToolbox(cell)
+      : plainToolbox(String(testInfo.project.metadata.awsCli ?? config.awsCli), config.npm);
     const emulatorArgs = (process.env.CONFORMANCE_EMULATOR_ARGS ?? '').split(/\s+/).filter(Boolean);
     const target = await openTarget(config, emulatorArgs);
     const project = testInfo.project.name;
@@ -115,36 +127,50 @@ export class ScenarioRun {
         ? `arn:aws:codeartifact:${target.region}:${target.account}:domain/${domainOf(r)}`
         : `arn:aws:codeartifact:${target.region}:${target.account}:repository/${r.domain}/${r.repository}`;
     const ledger = new CleanupLedger(config.runId, join(reportsDir(), 'ledger', `${config.runId}-${scenario.code}${cellCode(project)}.json`), arnOf);
-    const awsCli = String(testInfo.project.metadata.awsCli ?? config.awsCli);
-    return new ScenarioRun(scenario, config, target, sandbox, ledger, project, awsCli);
+    return new ScenarioRun(scenario, config, target, sandbox, ledger, project, tools, cell);
   }
 
   async execute(step: TutorialStep, testInfo: TestInfo): Promise<void> {
+    if (this.stoppedBy && step.number !== 'Clean up') {
+      test.skip(true, `not run: the known issue at ${this.stoppedBy} reproduced`);
+    }
     const command = step.command(this.ctx);
     // The harness gives up on a command before Playwright gives up on the test, so a slow step
     // fails with the harness's plain message, not a bare "Test timeout exceeded".
-    const commandTimeoutMs = command.timeoutMs ?? (command.tool === 'npm' ? NPM_TIMEOUT_MS : AWS_TIMEOUT_MS);
+    const commandTimeoutMs = command.timeoutMs ?? (command.tool === 'aws' ? AWS_TIMEOUT_MS : NPM_TIMEOUT_MS);
     const polling = step.id === 'list-packages' ? this.config.visibilityLimitMs : 0;
     test.setTimeout(commandTimeoutMs + polling + 60_000);
     for (const resource of step.creates?.(this.ctx) ?? []) this.ledger.intend(resource);
     const isAws = command.tool === 'aws';
+    const binary = isAws ? this.tools.awsCli : command.tool === 'pm' ? this.tools.pm : this.tools.npm;
+    const name = isAws ? 'aws' : command.tool === 'pm' ? this.tools.pm : 'npm';
     // `aws --version` and friends take no endpoint; every service call off AWS does.
     const args = isAws && !command.args[0]?.startsWith('-') ? [...command.args, ...this.target.awsCliArgs()] : command.args;
+    const cwd = command.inProjectSubfolder
+      ? join(this.sandbox.project, command.inProjectSubfolder)
+      : command.inProject
+        ? this.sandbox.project
+        : undefined;
+    const knownIssue = this.cell?.knownIssue?.stepId === step.id ? this.cell.knownIssue : undefined;
     // Report steps (allure-playwright turns them into Allure steps): the command as run, then the check.
-    const shown = redact([isAws ? 'aws' : 'npm', ...args].join(' '), this.ctx.secrets);
+    const shown = step.perform ? step.documented : redact([name, ...args].join(' '), this.ctx.secrets);
     try {
       const run = await test.step(`run: ${shown}`, async () => {
-        const run = await runCli(isAws ? this.awsCli : this.config.npm, args, {
-          env: this.sandbox.env(this.target.cliEnv()),
+        const run = step.perform ? await this.perform(step) : await runCli(binary, args, {
+          env: this.sandbox.env({
+            ...this.target.cliEnv(),
+            ...this.tools.env(this.sandbox),
+            ...(this.tools.pathPrefix.length ? { PATH: [...this.tools.pathPrefix, process.env.PATH ?? ''].join(':') } : {}),
+          }),
           isolatedEnv: true,
           secrets: this.ctx.secrets,
-          ...(command.inProject ? { cwd: this.sandbox.project } : {}),
+          ...(cwd ? { cwd } : {}),
           timeoutMs: commandTimeoutMs,
         });
         step.read?.(run, this.ctx);
         const transcript = run.transcript(this.ctx.secrets);
         this.record.steps[step.id] = {
-          commandAsRun: redact([isAws ? 'aws' : 'npm', ...run.args].join(' '), this.ctx.secrets),
+          commandAsRun: step.perform ? step.documented : redact([name, ...run.args].join(' '), this.ctx.secrets),
           output: transcript,
         };
         await testInfo.attach('command output', { body: transcript, contentType: 'text/plain' });
@@ -165,9 +191,45 @@ export class ScenarioRun {
         this.record.steps[step.id]!.checked = checked;
         testInfo.annotations.push({ type: 'checked', description: redact(checked, this.ctx.secrets) });
       });
+    } catch (err) {
+      if (knownIssue && err instanceof StepFailure) {
+        // The bug reproduces: an expected failure, and the steps after it (but the clean-up) are not run.
+        this.stoppedBy = `"${step.title}" (${knownIssue.url})`;
+        testInfo.annotations.push({ type: 'known issue', description: `${knownIssue.title} (${knownIssue.url})` });
+        test.fail(true, `known issue: ${knownIssue.title} (${knownIssue.url})`);
+      }
+      throw err;
     } finally {
       await this.reportParameters();
     }
+    if (knownIssue) {
+      throw new StepFailure(
+        `Known issue no longer reproduces: ${knownIssue.title} (${knownIssue.url}). ${step.number === 'Clean up' ? step.number : `Step ${step.number}`}, "${step.title}", worked. Check the issue, then remove the known-issue mark from this cell in scenarios/matrix.ts.`,
+      );
+    }
+  }
+
+  /** A step that is not a command line: its transcript says what it did. */
+  private async perform(step: TutorialStep): Promise<CliRun> {
+    const started = performance.now();
+    let out = '';
+    let exitCode = 0;
+    try {
+      out = await step.perform!(this.ctx);
+    } catch (err) {
+      out = (err as Error).message;
+      exitCode = 1;
+    }
+    const durationMs = Math.round(performance.now() - started);
+    return {
+      command: step.documented,
+      args: [],
+      exitCode,
+      stdout: exitCode === 0 ? `${out}\n` : '',
+      stderr: exitCode === 0 ? '' : out,
+      durationMs,
+      transcript: (more = []) => redact(`# ${step.documented}\n[${exitCode === 0 ? 'done' : 'failed'}, ${durationMs} ms]\n${out}\n`, [...this.ctx.secrets, ...more]),
+    };
   }
 
   /**
@@ -215,7 +277,8 @@ export class ScenarioRun {
     }
     const m = this.ctx.memory;
     this.record.tools = {
-      node: process.version,
+      node: this.tools.versions.node ?? process.version,
+      ...(this.tools.versions.packageManager ? { packageManager: this.tools.versions.packageManager } : {}),
       ...(m.awsCliVersion ? { aws: m.awsCliVersion } : {}),
       ...(m.npmVersion ? { npm: m.npmVersion } : {}),
     };
@@ -245,18 +308,26 @@ export class ScenarioRun {
 
 function describeExit(run: CliRun): string {
   if (run.stderr.includes('[timed out after')) return `${run.command} ${run.args[0] ?? ''} did not finish in time (${run.durationMs} ms).`;
-  const detail = (run.stderr.trim() || run.stdout.trim()).split('\n').filter(Boolean).slice(-6).join('\n');
-  return `${run.command === 'npm' || run.command.endsWith('/npm') ? 'npm' : 'aws'} exited with code ${run.exitCode}: ${detail}`;
+  const lines = (run.stderr.trim() || run.stdout.trim()).split('\n').filter(Boolean);
+  // The lines that say what went wrong, not a stack trace under them.
+  const errors = lines.filter((l) => /error|denied|not found|refused|unauthori[sz]ed|forbidden|\b4\d\d\b|\b5\d\d\b/i.test(l) && !/^\s+at /.test(l));
+  const detail = (errors.length ? errors : lines.filter((l) => !/^\s+at /.test(l))).slice(0, 6).join('\n');
+  const tool = run.command.split('/').pop() ?? run.command;
+  return `${tool} exited with code ${run.exitCode}: ${detail}`;
 }
 
-/** Registers one serial test per step of the scenario. */
-export function defineScenario(scenario: Scenario): void {
-  test.describe(scenario.title, () => {
+/**
+ * Registers one serial test per step of the scenario. A matrix cell's tests carry the tag
+ * `@<cell id>` in their describe title: its Playwright project selects them by that tag.
+ */
+export function defineScenario(scenario: Scenario, cell?: MatrixCell): void {
+  test.describe(cell ? `${scenario.title} @${cell.id}` : scenario.title, () => {
     test.describe.configure({ mode: 'serial' });
     let run: ScenarioRun | undefined;
     test.beforeAll(async ({}, testInfo) => {
-      test.setTimeout(120_000);
-      run = await ScenarioRun.open(scenario, testInfo);
+      // A cell may first install its toolchain.
+      test.setTimeout(cell ? 300_000 : 120_000);
+      run = await ScenarioRun.open(scenario, testInfo, cell);
     });
     test.afterAll(async () => {
       test.setTimeout(300_000);

@@ -59,7 +59,7 @@ export async function pollUntil<T>(limitMs: number, probe: () => Promise<T | und
 // Before you begin
 // ---------------------------------------------------------------------------------------------
 
-const prerequisites: TutorialStep[] = [
+export const prerequisites: TutorialStep[] = [
   {
     id: 'prerequisite-aws-cli-version',
     number: 'Before you begin',
@@ -115,7 +115,7 @@ const prerequisites: TutorialStep[] = [
 // Steps 1-5: domain, repositories, external connection, upstream
 // ---------------------------------------------------------------------------------------------
 
-const setupSteps: TutorialStep[] = [
+export const setupSteps: TutorialStep[] = [
   {
     id: 'create-domain',
     number: '1',
@@ -225,7 +225,7 @@ function checkNpmConfig({ sandbox, memory, secrets, names }: StepContext): strin
   return `npm's registry is ${registry} and a token for it is set`;
 }
 
-const loginStep: TutorialStep = {
+export const loginStep: TutorialStep = {
   id: 'login',
   number: '6',
   title: 'Use the login command to configure your npm package manager with your my-repo repository',
@@ -242,7 +242,7 @@ const loginStep: TutorialStep = {
   },
 };
 
-const manualConfigurationSteps: TutorialStep[] = [
+export const manualConfigurationSteps: TutorialStep[] = [
   {
     id: 'manual-get-authorization-token',
     number: '6a',
@@ -316,7 +316,7 @@ const manualConfigurationSteps: TutorialStep[] = [
 // Steps 7-8: install, and see the package in the repository
 // ---------------------------------------------------------------------------------------------
 
-const installAndList: TutorialStep[] = [
+export const installAndList: TutorialStep[] = [
   {
     id: 'npm-install',
     number: '7',
@@ -381,7 +381,7 @@ const installAndList: TutorialStep[] = [
 // Clean up
 // ---------------------------------------------------------------------------------------------
 
-const cleanup: TutorialStep[] = [
+export const cleanup: TutorialStep[] = [
   {
     id: 'cleanup-delete-my-repo',
     number: 'Clean up',

@@ -2,6 +2,7 @@
 import type { CodeartifactClient } from '@aws-sdk/client-codeartifact';
 import type { CliRun } from '../helpers/cli.ts';
 import type { LedgerResource } from '../helpers/ledger.ts';
+import type { Sandbox } from '../helpers/sandbox.ts';
 
 export interface RunNames {
   domain: string;
@@ -9,20 +10,13 @@ export interface RunNames {
   npmStore: string;
 }
 
-export interface SandboxPaths {
-  home: string;
-  /** The npm user config file the run's npm and `aws codeartifact login` write. */
-  npmrc: string;
-  /** The fresh project `npm install` runs in. */
-  project: string;
-}
-
 export interface StepContext {
   names: RunNames;
   account: string;
   region: string;
   codeartifact: CodeartifactClient;
-  sandbox: SandboxPaths;
+  /** The run's sandbox: its npmrc is what npm and `aws codeartifact login` write; its project is fresh. */
+  sandbox: Sandbox;
   /** How long an installed package may take to show in ListPackages. */
   visibilityLimitMs: number;
   /** Values a step learned for later steps (endpoint, token, timings). */
@@ -32,11 +26,14 @@ export interface StepContext {
 }
 
 export interface StepCommand {
-  tool: 'aws' | 'npm';
+  /** `pm` is the package manager of the run's matrix cell (npm when there is none). */
+  tool: 'aws' | 'npm' | 'pm';
   /** argv after the tool: run-scoped names, the real account id. */
   args: string[];
   /** Run in the sandbox's project folder. */
   inProject?: boolean;
+  /** Run in this folder under the project (e.g. a workspace member). */
+  inProjectSubfolder?: string;
   /** Give up after this long (the step fails, saying so). */
   timeoutMs?: number;
 }
@@ -51,6 +48,11 @@ export interface TutorialStep {
   /** What a reader expects to have after the step, in plain words. */
   expectation: string;
   command(ctx: StepContext): StepCommand;
+  /**
+   * For a step that is not a command line (writing a config file by hand, as some package
+   * managers' docs say): does it and returns a transcript of what it did.
+   */
+  perform?(ctx: StepContext): Promise<string>;
   /** Resources the step brings into existence (recorded before it runs, undone in reverse). */
   creates?(ctx: StepContext): LedgerResource[];
   /** Resources the step itself removes (the tutorial's clean-up). */

@@ -8,6 +8,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FullResult, Reporter, TestCase, TestResult } from '@playwright/test/reporter';
 import { writeDocsReport } from '../report/docs.ts';
+import { writeMatrixReport } from '../report/matrix.ts';
 import { redact } from '../redact.ts';
 import type { RunRecord } from '../scenario-runner.ts';
 
@@ -72,7 +73,10 @@ export default class SummaryJsonReporter implements Reporter {
           ...(record.steps?.[id]?.checked ? { checked: record.steps[id]!.checked } : {}),
           status,
           durationMs: result.duration,
-          ...(status === 'failed' && error ? { error: redact(stripAnsi(error)).replace(/^StepFailure: /, '') } : {}),
+          // A known issue's failure is kept too: it says what reproduced.
+          ...((status === 'failed' || status === 'expected-failure') && error
+            ? { error: redact(stripAnsi(error)).replace(/^StepFailure: /, '') }
+            : {}),
         };
       });
       const failed = steps.some((s) => s.status === 'failed') || (record.leftovers?.length ?? 0) > 0;
@@ -85,10 +89,15 @@ export default class SummaryJsonReporter implements Reporter {
         verdict: failed ? 'failed' : 'passed',
       } as RunSummary);
     }
-    const primary = runs.find((r) => r.scenario === 'tutorial') ?? runs[0]!;
+    const primary = runs.find((r) => r.scenario === 'tutorial') ?? runs.find((r) => !r.project.startsWith('matrix:')) ?? runs[0]!;
     mkdirSync(dir, { recursive: true });
     writeFileSync(join(dir, 'summary.json'), `${JSON.stringify({ ...primary, runs }, null, 2)}\n`);
-    // The docs owners' page; a broken report must not fail the run.
+    // The matrix page, then the docs owners' page; a broken report must not fail the run.
+    try {
+      writeMatrixReport(dir, runs);
+    } catch (err) {
+      process.stderr.write(`warning: the matrix report was not written: ${(err as Error).message}\n`);
+    }
     try {
       writeDocsReport(dir);
     } catch (err) {
