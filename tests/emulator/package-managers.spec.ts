@@ -1,0 +1,284 @@
+/**
+ * The package-manager adapters (helpers/package-managers.ts) with real package managers from
+ * helpers/toolchains.ts against the emulator: each is configured its own way in a sandbox
+ * (npm, pnpm, yarn 1: the real aws CLI's `codeartifact login --tool npm`; yarn berry: a
+ * hand-written .yarnrc.yml with a token from `aws codeartifact get-authorization-token`), then
+ * installs lodash into a fresh project through my-repo -> npm-store -> public:npmjs, whose
+ * upstream is the deterministic fixture registry. Checked: the package on disk, every URL the
+ * lockfile resolved (all on my-repo's endpoint), the emulator's own record (ListPackages) and
+ * upstream fetch, and that the package manager ran as the toolchain's version on the Node asked
+ * for (its user agent, seen by a lifecycle script).
+ *
+ * Cells: npm 11, pnpm 9, yarn 1.22, yarn 4 on the system Node; pnpm 10 on Node 22 and npm 10
+ * on Node 18 (the toolchains' Node shims). A last test runs every adapter again between two
+ * snapshots of the real user and global config files of npm, pnpm, yarn and aws, and proves
+ * them byte-for-byte unchanged.
+ */
+import {
+  AssociateExternalConnectionCommand,
+  CodeartifactClient,
+  CreateDomainCommand,
+  CreateRepositoryCommand,
+  GetRepositoryEndpointCommand,
+  ListPackagesCommand,
+  UpdateRepositoryCommand,
+} from '@aws-sdk/client-codeartifact';
+import { createHash } from 'node:crypto';
+import { lstat, readdir, readFile, writeFile } from 'node:fs/promises';
+import { homedir } from 'node:os';
+import path from 'node:path';
+import { expect, test, type TestInfo } from '@playwright/test';
+import { runCli, type CliRun } from '../../helpers/cli.ts';
+import { startEmulatorProcess } from '../../helpers/emulator-process.ts';
+import { startFixtureRegistry, tutorialPackages } from '../../helpers/fixture-registry.ts';
+import { adapterFor, type PackageManager } from '../../helpers/package-managers.ts';
+import { createSandbox } from '../../helpers/sandbox.ts';
+import { describeSpec, ensureTool, STANDARD_TOOLCHAINS, TOOLCHAINS_DIR, type Toolchain, type ToolSpec } from '../../helpers/toolchains.ts';
+import { ACCOUNT, CREDENTIALS, REGION, uniqueName } from './fixtures.ts';
+
+const AWS_CLI = process.env.AWS_CLI ?? 'aws';
+const SYSTEM_NODE_MAJOR = Number(process.versions.node.split('.')[0]);
+
+const CELLS: readonly ToolSpec[] = [
+  { tool: 'npm', major: 11 },
+  { tool: 'pnpm', major: 9 },
+  { tool: 'yarn', major: 1 },
+  { tool: 'yarn', major: 4 },
+  { tool: 'pnpm', major: 10, node: 22 },
+  { tool: 'npm', major: 10, node: 18 },
+];
+
+test.describe.configure({ mode: 'parallel' });
+
+const cleanups: Array<() => unknown> = [];
+test.afterEach(async () => {
+  while (cleanups.length > 0) await Promise.resolve(cleanups.pop()!()).catch(() => {});
+});
+
+/** my-repo -> npm-store -> public:npmjs, with the SDK. Returns my-repo's npm endpoint. */
+async function tutorialRepositories(codeartifact: CodeartifactClient, domain: string): Promise<string> {
+  await codeartifact.send(new CreateDomainCommand({ domain }));
+  await codeartifact.send(new CreateRepositoryCommand({ domain, domainOwner: ACCOUNT, repository: 'my-repo' }));
+  await codeartifact.send(new CreateRepositoryCommand({ domain, domainOwner: ACCOUNT, repository: 'npm-store' }));
+  await codeartifact.send(
+    new AssociateExternalConnectionCommand({ domain, domainOwner: ACCOUNT, repository: 'npm-store', externalConnection: 'public:npmjs' }),
+  );
+  await codeartifact.send(
+    new UpdateRepositoryCommand({ domain, domainOwner: ACCOUNT, repository: 'my-repo', upstreams: [{ repositoryName: 'npm-store' }] }),
+  );
+  const { repositoryEndpoint } = await codeartifact.send(
+    new GetRepositoryEndpointCommand({ domain, domainOwner: ACCOUNT, repository: 'my-repo', format: 'npm' }),
+  );
+  if (!repositoryEndpoint) throw new Error('GetRepositoryEndpoint returned no repositoryEndpoint');
+  return repositoryEndpoint;
+}
+
+function escapeRe(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+/**
+ * One matrix cell: the toolchain of `spec` first on PATH, its adapter's configuration, and
+ * `install lodash` in a fresh project, with every check. Returns what it saw.
+ */
+async function runCell(spec: ToolSpec, testInfo: TestInfo): Promise<{ toolchain: Toolchain; adapter: PackageManager; agent: string }> {
+  const label = describeSpec(spec);
+  const adapter = adapterFor(spec);
+  const toolchain = await ensureTool(spec);
+
+  const fixture = await startFixtureRegistry(tutorialPackages);
+  cleanups.push(() => fixture.close());
+  const emulator = await startEmulatorProcess(['--npmjs-url', fixture.url]);
+  cleanups.push(() => emulator.stop());
+  const codeartifact = new CodeartifactClient({ endpoint: emulator.url, region: REGION, credentials: CREDENTIALS, maxAttempts: 1 });
+  cleanups.push(() => codeartifact.destroy());
+  const domain = uniqueName(spec.tool);
+  const endpoint = await tutorialRepositories(codeartifact, domain);
+
+  const sandbox = createSandbox(`pm-${spec.tool}-${spec.major}`);
+  cleanups.push(() => sandbox.dispose());
+  const env = sandbox.env({
+    ...adapter.env(sandbox),
+    PATH: [toolchain.binDir, process.env.PATH ?? ''].join(path.delimiter),
+    AWS_ACCESS_KEY_ID: 'test',
+    AWS_SECRET_ACCESS_KEY: 'test',
+    AWS_DEFAULT_REGION: REGION,
+    AWS_MAX_ATTEMPTS: '1',
+    AWS_PAGER: '',
+  });
+  const secrets: string[] = [];
+  let step = 0;
+  const run = async (command: string, args: string[], timeoutMs = 120_000): Promise<CliRun> => {
+    const result = await runCli(command, args, { env, isolatedEnv: true, cwd: sandbox.project, secrets, timeoutMs });
+    step += 1;
+    await testInfo.attach(`${label}: ${step}. ${[path.basename(command), ...args.slice(0, 2)].join(' ')}`, { body: result.transcript(), contentType: 'text/plain' });
+    return result;
+  };
+
+  const version = await run(adapter.command, ['--version']);
+  expect(version.exitCode, version.transcript()).toBe(0);
+  expect(version.stdout.trim(), `${adapter.command} on PATH is the ${label} toolchain`).toBe(toolchain.version);
+
+  const configuration = await adapter.configure({
+    sandbox,
+    login: { domain, domainOwner: ACCOUNT, repository: 'my-repo', endpointUrl: emulator.url },
+    registry: endpoint,
+    ...(adapter.supports.awsLogin ? {} : { token: await authorizationToken(run, domain, emulator.url, secrets) }),
+  });
+  if (configuration.kind === 'aws-login') {
+    const login = await run(AWS_CLI, configuration.awsArgs);
+    expect(login.exitCode, `aws codeartifact login exited ${login.exitCode}:\n${login.transcript()}`).toBe(0);
+    const npmrc = await readFile(sandbox.npmrc, 'utf8');
+    const token = new RegExp(`^${escapeRe(endpoint.replace(/^https?:/, ''))}:_authToken=(\\S+)$`, 'm').exec(npmrc)?.[1];
+    if (token) secrets.push(token);
+    expect(/^registry=(\S+)$/m.exec(npmrc)?.[1], 'the registry aws login wrote to the sandbox npm config').toBe(endpoint);
+    expect(token, 'an _authToken for my-repo in the sandbox npm config').toBeTruthy();
+  } else {
+    expect(configuration.files).toEqual([path.join(sandbox.project, '.yarnrc.yml')]);
+  }
+
+  // A lifecycle script shows the package manager's user agent: its version and its Node.
+  const pkgFile = path.join(sandbox.project, 'package.json');
+  const pkg = JSON.parse(await readFile(pkgFile, 'utf8')) as Record<string, unknown>;
+  await writeFile(pkgFile, `${JSON.stringify({ ...pkg, scripts: { agent: 'node -e "console.log(process.env.npm_config_user_agent)"' } }, null, 2)}\n`);
+
+  const [command, ...args] = adapter.install('lodash');
+  const install = await run(command!, args);
+  expect(install.exitCode, `${label} install exited ${install.exitCode}:\n${install.transcript()}\n--- emulator stderr ---\n${emulator.stderr()}`).toBe(0);
+
+  const lodash = JSON.parse(await readFile(path.join(sandbox.project, 'node_modules', 'lodash', 'package.json'), 'utf8')) as { version: string };
+  expect(lodash.version).toBe('4.17.21');
+  expect(await readFile(path.join(sandbox.project, 'node_modules', 'lodash', 'index.js'), 'utf8')).toContain('A fake lodash, served by the fixture npm registry.');
+  const after = JSON.parse(await readFile(pkgFile, 'utf8')) as { devDependencies?: Record<string, string> };
+  expect(after.devDependencies).toEqual({ lodash: '^4.17.21' });
+
+  // Every URL the lockfile resolved is on my-repo's endpoint.
+  const urls = await adapter.resolvedUrls(sandbox.project);
+  await testInfo.attach(`${label}: ${adapter.supports.lockfile} URLs (${adapter.supports.lockfileUrls})`, { body: urls.join('\n'), contentType: 'text/plain' });
+  expect(urls, `${adapter.supports.lockfile} of ${label}`).toEqual([`${endpoint}lodash/-/lodash-4.17.21.tgz`]);
+
+  // The emulator's own record: it fetched lodash from its upstream and keeps it in my-repo.
+  expect(fixture.requests.map((r) => r.path)).toContain('/lodash/-/lodash-4.17.21.tgz');
+  const listed = await codeartifact.send(new ListPackagesCommand({ domain, domainOwner: ACCOUNT, repository: 'my-repo', format: 'npm' }));
+  expect((listed.packages ?? []).map((p) => p.package)).toContain('lodash');
+  if (adapter.supports.lockfileUrls === 'derived') {
+    // Berry's lockfile has no URLs: its (sandboxed, initially empty) cache holds what it fetched.
+    const cache = path.join(sandbox.root, 'yarn-berry', 'cache');
+    expect((await readdir(cache)).filter((f) => f.startsWith('lodash-npm-4.17.21-'))).toHaveLength(1);
+  }
+
+  const agentRun = await run(adapter.command, ['run', 'agent']);
+  expect(agentRun.exitCode, agentRun.transcript()).toBe(0);
+  const agent = /\b(?:npm|pnpm|yarn)\/\S+ .*node\/v\S+.*/.exec(agentRun.stdout)?.[0] ?? '';
+  testInfo.annotations.push({ type: label, description: `${agent} (${toolchain.binDir}; install ${install.durationMs} ms)` });
+  expect(agent, `the user agent of ${label}`).toContain(`${spec.tool}/${toolchain.version} `);
+  expect(/node\/v(\d+)\./.exec(agent)?.[1], `${label} runs on Node ${spec.node ?? SYSTEM_NODE_MAJOR}`).toBe(String(spec.node ?? SYSTEM_NODE_MAJOR));
+  if (spec.node !== undefined) expect(agent).toContain(`node/v${toolchain.node!.version} `);
+  return { toolchain, adapter, agent };
+}
+
+/** The tutorial's manual configuration: `aws codeartifact get-authorization-token` with the real CLI. */
+async function authorizationToken(run: (c: string, a: string[]) => Promise<CliRun>, domain: string, endpointUrl: string, secrets: string[]): Promise<string> {
+  const result = await run(AWS_CLI, [
+    'codeartifact', 'get-authorization-token', '--domain', domain, '--domain-owner', ACCOUNT,
+    '--query', 'authorizationToken', '--output', 'text', '--endpoint-url', endpointUrl,
+  ]);
+  expect(result.exitCode, result.transcript()).toBe(0);
+  const token = result.stdout.trim();
+  expect(token).toBeTruthy();
+  secrets.push(token);
+  return token;
+}
+
+for (const spec of CELLS) {
+  test(`${describeSpec(spec)}: configured its way, installs lodash through the emulator`, async ({}, testInfo) => {
+    test.setTimeout(300_000);
+    await runCell(spec, testInfo);
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// The real config files stay untouched
+
+/**
+ * Every config file npm, pnpm, yarn 1, yarn berry and the aws CLI read or write outside a
+ * project, as the real user (root here) has them: user config, global config (per Node
+ * prefix: the system's and each Node toolchain's), yarn 1's root home `/usr/local/share`.
+ */
+function watchedFiles(): string[] {
+  const home = homedir();
+  const xdgConfig = process.env.XDG_CONFIG_HOME || path.join(home, '.config');
+  const nodePrefixes = ['/usr', '/usr/local', path.dirname(path.dirname(process.execPath))];
+  for (const spec of STANDARD_TOOLCHAINS.filter((s) => s.tool === 'node')) {
+    nodePrefixes.push(path.join(TOOLCHAINS_DIR, `node-${spec.major}`, 'node_modules', `node-${process.platform}-${process.arch}`));
+  }
+  return [
+    ...new Set([
+      path.join(home, '.npmrc'),
+      path.join(home, '.yarnrc'),
+      path.join(home, '.yarnrc.yml'),
+      path.join(home, '.pnpmrc'),
+      path.join(xdgConfig, 'pnpm', 'rc'),
+      path.join(xdgConfig, 'yarn', 'config'),
+      path.join(home, '.config', 'pnpm', 'rc'),
+      path.join(home, '.local', 'state', 'pnpm', 'pnpm-state.json'),
+      path.join(home, '.yarn', 'berry', 'telemetry.json'),
+      path.join(home, '.aws', 'config'),
+      path.join(home, '.aws', 'credentials'),
+      '/usr/local/share/.yarnrc',
+      '/usr/local/share/.npmrc',
+      '/usr/local/share/.yarnrc.yml',
+      '/etc/npmrc',
+      '/etc/yarnrc',
+      ...nodePrefixes.map((prefix) => path.join(prefix, 'etc', 'npmrc')),
+    ]),
+  ];
+}
+
+/** Folders whose mere appearance would mean a tool wrote outside the sandbox (yarn 1's root home, global stores). */
+function watchedFolders(): string[] {
+  const home = homedir();
+  return [
+    '/usr/local/share/.cache/yarn',
+    '/usr/local/share/.config/yarn',
+    path.join(home, '.config', 'yarn'),
+    path.join(home, '.yarn', 'berry'),
+    path.join(home, '.local', 'share', 'pnpm'),
+    path.join(home, '.cache', 'pnpm'),
+    path.join(home, '.cache', 'yarn'),
+  ];
+}
+
+async function fingerprint(file: string): Promise<string> {
+  const bytes = await readFile(file).catch((err: NodeJS.ErrnoException) => (err.code === 'ENOENT' ? undefined : Promise.reject(err)));
+  return bytes === undefined ? '(absent)' : `${bytes.length} bytes sha256:${createHash('sha256').update(bytes).digest('hex')}`;
+}
+
+async function folderFingerprint(dir: string): Promise<string> {
+  const stat = await lstat(dir).catch(() => undefined);
+  if (!stat) return '(absent)';
+  const entries = await readdir(dir, { recursive: true }).catch(() => [] as string[]);
+  return `${entries.length} entries, mtime ${stat.mtimeMs}`;
+}
+
+async function snapshot(): Promise<Record<string, string>> {
+  const out: Record<string, string> = {};
+  for (const file of watchedFiles()) out[file] = await fingerprint(file);
+  for (const dir of watchedFolders()) out[`${dir}/`] = await folderFingerprint(dir);
+  return out;
+}
+
+test('every adapter leaves the real user and global config files byte-for-byte unchanged', async ({}, testInfo) => {
+  test.setTimeout(600_000);
+  // The toolchains first, so that installing them (the system npm, the real npm config) is not part of what is watched.
+  for (const spec of CELLS) await ensureTool(spec);
+  const before = await snapshot();
+  await testInfo.attach('before', { body: JSON.stringify(before, null, 2), contentType: 'application/json' });
+  for (const spec of CELLS) {
+    await runCell(spec, testInfo);
+    while (cleanups.length > 0) await Promise.resolve(cleanups.pop()!()).catch(() => {});
+  }
+  const after = await snapshot();
+  await testInfo.attach('after', { body: JSON.stringify(after, null, 2), contentType: 'application/json' });
+  expect(after).toEqual(before);
+});
