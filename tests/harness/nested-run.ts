@@ -18,9 +18,13 @@ export interface NestedRun {
   summary: (RunSummary & { runs: RunSummary[] }) | undefined;
 }
 
-export function startNestedRun(env: Record<string, string>, specs: string[] = ['tests/conformance/tutorial.spec.ts']): { process: ResultPromise; reportsDir: string } {
+export function startNestedRun(
+  env: Record<string, string>,
+  specs: string[] = ['tests/conformance/tutorial.spec.ts'],
+  projects: string[] = ['conformance'],
+): { process: ResultPromise; reportsDir: string } {
   const reportsDir = mkdtempSync(join(tmpdir(), 'cc-nested-reports-'));
-  const child = execa('npx', ['playwright', 'test', '--project=conformance', ...specs], {
+  const child = execa('npx', ['playwright', 'test', ...projects.map((p) => `--project=${p}`), ...specs], {
     cwd: ROOT,
     env: { ...env, CONFORMANCE_REPORTS_DIR: reportsDir, CI: '' },
     reject: false,
@@ -30,8 +34,8 @@ export function startNestedRun(env: Record<string, string>, specs: string[] = ['
   return { process: child, reportsDir };
 }
 
-export async function runNested(env: Record<string, string>, specs?: string[]): Promise<NestedRun> {
-  const { process: child, reportsDir } = startNestedRun(env, specs);
+export async function runNested(env: Record<string, string>, specs?: string[], projects?: string[]): Promise<NestedRun> {
+  const { process: child, reportsDir } = startNestedRun(env, specs, projects);
   const result = await child;
   return { exitCode: result.exitCode ?? 1, output: String(result.all ?? ''), reportsDir, summary: readSummary(reportsDir) };
 }
