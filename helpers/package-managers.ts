@@ -191,7 +191,9 @@ export async function yarnBerryLockUrls(projectDir: string): Promise<string[]> {
   const lock = YAML.parse(await readFile(file, 'utf8')) as Record<string, { resolution?: string }>;
   if (!lock.__metadata) throw new Error(`${file} is not a yarn berry lockfile (no __metadata).`);
   const rc = YAML.parse(await readFile(path.join(projectDir, BERRY_RC_FILENAME), 'utf8').catch(() => '')) as { npmRegistryServer?: string } | null;
-  const registry = (rc?.npmRegistryServer ?? '').replace(/\/+$/, '');
+  // Without npmRegistryServer berry uses its built-in default, which this harness never configures.
+  if (!rc?.npmRegistryServer) throw new Error(`${path.join(projectDir, BERRY_RC_FILENAME)} names no npmRegistryServer: the project was not configured for a repository.`);
+  const registry = rc.npmRegistryServer.replace(/\/+$/, '');
   const urls: string[] = [];
   for (const [key, entry] of Object.entries(lock)) {
     if (key === '__metadata') continue;
