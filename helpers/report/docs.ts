@@ -11,6 +11,7 @@
  */
 import { existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { DriftChange, DriftReport as FullDriftReport } from '../drift.ts';
 import { redact } from '../redact.ts';
 import { MATRIX_CSS, matrixRows, matrixTable } from './matrix.ts';
 import type { RunSummary, StepStatus, StepSummary } from '../reporters/summary-json.ts';
@@ -32,19 +33,9 @@ export interface HistoryEntry {
   failedSteps: string[];
 }
 
-export interface DriftChange {
-  kind: 'added' | 'removed' | 'changed';
-  stepId?: string;
-  documented?: string;
-  found?: string;
-  detail: string;
-}
-
-/** What drift.json holds: how the published tutorial differs from the steps the harness runs. */
-export interface DriftReport {
-  document: string;
-  changes: DriftChange[];
-}
+/** What drift.json holds (written by `npm run drift`); `scenario` may be absent in older files. */
+export type DriftReport = Omit<FullDriftReport, 'scenario'> & { scenario?: string };
+export type { DriftChange };
 
 export interface DocsReportLinks {
   playwright?: string;

@@ -29,11 +29,9 @@ import {
   ListTagsForResourceCommand,
   PutDomainPermissionsPolicyCommand,
   PutRepositoryPermissionsPolicyCommand,
-  ResourceNotFoundException,
   TagResourceCommand,
   UntagResourceCommand,
   UpdateRepositoryCommand,
-  paginateListRepositoriesInDomain,
   type CreateDomainCommandInput,
   type GetRepositoryEndpointCommandInput,
   type PutDomainPermissionsPolicyCommandInput,
@@ -43,47 +41,12 @@ import { Hash } from '@smithy/hash-node';
 import { HttpRequest } from '@smithy/protocol-http';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { request } from 'undici';
-import { ACCOUNT, CREDENTIALS, REGION, expect, test as base, uniqueName } from './fixtures.ts';
+import { ACCOUNT, CREDENTIALS, Cleanup, REGION, expect, test as base, uniqueName } from './fixtures.ts';
 
 // ---------------------------------------------------------------------------------------------
 // Clean-up fixture: every domain a test registers is removed afterwards (repositories first).
 // ---------------------------------------------------------------------------------------------
 
-class Cleanup {
-  private readonly domains: { client: CodeartifactClient; domain: string }[] = [];
-
-  track(client: CodeartifactClient, domain: string): string {
-    this.domains.push({ client, domain });
-    return domain;
-  }
-
-  async run(): Promise<void> {
-    const failures: unknown[] = [];
-    for (const { client, domain } of [...this.domains].reverse()) {
-      try {
-        await removeDomain(client, domain);
-      } catch (err) {
-        failures.push(err);
-      }
-    }
-    if (failures.length > 0) throw new AggregateError(failures, `Cleanup failed for ${failures.length} domain(s).`);
-  }
-}
-
-async function removeDomain(client: CodeartifactClient, domain: string): Promise<void> {
-  const names: string[] = [];
-  try {
-    for await (const page of paginateListRepositoriesInDomain({ client }, { domain })) {
-      for (const r of page.repositories ?? []) names.push(r.name!);
-    }
-  } catch (err) {
-    if (err instanceof ResourceNotFoundException) return;
-    throw err;
-  }
-  for (const repository of names) await client.send(new UpdateRepositoryCommand({ domain, repository, upstreams: [] }));
-  for (const repository of names) await client.send(new DeleteRepositoryCommand({ domain, repository }));
-  await client.send(new DeleteDomainCommand({ domain }));
-}
 
 const test = base.extend<{ cleanup: Cleanup; domainWith: (...repositories: string[]) => Promise<string> }>({
   // Depends on the client so that it cleans up before the client is destroyed.

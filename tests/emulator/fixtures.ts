@@ -3,7 +3,15 @@
  * `npm run emulator`'s entry point, and clients configured with nothing but its URL and the
  * default credentials, as a user of the emulator would.
  */
-import { CodeartifactClient } from '@aws-sdk/client-codeartifact';
+import {
+  CodeartifactClient,
+  DeleteDomainCommand,
+  DeleteRepositoryCommand,
+  DescribeDomainCommand,
+  ResourceNotFoundException,
+  UpdateRepositoryCommand,
+  paginateListRepositoriesInDomain,
+} from '@aws-sdk/client-codeartifact';
 import { STSClient } from '@aws-sdk/client-sts';
 import { test as base } from '@playwright/test';
 import { startEmulatorProcess, type EmulatorProcess } from '../../helpers/emulator-process.ts';
@@ -42,5 +50,57 @@ export const test = base.extend<
     client.destroy();
   },
 });
+
+// ---------------------------------------------------------------------------------------------
+// Clean-up of every domain a test created, with its repositories (shared by the contract tests).
+// ---------------------------------------------------------------------------------------------
+
+/** Domains a test created, per client (region); removed with all their repositories afterwards. */
+export class Cleanup {
+  private readonly domains: { client: CodeartifactClient; domain: string }[] = [];
+
+  /** Registers a domain for removal and returns its name. */
+  track(client: CodeartifactClient, domain: string): string {
+    this.domains.push({ client, domain });
+    return domain;
+  }
+
+  async run(): Promise<void> {
+    const failures: unknown[] = [];
+    for (const { client, domain } of [...this.domains].reverse()) {
+      try {
+        await removeDomain(client, domain);
+      } catch (err) {
+        failures.push(err);
+      }
+    }
+    if (failures.length > 0) throw new AggregateError(failures, `Cleanup failed for ${failures.length} domain(s).`);
+  }
+}
+
+/** Deletes a domain's repositories (after unlinking upstreams, so no delete conflicts), then the domain. */
+async function removeDomain(client: CodeartifactClient, domain: string): Promise<void> {
+  const names: string[] = [];
+  try {
+    for await (const page of paginateListRepositoriesInDomain({ client }, { domain })) {
+      for (const r of page.repositories ?? []) names.push(r.name!);
+    }
+  } catch (err) {
+    if (err instanceof ResourceNotFoundException) return; // already gone (the test deleted it)
+    throw err;
+  }
+  for (const repository of names) {
+    await client.send(new UpdateRepositoryCommand({ domain, repository, upstreams: [] }));
+  }
+  for (const repository of names) {
+    await client.send(new DeleteRepositoryCommand({ domain, repository }));
+  }
+  await client.send(new DeleteDomainCommand({ domain }));
+  const gone = await client.send(new DescribeDomainCommand({ domain })).then(
+    () => false,
+    (err: unknown) => err instanceof ResourceNotFoundException,
+  );
+  if (!gone) throw new Error(`Domain ${domain} still exists after cleanup.`);
+}
 
 export { expect } from '@playwright/test';

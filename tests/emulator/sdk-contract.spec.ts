@@ -41,60 +41,13 @@ import {
   type Tag,
 } from '@aws-sdk/client-codeartifact';
 import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
-import { ACCOUNT, CREDENTIALS, REGION, expect, test as base, uniqueName } from './fixtures.ts';
+import { ACCOUNT, CREDENTIALS, Cleanup, REGION, expect, test as base, uniqueName } from './fixtures.ts';
 
 // ---------------------------------------------------------------------------------------------
 // Local fixtures: clean-up of everything a test creates, clients for other regions, and a
 // recorder of the raw JSON the emulator sent (to check wire types the SDK hides).
 // ---------------------------------------------------------------------------------------------
 
-/** Domains a test created, per client (region); removed with all their repositories afterwards. */
-class Cleanup {
-  private readonly domains: { client: CodeartifactClient; domain: string }[] = [];
-
-  /** Registers a domain for removal and returns its name. */
-  track(client: CodeartifactClient, domain: string): string {
-    this.domains.push({ client, domain });
-    return domain;
-  }
-
-  async run(): Promise<void> {
-    const failures: unknown[] = [];
-    for (const { client, domain } of [...this.domains].reverse()) {
-      try {
-        await removeDomain(client, domain);
-      } catch (err) {
-        failures.push(err);
-      }
-    }
-    if (failures.length > 0) throw new AggregateError(failures, `Cleanup failed for ${failures.length} domain(s).`);
-  }
-}
-
-/** Deletes a domain's repositories (after unlinking upstreams, so no delete conflicts), then the domain. */
-async function removeDomain(client: CodeartifactClient, domain: string): Promise<void> {
-  const names: string[] = [];
-  try {
-    for await (const page of paginateListRepositoriesInDomain({ client }, { domain })) {
-      for (const r of page.repositories ?? []) names.push(r.name!);
-    }
-  } catch (err) {
-    if (err instanceof ResourceNotFoundException) return; // already gone (the test deleted it)
-    throw err;
-  }
-  for (const repository of names) {
-    await client.send(new UpdateRepositoryCommand({ domain, repository, upstreams: [] }));
-  }
-  for (const repository of names) {
-    await client.send(new DeleteRepositoryCommand({ domain, repository }));
-  }
-  await client.send(new DeleteDomainCommand({ domain }));
-  const gone = await client.send(new DescribeDomainCommand({ domain })).then(
-    () => false,
-    (err: unknown) => err instanceof ResourceNotFoundException,
-  );
-  if (!gone) throw new Error(`Domain ${domain} still exists after cleanup.`);
-}
 
 /** Keeps the body of the last HTTP response a client received, before the SDK parses it. */
 interface WireRecorder {
