@@ -44,30 +44,11 @@ import { execa } from 'execa';
 import { startEmulatorProcess, type EmulatorProcess } from '../../helpers/emulator-process.ts';
 import { startFixtureRegistry, tutorialPackages, type FixtureRegistry } from '../../helpers/fixture-registry.ts';
 import { CREDENTIALS, REGION, expect, test as base, uniqueName } from './fixtures.ts';
+import { Cleanup } from './npm-helpers.ts';
 
 // ---------------------------------------------------------------------------------------------
 // Fixtures: clean-up of domains, temporary folders and extra processes.
 // ---------------------------------------------------------------------------------------------
-
-class Cleanup {
-  private readonly steps: (() => Promise<unknown>)[] = [];
-
-  add(step: () => Promise<unknown>): void {
-    this.steps.push(step);
-  }
-
-  async run(): Promise<void> {
-    const failures: unknown[] = [];
-    for (const step of [...this.steps].reverse()) {
-      try {
-        await step();
-      } catch (err) {
-        failures.push(err);
-      }
-    }
-    if (failures.length > 0) throw new AggregateError(failures, `Cleanup failed for ${failures.length} step(s).`);
-  }
-}
 
 async function removeDomain(client: CodeartifactClient, domain: string): Promise<void> {
   const { repositories = [] } = await client.send(new ListRepositoriesInDomainCommand({ domain }));
