@@ -12,14 +12,7 @@
  * Every command runs in an isolated environment: its own HOME, npm user/global config, npm
  * cache and AWS config files, all in a temp dir. The real ~/.aws and ~/.npmrc are never read.
  */
-import {
-  AssociateExternalConnectionCommand,
-  CodeartifactClient,
-  CreateDomainCommand,
-  CreateRepositoryCommand,
-  GetRepositoryEndpointCommand,
-  UpdateRepositoryCommand,
-} from '@aws-sdk/client-codeartifact';
+import { CodeartifactClient } from '@aws-sdk/client-codeartifact';
 import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -28,7 +21,7 @@ import { runCli, type CliRun } from '../../helpers/cli.ts';
 import { startEmulatorProcess, type EmulatorProcess } from '../../helpers/emulator-process.ts';
 import { startFixtureRegistry, tutorialPackages } from '../../helpers/fixture-registry.ts';
 import { ensureNpm } from '../../helpers/toolchains.ts';
-import { ACCOUNT, CREDENTIALS, REGION, uniqueName } from './fixtures.ts';
+import { ACCOUNT, CREDENTIALS, REGION, tutorialRepositories, uniqueName } from './fixtures.ts';
 
 const AWS_CLI = process.env.AWS_CLI ?? 'aws';
 const NPM_MAJORS = [6, 8, 9, 10, 11] as const;
@@ -46,24 +39,11 @@ async function emulatorWith(args: string[]): Promise<EmulatorProcess> {
   return emulator;
 }
 
-/** The tutorial's resources, made with the SDK: my-repo -> npm-store -> public:npmjs. Returns my-repo's npm endpoint. */
-async function tutorialRepositories(emulator: EmulatorProcess, domain: string): Promise<string> {
+/** The tutorial's resources on this emulator; returns my-repo's npm endpoint. */
+async function tutorialRepositoriesOn(emulator: EmulatorProcess, domain: string): Promise<string> {
   const codeartifact = new CodeartifactClient({ endpoint: emulator.url, region: REGION, credentials: CREDENTIALS, maxAttempts: 1 });
   try {
-    await codeartifact.send(new CreateDomainCommand({ domain }));
-    await codeartifact.send(new CreateRepositoryCommand({ domain, domainOwner: ACCOUNT, repository: 'my-repo' }));
-    await codeartifact.send(new CreateRepositoryCommand({ domain, domainOwner: ACCOUNT, repository: 'npm-store' }));
-    await codeartifact.send(
-      new AssociateExternalConnectionCommand({ domain, domainOwner: ACCOUNT, repository: 'npm-store', externalConnection: 'public:npmjs' }),
-    );
-    await codeartifact.send(
-      new UpdateRepositoryCommand({ domain, domainOwner: ACCOUNT, repository: 'my-repo', upstreams: [{ repositoryName: 'npm-store' }] }),
-    );
-    const { repositoryEndpoint } = await codeartifact.send(
-      new GetRepositoryEndpointCommand({ domain, domainOwner: ACCOUNT, repository: 'my-repo', format: 'npm' }),
-    );
-    if (!repositoryEndpoint) throw new Error('GetRepositoryEndpoint returned no repositoryEndpoint');
-    return repositoryEndpoint;
+    return await tutorialRepositories(codeartifact, domain);
   } finally {
     codeartifact.destroy();
   }
@@ -228,7 +208,7 @@ for (const major of NPM_MAJORS) {
     cleanups.push(() => fixture.close());
     const emulator = await emulatorWith(['--npmjs-url', fixture.url]);
     const domain = uniqueName('npm');
-    const endpoint = await tutorialRepositories(emulator, domain);
+    const endpoint = await tutorialRepositoriesOn(emulator, domain);
     expect(endpoint.startsWith(emulator.url), `${endpoint} is on the emulator ${emulator.url}`).toBe(true);
 
     await login(box, emulator, domain, endpoint);
@@ -290,7 +270,7 @@ test('npm install express@4.21.2 (a real tree) through my-repo and the default p
   // No --npmjs-url: the emulator asks `npm config get registry`, the public registry here.
   const emulator = await emulatorWith([]);
   const domain = uniqueName('express');
-  const endpoint = await tutorialRepositories(emulator, domain);
+  const endpoint = await tutorialRepositoriesOn(emulator, domain);
   await login(box, emulator, domain, endpoint);
 
   const install = await box.run('npm', ['install', 'express@4.21.2'], { timeoutMs: 200_000 });

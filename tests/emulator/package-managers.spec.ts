@@ -15,13 +15,8 @@
  * them byte-for-byte unchanged.
  */
 import {
-  AssociateExternalConnectionCommand,
   CodeartifactClient,
-  CreateDomainCommand,
-  CreateRepositoryCommand,
-  GetRepositoryEndpointCommand,
   ListPackagesCommand,
-  UpdateRepositoryCommand,
 } from '@aws-sdk/client-codeartifact';
 import { readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -32,7 +27,7 @@ import { startFixtureRegistry, tutorialPackages } from '../../helpers/fixture-re
 import { adapterFor, type PackageManager } from '../../helpers/package-managers.ts';
 import { createSandbox } from '../../helpers/sandbox.ts';
 import { describeSpec, ensureTool, type Toolchain, type ToolSpec } from '../../helpers/toolchains.ts';
-import { ACCOUNT, CREDENTIALS, REGION, uniqueName } from './fixtures.ts';
+import { ACCOUNT, CREDENTIALS, REGION, tutorialRepositories, uniqueName } from './fixtures.ts';
 
 const AWS_CLI = process.env.AWS_CLI ?? 'aws';
 const SYSTEM_NODE_MAJOR = Number(process.versions.node.split('.')[0]);
@@ -53,23 +48,6 @@ test.afterEach(async () => {
   while (cleanups.length > 0) await Promise.resolve(cleanups.pop()!()).catch(() => {});
 });
 
-/** my-repo -> npm-store -> public:npmjs, with the SDK. Returns my-repo's npm endpoint. */
-async function tutorialRepositories(codeartifact: CodeartifactClient, domain: string): Promise<string> {
-  await codeartifact.send(new CreateDomainCommand({ domain }));
-  await codeartifact.send(new CreateRepositoryCommand({ domain, domainOwner: ACCOUNT, repository: 'my-repo' }));
-  await codeartifact.send(new CreateRepositoryCommand({ domain, domainOwner: ACCOUNT, repository: 'npm-store' }));
-  await codeartifact.send(
-    new AssociateExternalConnectionCommand({ domain, domainOwner: ACCOUNT, repository: 'npm-store', externalConnection: 'public:npmjs' }),
-  );
-  await codeartifact.send(
-    new UpdateRepositoryCommand({ domain, domainOwner: ACCOUNT, repository: 'my-repo', upstreams: [{ repositoryName: 'npm-store' }] }),
-  );
-  const { repositoryEndpoint } = await codeartifact.send(
-    new GetRepositoryEndpointCommand({ domain, domainOwner: ACCOUNT, repository: 'my-repo', format: 'npm' }),
-  );
-  if (!repositoryEndpoint) throw new Error('GetRepositoryEndpoint returned no repositoryEndpoint');
-  return repositoryEndpoint;
-}
 
 function escapeRe(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
