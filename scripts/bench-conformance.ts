@@ -14,6 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { median } from './bench-measure.ts';
 import { startEmulatorProcess } from '../helpers/emulator-process.ts';
 import { startFixtureRegistry, tutorialPackages } from '../helpers/fixture-registry.ts';
 
@@ -45,10 +46,6 @@ aws codeartifact delete-repository --domain $D --domain-owner 000000000000 --rep
 aws codeartifact delete-domain --domain $D --domain-owner 000000000000 $E
 `;
 
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
-};
 
 const registry = await startFixtureRegistry(tutorialPackages);
 const emulator = await startEmulatorProcess(['--npmjs-url', registry.url]);

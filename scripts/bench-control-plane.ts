@@ -14,9 +14,8 @@
  *
  * The same file also runs the baseline server when started with `--bare-server` (internal).
  */
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { readFileSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -28,6 +27,7 @@ import { Hash } from '@smithy/hash-node';
 import { HttpRequest } from '@smithy/protocol-http';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { Pool } from 'undici';
+import { percentile, processCpuSeconds } from './bench-measure.ts';
 import { startEmulatorProcess, type EmulatorProcess } from '../helpers/emulator-process.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -270,26 +270,6 @@ async function runLoad(url: URL, concurrency: number, seconds: number, expectedC
   return stats;
 }
 
-let clockTicks: number | undefined;
-/** User + system CPU seconds of a process, from /proc/<pid>/stat; undefined where that is unavailable. */
-function processCpuSeconds(pid: number | undefined): number | undefined {
-  if (pid === undefined || process.platform !== 'linux') return undefined;
-  try {
-    clockTicks ??= Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // Fields after the parenthesised command name: state is the first, utime the 12th, stime the 13th.
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / clockTicks;
-  } catch {
-    return undefined;
-  }
-}
-
-function percentile(sorted: Float64Array, p: number): number {
-  if (sorted.length === 0) return Number.NaN;
-  const rank = Math.ceil((p / 100) * sorted.length);
-  return sorted[Math.min(sorted.length - 1, Math.max(0, rank - 1))]!;
-}
 
 function summarize(round: number, target: TargetName, s: LoadStats, serverCpuS: number | undefined): RoundResult {
   const sorted = Float64Array.from(s.latenciesMs).sort();

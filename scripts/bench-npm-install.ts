@@ -26,7 +26,6 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { once } from 'node:events';
-import { readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
@@ -43,6 +42,7 @@ import {
   GetRepositoryEndpointCommand,
 } from '@aws-sdk/client-codeartifact';
 import { Pool } from 'undici';
+import { median, percentile, processCpuSeconds } from './bench-measure.ts';
 import { startEmulatorProcess, type EmulatorProcess } from '../helpers/emulator-process.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -432,32 +432,6 @@ async function tarballLoad(target: Target, specs: TarballSpec[], concurrency: nu
 // Measurement helpers
 // ---------------------------------------------------------------------------------------
 
-let clockTicks: number | undefined;
-/** User + system CPU seconds of a process, from /proc/<pid>/stat; undefined where that is unavailable. */
-function processCpuSeconds(pid: number | undefined): number | undefined {
-  if (pid === undefined || process.platform !== 'linux') return undefined;
-  try {
-    clockTicks ??= Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / clockTicks;
-  } catch {
-    return undefined;
-  }
-}
-
-function percentile(sorted: Float64Array, p: number): number {
-  if (sorted.length === 0) return Number.NaN;
-  const rank = Math.ceil((p / 100) * sorted.length);
-  return sorted[Math.min(sorted.length - 1, Math.max(0, rank - 1))]!;
-}
-
-function median(xs: number[]): number {
-  if (xs.length === 0) return Number.NaN;
-  const s = [...xs].sort((a, b) => a - b);
-  const mid = Math.floor(s.length / 2);
-  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
-}
 
 function round3(x: number): number {
   return Math.round(x * 1000) / 1000;

@@ -44,7 +44,7 @@ import { execa } from 'execa';
 import { startEmulatorProcess, type EmulatorProcess } from '../../helpers/emulator-process.ts';
 import { startFixtureRegistry, tutorialPackages, type FixtureRegistry } from '../../helpers/fixture-registry.ts';
 import { CREDENTIALS, REGION, expect, test as base, uniqueName } from './fixtures.ts';
-import { Cleanup } from './npm-helpers.ts';
+import { Cleanup, isolatedNpmEnv } from './npm-helpers.ts';
 
 // ---------------------------------------------------------------------------------------------
 // Fixtures: clean-up of domains, temporary folders and extra processes.
@@ -122,18 +122,6 @@ function publishGeneric(client: CodeartifactClient, v: GenericVersion) {
   );
 }
 
-/** The environment npm runs in: nothing inherited from an outer npm, config and cache in `dir`. */
-function isolatedNpmEnv(dir: string): Record<string, string> {
-  const env: Record<string, string> = {};
-  for (const [k, v] of Object.entries(process.env)) if (v !== undefined && !/^npm_/i.test(k)) env[k] = v;
-  return {
-    ...env,
-    HOME: path.join(dir, 'home'),
-    npm_config_userconfig: path.join(dir, '.npmrc'),
-    npm_config_cache: path.join(dir, 'cache'),
-    npm_config_update_notifier: 'false',
-  };
-}
 
 interface NpmSetup {
   endpoint: string;
