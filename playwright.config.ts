@@ -34,9 +34,9 @@ if (process.argv[2] === 'test' && !process.argv.includes('--list')) rmSync(`${re
 
 const target = process.env.CONFORMANCE_TARGET || 'emulator';
 /**
- * Allure failure categories, by what the harness's errors say (helpers/scenario-runner.ts
- * StepFailure "... did not work. Expected: ... What happened: ...", helpers/errors.ts
- * InfrastructureError, helpers/config.ts ConfigError). Allure 3 gives a failure the first
+ * Allure failure categories, by what the harness's errors say (helpers/run/scenario-runner.ts
+ * StepFailure "... did not work. Expected: ... What happened: ...", helpers/run/errors.ts
+ * InfrastructureError, helpers/run/config.ts ConfigError). Allure 3 gives a failure the first
  * category that matches, so the order matters. The patterns match the whole message both as
  * Allure 2 reads them (full match) and as Allure 3 does (search); scripts/report-allure.ts
  * hands the same list to Allure 3 from allure-results/categories.json.
@@ -73,8 +73,8 @@ export default defineConfig({
     ['list'],
     ['html', { outputFolder: `${reports}/html`, open: 'never' }],
     ['junit', { outputFile: `${reports}/junit.xml` }],
-    ['./helpers/reporters/summary-json.ts'],
-    ['./helpers/reporters/summary-line.ts'],
+    ['./helpers/report/summary-json.ts'],
+    ['./helpers/report/summary-line.ts'],
     [
       'allure-playwright',
       {

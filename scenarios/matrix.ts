@@ -1,7 +1,7 @@
 /** A matrix cell's tutorial: the tutorial's steps with the cell's package manager. */
 import { readFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { adapterFor, type PackageManager } from '../helpers/package-managers.ts';
+import { adapterFor, type PackageManager } from '../helpers/toolchain/package-managers.ts';
 import type { MatrixCell } from './matrix-cells.ts';
 import {
   cleanup,

@@ -1,8 +1,8 @@
 /** The tutorial as data: what each step documents, how it is run on a target, what it must leave. */
 import type { CodeartifactClient } from '@aws-sdk/client-codeartifact';
-import type { CliRun } from '../helpers/cli.ts';
-import type { LedgerResource } from '../helpers/ledger.ts';
-import type { Sandbox } from '../helpers/sandbox.ts';
+import type { CliRun } from '../helpers/run/cli.ts';
+import type { LedgerResource } from '../helpers/run/ledger.ts';
+import type { Sandbox } from '../helpers/run/sandbox.ts';
 
 export interface RunNames {
   domain: string;

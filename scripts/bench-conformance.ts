@@ -15,8 +15,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { median } from './bench-measure.ts';
-import { startEmulatorProcess } from '../helpers/emulator-process.ts';
-import { startFixtureRegistry, tutorialPackages } from '../helpers/fixture-registry.ts';
+import { startEmulatorProcess } from '../helpers/target/emulator-process.ts';
+import { startFixtureRegistry, tutorialPackages } from '../tests/support/fixture-registry.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const { values } = parseArgs({ options: { runs: { type: 'string', default: '3' } } });

@@ -28,7 +28,7 @@ import { HttpRequest } from '@smithy/protocol-http';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { Pool } from 'undici';
 import { percentile, processCpuSeconds } from './bench-measure.ts';
-import { startEmulatorProcess, type EmulatorProcess } from '../helpers/emulator-process.ts';
+import { startEmulatorProcess, type EmulatorProcess } from '../helpers/target/emulator-process.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const SELF = fileURLToPath(import.meta.url);

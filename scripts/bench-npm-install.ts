@@ -43,7 +43,7 @@ import {
 } from '@aws-sdk/client-codeartifact';
 import { Pool } from 'undici';
 import { median, percentile, processCpuSeconds } from './bench-measure.ts';
-import { startEmulatorProcess, type EmulatorProcess } from '../helpers/emulator-process.ts';
+import { startEmulatorProcess, type EmulatorProcess } from '../helpers/target/emulator-process.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const REPORT_DIR = `${ROOT}reports/bench`;

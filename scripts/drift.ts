@@ -1,14 +1,14 @@
 /**
  * `npm run drift -- <tutorial file>`
  * Reads the tutorial saved as plain text or Markdown, extracts its aws and npm commands and
- * compares them with the tutorial scenario's documented commands (rules: helpers/drift.ts).
+ * compares them with the tutorial scenario's documented commands (rules: helpers/drift/drift.ts).
  * Prints the differences, writes <reports dir>/drift.json (CONFORMANCE_REPORTS_DIR or
  * `reports`). Exit 0: no drift; 1: drift; 2: the document could not be read or no file given.
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { compareWithScenario, extractCommands, stepSource } from '../helpers/drift.ts';
+import { compareWithScenario, extractCommands, stepSource } from '../helpers/drift/drift.ts';
 import { tutorialScenario } from '../scenarios/tutorial.ts';
 
 const USAGE = 'usage: npm run drift -- <tutorial file>   (the tutorial page saved as .txt or .md)';

@@ -1,10 +1,10 @@
 /**
  * `npx tsx scripts/fixture-registry.ts`
  *
- * Starts the fixture npm registry (helpers/fixture-registry.ts) with `tutorialPackages` on a
+ * Starts the fixture npm registry (tests/support/fixture-registry.ts) with `tutorialPackages` on a
  * free port of 127.0.0.1 and prints its URL; stops on SIGINT or SIGTERM (exit 0).
  */
-import { startFixtureRegistry, tutorialPackages } from '../helpers/fixture-registry.ts';
+import { startFixtureRegistry, tutorialPackages } from '../tests/support/fixture-registry.ts';
 
 const registry = await startFixtureRegistry(tutorialPackages);
 console.log(`Fixture npm registry listening on ${registry.url}`);

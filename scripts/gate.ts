@@ -8,7 +8,7 @@
  *
  * Exit 0: pass. Exit 1: the tutorial does not conform (a required step failed, something was
  * left behind, or the external connection was over the latency budget). Exit 2: an
- * infrastructure problem, no verdict on the tutorial. The rules live in helpers/gate.ts.
+ * infrastructure problem, no verdict on the tutorial. The rules live in helpers/gate/gate.ts.
  */
 import { execa } from 'execa';
 import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
@@ -23,7 +23,7 @@ import {
   renderMarkdown,
   summaryStamp,
   type GateVerdict,
-} from '../helpers/gate.ts';
+} from '../helpers/gate/gate.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 // As playwright.config.ts and the summary reporter resolve it, from the project root.

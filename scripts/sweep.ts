@@ -4,10 +4,10 @@
  * (CONFORMANCE_TARGET=aws or endpoint) and nothing else.
  */
 import { parseArgs } from 'node:util';
-import { ConfigError, loadConfig } from '../helpers/config.ts';
-import { InfrastructureError } from '../helpers/errors.ts';
-import { sweep } from '../helpers/sweep.ts';
-import { openTarget } from '../helpers/targets.ts';
+import { ConfigError, loadConfig } from '../helpers/run/config.ts';
+import { InfrastructureError } from '../helpers/run/errors.ts';
+import { sweep } from '../helpers/run/sweep.ts';
+import { openTarget } from '../helpers/target/targets.ts';
 
 function fail(message: string, code = 2): never {
   process.stderr.write(`sweep: ${message}\n`);

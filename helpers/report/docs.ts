@@ -11,10 +11,10 @@
  */
 import { existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { DriftChange, DriftReport as FullDriftReport } from '../drift.ts';
-import { redact } from '../redact.ts';
+import type { DriftChange, DriftReport as FullDriftReport } from '../drift/drift.ts';
+import { redact } from '../run/redact.ts';
 import { MATRIX_CSS, matrixRows, matrixTable } from './matrix.ts';
-import type { RunSummary, StepStatus, StepSummary } from '../reporters/summary-json.ts';
+import type { RunSummary, StepStatus, StepSummary } from '../outcome/records.ts';
 
 /** What summary.json holds: the first tutorial run, and every scenario x project run. */
 export type SummaryFile = RunSummary & { runs?: RunSummary[] };

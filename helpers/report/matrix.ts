@@ -7,8 +7,8 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { MatrixCell } from '../../scenarios/matrix-cells.ts';
-import { redact } from '../redact.ts';
-import type { RunSummary } from '../reporters/summary-json.ts';
+import { redact } from '../run/redact.ts';
+import type { RunSummary } from '../outcome/records.ts';
 
 export type CellStatus = 'passed' | 'failed' | 'known issue reproduces' | 'known issue no longer reproduces' | 'not run';
 

@@ -1,4 +1,4 @@
-import { defineScenario } from '../../helpers/scenario-runner.ts';
+import { defineScenario } from '../../helpers/run/scenario-runner.ts';
 import { manualConfigurationScenario } from '../../scenarios/tutorial.ts';
 
 defineScenario(manualConfigurationScenario);

@@ -1,4 +1,4 @@
-import { defineScenario } from '../../helpers/scenario-runner.ts';
+import { defineScenario } from '../../helpers/run/scenario-runner.ts';
 import { tutorialScenario } from '../../scenarios/tutorial.ts';
 
 defineScenario(tutorialScenario);

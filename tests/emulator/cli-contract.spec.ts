@@ -24,7 +24,7 @@ import {
   UpdateRepositoryCommand,
   type CodeartifactClient,
 } from '@aws-sdk/client-codeartifact';
-import { runCli, type CliRun } from '../../helpers/cli.ts';
+import { runCli, type CliRun } from '../../helpers/run/cli.ts';
 import { ACCOUNT, REGION, expect, test as base, uniqueName } from './fixtures.ts';
 
 interface AwsCli {

@@ -1,5 +1,5 @@
 /**
- * The fixture npm registry (helpers/fixture-registry.ts) against the real npm client: what
+ * The fixture npm registry (tests/support/fixture-registry.ts) against the real npm client: what
  * the emulator's `public:npmjs` external connection will be pointed at must be something
  * npm itself accepts, byte for byte. npm runs in a throwaway environment (own HOME,
  * userconfig, globalconfig and cache); the real ~/.npmrc is never read or written.
@@ -9,8 +9,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { expect, test } from '@playwright/test';
 import { list as listTar } from 'tar';
-import { runCli, type CliRun } from '../../helpers/cli.ts';
-import { startFixtureRegistry, tutorialPackages, type FixtureRegistry } from '../../helpers/fixture-registry.ts';
+import { runCli, type CliRun } from '../../helpers/run/cli.ts';
+import { startFixtureRegistry, tutorialPackages, type FixtureRegistry } from '../support/fixture-registry.ts';
 
 const ABBREVIATED = 'application/vnd.npm.install-v1+json';
 

@@ -18,7 +18,7 @@ import {
 } from '@aws-sdk/client-codeartifact';
 import { STSClient } from '@aws-sdk/client-sts';
 import { test as base } from '@playwright/test';
-import { startEmulatorProcess, type EmulatorProcess } from '../../helpers/emulator-process.ts';
+import { startEmulatorProcess, type EmulatorProcess } from '../../helpers/target/emulator-process.ts';
 
 export const REGION = 'us-east-1';
 export const ACCOUNT = '000000000000';

@@ -4,7 +4,7 @@
  * runs through my-repo -> npm-store -> public:npmjs.
  *
  * - One test per npm major (6, 8, 9, 10, 11), each with its own emulator whose public:npmjs is
- *   the deterministic fixture registry. The npm under test comes from helpers/toolchains.ts and
+ *   the deterministic fixture registry. The npm under test comes from helpers/toolchain/toolchains.ts and
  *   is first on PATH, so the `npm config set` that `aws codeartifact login` runs is that npm too.
  * - express@4.21.2, a real tree of about 65 packages, through the emulator's default upstream
  *   (the registry the system npm is configured with) with the system npm.
@@ -17,10 +17,10 @@ import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { expect, test, type TestInfo } from '@playwright/test';
-import { runCli, type CliRun } from '../../helpers/cli.ts';
-import { startEmulatorProcess, type EmulatorProcess } from '../../helpers/emulator-process.ts';
-import { startFixtureRegistry, tutorialPackages } from '../../helpers/fixture-registry.ts';
-import { ensureNpm } from '../../helpers/toolchains.ts';
+import { runCli, type CliRun } from '../../helpers/run/cli.ts';
+import { startEmulatorProcess, type EmulatorProcess } from '../../helpers/target/emulator-process.ts';
+import { startFixtureRegistry, tutorialPackages } from '../support/fixture-registry.ts';
+import { ensureNpm } from '../../helpers/toolchain/toolchains.ts';
 import { ACCOUNT, CREDENTIALS, REGION, tutorialRepositories, uniqueName } from './fixtures.ts';
 
 const AWS_CLI = process.env.AWS_CLI ?? 'aws';

@@ -23,14 +23,14 @@ import {
 } from '@aws-sdk/client-codeartifact';
 import { test as base } from '@playwright/test';
 import { execa } from 'execa';
-import { startEmulatorProcess, type EmulatorProcess } from '../../helpers/emulator-process.ts';
+import { startEmulatorProcess, type EmulatorProcess } from '../../helpers/target/emulator-process.ts';
 import {
   startFixtureRegistry,
   tutorialPackages,
   type FixturePackage,
   type FixtureRegistry,
   type FixtureRegistryOptions,
-} from '../../helpers/fixture-registry.ts';
+} from '../support/fixture-registry.ts';
 
 export const REGION = 'us-east-1';
 export const ACCOUNT = '000000000000';

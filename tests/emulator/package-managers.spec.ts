@@ -1,6 +1,6 @@
 /**
- * The package-manager adapters (helpers/package-managers.ts) with real package managers from
- * helpers/toolchains.ts against the emulator: each is configured its own way in a sandbox
+ * The package-manager adapters (helpers/toolchain/package-managers.ts) with real package managers from
+ * helpers/toolchain/toolchains.ts against the emulator: each is configured its own way in a sandbox
  * (npm, pnpm, yarn 1: the real aws CLI's `codeartifact login --tool npm`; yarn berry: a
  * hand-written .yarnrc.yml with a token from `aws codeartifact get-authorization-token`), then
  * installs lodash into a fresh project through my-repo -> npm-store -> public:npmjs, whose
@@ -21,12 +21,12 @@ import {
 import { readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { expect, test, type TestInfo } from '@playwright/test';
-import { runCli, type CliRun } from '../../helpers/cli.ts';
-import { startEmulatorProcess } from '../../helpers/emulator-process.ts';
-import { startFixtureRegistry, tutorialPackages } from '../../helpers/fixture-registry.ts';
-import { adapterFor, type PackageManager } from '../../helpers/package-managers.ts';
-import { createSandbox } from '../../helpers/sandbox.ts';
-import { describeSpec, ensureTool, type Toolchain, type ToolSpec } from '../../helpers/toolchains.ts';
+import { runCli, type CliRun } from '../../helpers/run/cli.ts';
+import { startEmulatorProcess } from '../../helpers/target/emulator-process.ts';
+import { startFixtureRegistry, tutorialPackages } from '../support/fixture-registry.ts';
+import { adapterFor, type PackageManager } from '../../helpers/toolchain/package-managers.ts';
+import { createSandbox } from '../../helpers/run/sandbox.ts';
+import { describeSpec, ensureTool, type Toolchain, type ToolSpec } from '../../helpers/toolchain/toolchains.ts';
 import { ACCOUNT, CREDENTIALS, REGION, tutorialRepositories, uniqueName } from './fixtures.ts';
 
 const AWS_CLI = process.env.AWS_CLI ?? 'aws';
@@ -176,7 +176,7 @@ for (const spec of CELLS) {
 // ---------------------------------------------------------------------------------------------
 // The real config files stay untouched
 
-import { snapshotUserConfig as snapshot } from '../../helpers/user-config.ts';
+import { snapshotUserConfig as snapshot } from '../../helpers/toolchain/user-config.ts';
 
 test('every adapter leaves the real user and global config files byte-for-byte unchanged', async ({}, testInfo) => {
   test.setTimeout(600_000);

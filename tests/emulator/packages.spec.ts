@@ -41,8 +41,8 @@ import {
   type PackageSummary,
 } from '@aws-sdk/client-codeartifact';
 import { execa } from 'execa';
-import { startEmulatorProcess, type EmulatorProcess } from '../../helpers/emulator-process.ts';
-import { startFixtureRegistry, tutorialPackages, type FixtureRegistry } from '../../helpers/fixture-registry.ts';
+import { startEmulatorProcess, type EmulatorProcess } from '../../helpers/target/emulator-process.ts';
+import { startFixtureRegistry, tutorialPackages, type FixtureRegistry } from '../support/fixture-registry.ts';
 import { CREDENTIALS, REGION, expect, test as base, uniqueName } from './fixtures.ts';
 import { Cleanup, isolatedNpmEnv } from './npm-helpers.ts';
 

@@ -13,9 +13,9 @@ import {
 } from '@aws-sdk/client-codeartifact';
 import { expect, test } from '@playwright/test';
 import { execa } from 'execa';
-import { startEmulatorProcess, type EmulatorProcess } from '../../helpers/emulator-process.ts';
-import { startFixtureRegistry, tutorialPackages, type FixtureRegistry } from '../../helpers/fixture-registry.ts';
-import { TAG_CREATED, TAG_HARNESS, TAG_RUN } from '../../helpers/ledger.ts';
+import { startEmulatorProcess, type EmulatorProcess } from '../../helpers/target/emulator-process.ts';
+import { startFixtureRegistry, tutorialPackages, type FixtureRegistry } from '../support/fixture-registry.ts';
+import { TAG_CREATED, TAG_HARNESS, TAG_RUN } from '../../helpers/run/ledger.ts';
 import { readSummary, ROOT, runNested, startNestedRun } from './nested-run.ts';
 
 const credentials = { accessKeyId: 'test', secretAccessKey: 'test' };

@@ -9,9 +9,9 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { startFixtureRegistry, tutorialPackages, type FixtureRegistry } from '../../helpers/fixture-registry.ts';
+import { startFixtureRegistry, tutorialPackages, type FixtureRegistry } from '../support/fixture-registry.ts';
 import type { HistoryEntry } from '../../helpers/report/docs.ts';
-import type { RunSummary } from '../../helpers/reporters/summary-json.ts';
+import type { RunSummary } from '../../helpers/outcome/records.ts';
 import { runNested, type NestedRun } from './nested-run.ts';
 
 const SPECS = ['tests/conformance/tutorial.spec.ts', 'tests/conformance/manual-configuration.spec.ts'];

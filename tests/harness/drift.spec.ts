@@ -9,7 +9,7 @@ import { execa } from 'execa';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { compareWithScenario, extractCommands, parseCommand, tutorialTextSteps, type DriftReport } from '../../helpers/drift.ts';
+import { compareWithScenario, extractCommands, parseCommand, tutorialTextSteps, type DriftReport } from '../../helpers/drift/drift.ts';
 import { manualConfigurationScenario, tutorialScenario } from '../../scenarios/tutorial.ts';
 import { ROOT } from './nested-run.ts';
 

@@ -4,7 +4,7 @@
  * nothing behind.
  */
 import { expect, test } from '@playwright/test';
-import { startFixtureRegistry, tutorialPackages, type FixtureRegistry } from '../../helpers/fixture-registry.ts';
+import { startFixtureRegistry, tutorialPackages, type FixtureRegistry } from '../support/fixture-registry.ts';
 import { runNested } from './nested-run.ts';
 
 interface FaultCase {

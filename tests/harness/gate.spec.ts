@@ -5,15 +5,15 @@
  * emulator not starting); and it says so in gate.md and $GITHUB_STEP_SUMMARY.
  *
  * The first part runs `npx tsx scripts/gate.ts` as a child process, as CI would; the second
- * unit-tests the rules in helpers/gate.ts with small fabricated summaries.
+ * unit-tests the rules in helpers/gate/gate.ts with small fabricated summaries.
  */
 import { expect, test } from '@playwright/test';
 import { execa } from 'execa';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startEmulatorProcess, type EmulatorProcess } from '../../helpers/emulator-process.ts';
-import { startFixtureRegistry, tutorialPackages, type FixtureRegistry } from '../../helpers/fixture-registry.ts';
+import { startEmulatorProcess, type EmulatorProcess } from '../../helpers/target/emulator-process.ts';
+import { startFixtureRegistry, tutorialPackages, type FixtureRegistry } from '../support/fixture-registry.ts';
 import {
   DEFAULT_LATENCY_BUDGET_MS,
   classifyFailure,
@@ -23,8 +23,8 @@ import {
   renderMarkdown,
   type EvaluateOptions,
   type GateSummary,
-} from '../../helpers/gate.ts';
-import type { RunSummary, StepSummary } from '../../helpers/reporters/summary-json.ts';
+} from '../../helpers/gate/gate.ts';
+import type { RunSummary, StepSummary } from '../../helpers/outcome/records.ts';
 import { ROOT } from './nested-run.ts';
 
 // ---------------------------------------------------------------------------------------------

@@ -5,7 +5,7 @@
  * byte for byte before and after.
  */
 import { expect, test } from '@playwright/test';
-import { snapshotUserConfig } from '../../helpers/user-config.ts';
+import { snapshotUserConfig } from '../../helpers/toolchain/user-config.ts';
 import { runNested } from './nested-run.ts';
 
 const CELLS = ['awscli1-npm11-node20', 'awscli2-pnpm9-node20', 'awscli2-yarn1-node22', 'awscli1-yarn4-node20'];

@@ -7,7 +7,7 @@ import { mkdtempSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { RunSummary } from '../../helpers/reporters/summary-json.ts';
+import type { RunSummary } from '../../helpers/outcome/records.ts';
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 

@@ -10,8 +10,8 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startEmulatorProcess } from '../../helpers/emulator-process.ts';
-import { startFixtureRegistry, tutorialPackages } from '../../helpers/fixture-registry.ts';
+import { startEmulatorProcess } from '../../helpers/target/emulator-process.ts';
+import { startFixtureRegistry, tutorialPackages } from '../support/fixture-registry.ts';
 import { ROOT, runNested, textsUnder } from './nested-run.ts';
 
 /**

@@ -7,27 +7,10 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FullResult, Reporter, TestCase, TestResult } from '@playwright/test/reporter';
-import { writeDocsReport } from '../report/docs.ts';
-import { writeMatrixReport } from '../report/matrix.ts';
-import { redact } from '../redact.ts';
-import type { RunRecord } from '../scenario-runner.ts';
-
-export type StepStatus = 'passed' | 'failed' | 'skipped' | 'expected-failure';
-
-export interface StepSummary {
-  id: string;
-  title: string;
-  documented?: string;
-  commandAsRun?: string;
-  /** The command's transcript, redacted. */
-  output?: string;
-  checked?: string;
-  status: StepStatus;
-  durationMs: number;
-  error?: string;
-}
-
-export type RunSummary = Omit<RunRecord, 'steps'> & { steps: StepSummary[]; verdict: 'passed' | 'failed' };
+import { writeDocsReport } from './docs.ts';
+import { writeMatrixReport } from './matrix.ts';
+import { redact } from '../run/redact.ts';
+import type { RunRecord, RunSummary, StepStatus, StepSummary } from '../outcome/records.ts';
 
 const annotation = (test: TestCase, type: string) => test.annotations.find((a) => a.type === type)?.description;
 

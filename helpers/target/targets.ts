@@ -9,9 +9,9 @@
 import { CodeartifactClient } from '@aws-sdk/client-codeartifact';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { defaultProvider } from '@aws-sdk/credential-provider-node';
-import type { HarnessConfig, TargetKind } from './config.ts';
+import type { HarnessConfig, TargetKind } from '../run/config.ts';
 import { startEmulatorProcess, type EmulatorProcess } from './emulator-process.ts';
-import { InfrastructureError } from './errors.ts';
+import { InfrastructureError } from '../run/errors.ts';
 
 // Node 20 is this project's runtime by design; the SDK's notice about Node 22 is noise.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
@@ -108,7 +108,7 @@ async function containerRuntimeAvailable(): Promise<boolean> {
 
 async function startEmulatorContainer(args: string[]): Promise<{ url: string; stop: () => Promise<void> }> {
   const { GenericContainer, Wait } = await import('testcontainers');
-  const root = new URL('..', import.meta.url).pathname;
+  const root = new URL('../..', import.meta.url).pathname;
   const image = await GenericContainer.fromDockerfile(root, 'emulator/Dockerfile').build('codeartifact-emulator:conformance', {
     deleteOnExit: false,
   });

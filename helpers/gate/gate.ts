@@ -15,11 +15,11 @@
 import { execa } from 'execa';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { ConfigError, loadConfig, type HarnessConfig, type TargetKind } from './config.ts';
-import { InfrastructureError } from './errors.ts';
-import { redact } from './redact.ts';
-import type { RunSummary, StepSummary } from './reporters/summary-json.ts';
-import { openTarget } from './targets.ts';
+import { ConfigError, loadConfig, type HarnessConfig, type TargetKind } from '../run/config.ts';
+import { InfrastructureError } from '../run/errors.ts';
+import { redact } from '../run/redact.ts';
+import type { RunSummary, StepSummary } from '../outcome/records.ts';
+import { openTarget } from '../target/targets.ts';
 
 export const EXIT_PASS = 0;
 export const EXIT_CONFORMANCE = 1;

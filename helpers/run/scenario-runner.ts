@@ -10,37 +10,18 @@ import * as allure from 'allure-js-commons';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
-import type { Scenario, StepContext, TutorialStep } from '../scenarios/types.ts';
+import type { Scenario, StepContext, TutorialStep } from '../../scenarios/types.ts';
 import { runCli, type CliRun } from './cli.ts';
 import { loadConfig, type HarnessConfig } from './config.ts';
-import { CleanupLedger, type LedgerResource, type UndoReport } from './ledger.ts';
+import { CleanupLedger, type LedgerResource } from './ledger.ts';
 import { redact } from './redact.ts';
 import { createSandbox, type Sandbox } from './sandbox.ts';
-import { openTarget, type Target } from './targets.ts';
+import { openTarget, type Target } from '../target/targets.ts';
 import { cellToolbox, plainToolbox, type Toolbox } from './toolbox.ts';
-import type { MatrixCell } from '../scenarios/matrix-cells.ts';
+import type { MatrixCell } from '../../scenarios/matrix-cells.ts';
+import type { RunRecord } from '../outcome/records.ts';
 
 export const reportsDir = (): string => process.env.CONFORMANCE_REPORTS_DIR ?? 'reports';
-
-/** What a run leaves for the reports beside the per-step results Playwright has. */
-export interface RunRecord {
-  project: string;
-  scenario: string;
-  scenarioTitle: string;
-  target: string;
-  targetDescription: string;
-  region: string;
-  runId: string;
-  domain: string;
-  tools: { aws?: string; npm?: string; node: string; packageManager?: string };
-  /** The matrix cell this run was, if any. */
-  cell?: MatrixCell;
-  latency: { installMs?: number; visibleAfterMs?: number };
-  leftovers: string[];
-  cleanup: UndoReport;
-  /** Per step: the command as run, its output (both redacted) and what was checked afterwards. */
-  steps: Record<string, { commandAsRun?: string; output?: string; checked?: string }>;
-}
 
 /** How long one command may take: npm fetches a tree (and retries 5xx answers for a while). */
 const NPM_TIMEOUT_MS = 5 * 60_000;

@@ -31,9 +31,9 @@ import { randomBytes } from 'node:crypto';
 import { access, chmod, mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { runCli } from './cli.ts';
+import { runCli } from '../run/cli.ts';
 
-const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 /** Where toolchains live: `<project>/.toolchains` (git-ignored), or `$CONFORMANCE_TOOLCHAINS_DIR`. */
 export const TOOLCHAINS_DIR = path.resolve(process.env.CONFORMANCE_TOOLCHAINS_DIR || path.join(ROOT, '.toolchains'));
 const MANIFEST = 'toolchain.json';

@@ -3,10 +3,10 @@
  * npm; a matrix cell puts its toolchain (package manager on a chosen Node) first on PATH and
  * adds the adapter's environment, which keeps the package manager's config in the sandbox.
  */
-import { adapterFor } from './package-managers.ts';
+import { adapterFor } from '../toolchain/package-managers.ts';
 import type { Sandbox } from './sandbox.ts';
-import { DEBIAN_AWS_CLI, ensureTool } from './toolchains.ts';
-import type { MatrixCell } from '../scenarios/matrix-cells.ts';
+import { DEBIAN_AWS_CLI, ensureTool } from '../toolchain/toolchains.ts';
+import type { MatrixCell } from '../../scenarios/matrix-cells.ts';
 
 export interface Toolbox {
   awsCli: string;

@@ -39,7 +39,7 @@
  *   `npm`, flags are switches unless written `--flag=value` or known to take a value
  *   (`--registry`, `--tag`, ...). Positional arguments are compared in order.
  */
-import type { Scenario, TutorialStep } from '../scenarios/types.ts';
+import type { Scenario, TutorialStep } from '../../scenarios/types.ts';
 
 export interface DriftChange {
   kind: 'added' | 'removed' | 'changed';

@@ -5,7 +5,7 @@
  * keeps all of its configuration, caches and state inside a sandbox.
  *
  * An adapter does not know versions: a matrix cell is an adapter plus a toolchain
- * (helpers/toolchains.ts) whose `binDir` goes first on PATH. `adapterFor({ tool, major })`
+ * (helpers/toolchain/toolchains.ts) whose `binDir` goes first on PATH. `adapterFor({ tool, major })`
  * picks the adapter of a toolchain, so adding npm 12 is adding 12 to MATRIX_MAJORS.npm.
  *
  * Configuration, as the AWS docs say for each tool:
@@ -23,7 +23,7 @@ import { mkdirSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import YAML from 'yaml';
-import type { Sandbox } from './sandbox.ts';
+import type { Sandbox } from '../run/sandbox.ts';
 import type { ToolSpec } from './toolchains.ts';
 
 export interface ConfigureContext {
