@@ -114,7 +114,7 @@ function harnessSources(): string[] {
 /** Every AWS SDK command a source file can send: imported `XCommand`s and `paginateX` (which sends XCommand). */
 function sdkCommandsIn(source: string): string[] {
   const found = new Set<string>();
-  for (const m of source.matchAll(/import\s*\{([^}]*)\}\s*from\s*'@aws-sdk\/client-(?:codeartifact|sts)'/g)) {
+  for (const m of source.matchAll(/import\s*\{([^}]*)\}\s*from\s*'@aws-sdk\/client-[a-z0-9-]+'/g)) {
     for (const raw of m[1]!.split(',')) {
       const name = raw
         .replace(/^\s*type\s+/, '')
