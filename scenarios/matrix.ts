@@ -1,9 +1,10 @@
 /** A matrix cell's tutorial: the tutorial's steps with the cell's package manager. */
 import { readFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { adapterFor, type PackageManager } from '../helpers/toolchain/package-managers.ts';
+import { adapterFor, urlsNotFrom, type PackageManager } from '../helpers/toolchain/package-managers.ts';
 import type { MatrixCell } from './matrix-cells.ts';
 import {
+  awsCliTooOldForNpm,
   cleanup,
   installAndList,
   loginStep,
@@ -27,11 +28,15 @@ function pmVersionStep(adapter: PackageManager): TutorialStep {
     command: () => ({ tool: 'pm', args: ['--version'] }),
     read(run, { memory }) {
       memory.packageManagerVersion = run.stdout.trim();
+      // An npm cell's package manager is the npm that aws login configures: the CLI minimum depends on it.
+      if (adapter.name === 'npm') memory.npmVersion = memory.packageManagerVersion;
     },
     async check({ memory }) {
       if (!/^\d+\.\d+\.\d+/.test(memory.packageManagerVersion ?? '')) {
         throw new Error(`${adapter.command} --version printed '${memory.packageManagerVersion}', not a version`);
       }
+      const problem = adapter.name === 'npm' ? awsCliTooOldForNpm(memory) : undefined;
+      if (problem) throw new Error(problem);
       return `${adapter.name} ${memory.packageManagerVersion}`;
     },
   };
@@ -81,8 +86,7 @@ function installStep(adapter: PackageManager): TutorialStep {
     async check({ sandbox, memory }) {
       const pkg = JSON.parse(readFileSync(join(sandbox.project, 'package.json'), 'utf8')) as { devDependencies?: Record<string, string> };
       if (!pkg.devDependencies?.lodash) throw new Error('package.json has no devDependency on lodash');
-      const urls = await adapter.resolvedUrls(sandbox.project);
-      const elsewhere = urls.filter((u) => !memory.endpoint || !u.startsWith(memory.endpoint));
+      const { urls, elsewhere } = await urlsNotFrom(adapter, sandbox.project, memory.endpoint ?? '');
       if (urls.length === 0 || elsewhere.length > 0) {
         throw new Error(`${adapter.supports.lockfile} resolves ${elsewhere[0] ?? 'nothing'}, not from the repository endpoint ${memory.endpoint}`);
       }

@@ -14,11 +14,20 @@ import {
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import semver from 'semver';
+import { isUnder } from '../helpers/run/urls.ts';
+import { awsCliTooOld, minimumAwsCli } from './cli-minimums.ts';
 import type { Scenario, StepCommand, StepContext, TutorialStep } from './types.ts';
 
 export const TUTORIAL_ACCOUNT = '326213389784';
-/** The oldest aws CLI versions that have CodeArtifact commands, per the tutorial. */
-export const MIN_AWS_CLI = { 1: '1.18.77', 2: '2.0.21' } as const;
+/** The oldest aws CLI versions that have CodeArtifact commands, per the tutorial (whatever the npm). */
+export const MIN_AWS_CLI = { 1: minimumAwsCli(1).version, 2: minimumAwsCli(2).version } as const;
+/** With npm 9 and later, login needs newer ones (AWS's npm guide): checked once npm's version is known. */
+const MIN_AWS_CLI_NPM9 = { 1: minimumAwsCli(1, '9.0.0').version, 2: minimumAwsCli(2, '9.0.0').version } as const;
+
+/** The aws CLI read in the first step against the npm read in the second: undefined when they go together. */
+export function awsCliTooOldForNpm(memory: Record<string, string>): string | undefined {
+  return memory.awsCliVersion ? awsCliTooOld(memory.awsCliVersion, memory.npmVersion) : undefined;
+}
 
 const aws = (args: string[], extra: Partial<StepCommand> = {}): StepCommand => ({ tool: 'aws', args, ...extra });
 
@@ -74,11 +83,9 @@ export const prerequisites: TutorialStep[] = [
     async check({ memory }) {
       const version = memory.awsCliVersion;
       if (!version) throw new Error('aws --version printed no aws-cli/<version>');
-      const major = semver.major(version) as 1 | 2;
-      const min = MIN_AWS_CLI[major];
-      if (!min) throw new Error(`aws CLI ${version} is neither v1 nor v2`);
-      if (semver.lt(version, min)) throw new Error(`aws CLI ${version} is older than ${min}, the first v${major} with CodeArtifact commands`);
-      return `aws CLI ${version} (at least ${min})`;
+      const problem = awsCliTooOld(version);
+      if (problem) throw new Error(problem);
+      return `aws CLI ${version} (at least ${minimumAwsCli(semver.major(version) as 1 | 2).version})`;
     },
   },
   {
@@ -86,14 +93,16 @@ export const prerequisites: TutorialStep[] = [
     number: 'Before you begin',
     title: 'Install your package manager: npm and Node',
     documented: 'npm --version',
-    expectation: 'npm is installed',
+    expectation: `npm is installed, and the aws CLI is new enough for it (npm 9 and later: v1 ${MIN_AWS_CLI_NPM9[1]} or v2 ${MIN_AWS_CLI_NPM9[2]})`,
     command: () => ({ tool: 'npm', args: ['--version'] }),
     read(run, { memory }) {
       memory.npmVersion = run.stdout.trim();
     },
     async check({ memory }) {
       if (!semver.valid(memory.npmVersion)) throw new Error(`npm --version printed '${memory.npmVersion}', not a version`);
-      return `npm ${memory.npmVersion}`;
+      const problem = awsCliTooOldForNpm(memory);
+      if (problem) throw new Error(problem);
+      return `npm ${memory.npmVersion}${memory.awsCliVersion ? `, with aws CLI ${memory.awsCliVersion}` : ''}`;
     },
   },
   {
@@ -341,7 +350,7 @@ export const installAndList: TutorialStep[] = [
         dependencies?: Record<string, { resolved?: string; version?: string }>;
       };
       const entry = lock.packages?.['node_modules/lodash'] ?? lock.dependencies?.lodash;
-      if (!memory.endpoint || !entry?.resolved?.startsWith(memory.endpoint)) {
+      if (!memory.endpoint || !entry?.resolved || !isUnder(entry.resolved, memory.endpoint)) {
         throw new Error(`the lockfile resolves lodash from ${entry?.resolved ?? 'nowhere'}, not from the repository endpoint ${memory.endpoint}`);
       }
       memory.lodashVersion = entry.version ?? '';

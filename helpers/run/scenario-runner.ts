@@ -17,6 +17,7 @@ import { CleanupLedger, type LedgerResource } from './ledger.ts';
 import { redact } from './redact.ts';
 import { createSandbox, type Sandbox } from './sandbox.ts';
 import { openTarget, type Target } from '../target/targets.ts';
+import { codeartifactArn } from '../target/partition.ts';
 import { cellToolbox, plainToolbox, type Toolbox } from './toolbox.ts';
 import type { MatrixCell } from '../../scenarios/matrix-cells.ts';
 import type { RunRecord } from '../outcome/records.ts';
@@ -96,17 +97,14 @@ export class ScenarioRun {
     const config = loadConfig();
     // Toolchains first: installing one may take a while, and needs no target yet.
     const tools = cell
-      ? await cellToolbox(cell)
+      ? await cellToolbox(cell, config.target)
       : plainToolbox(String(testInfo.project.metadata.awsCli ?? config.awsCli), config.npm);
     const emulatorArgs = (process.env.CONFORMANCE_EMULATOR_ARGS ?? '').split(/\s+/).filter(Boolean);
     const target = await openTarget(config, emulatorArgs);
     const project = testInfo.project.name;
     const sandbox = createSandbox(`${scenario.id}-${project}`);
-    const domainOf = (r: LedgerResource) => r.domain;
     const arnOf = (r: LedgerResource) =>
-      r.kind === 'domain'
-        ? `arn:aws:codeartifact:${target.region}:${target.account}:domain/${domainOf(r)}`
-        : `arn:aws:codeartifact:${target.region}:${target.account}:repository/${r.domain}/${r.repository}`;
+      codeartifactArn(target.region, target.account, r.kind === 'domain' ? r : { kind: 'repository', domain: r.domain, repository: r.repository });
     const ledger = new CleanupLedger(config.runId, join(reportsDir(), 'ledger', `${config.runId}-${scenario.code}${cellCode(project)}.json`), arnOf);
     return new ScenarioRun(scenario, config, target, sandbox, ledger, project, tools, cell);
   }

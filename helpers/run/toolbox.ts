@@ -4,6 +4,7 @@
  * adds the adapter's environment, which keeps the package manager's config in the sandbox.
  */
 import { adapterFor } from '../toolchain/package-managers.ts';
+import type { TargetKind } from './config.ts';
 import type { Sandbox } from './sandbox.ts';
 import { DEBIAN_AWS_CLI, ensureTool } from '../toolchain/toolchains.ts';
 import type { MatrixCell } from '../../scenarios/matrix-cells.ts';
@@ -25,7 +26,8 @@ export function plainToolbox(awsCli: string, npm: string): Toolbox {
   return { awsCli, npm, pm: npm, pathPrefix: [], env: () => ({}), versions: {} };
 }
 
-export async function cellToolbox(cell: MatrixCell): Promise<Toolbox> {
+/** `target` decides the package manager's fetch retries: its defaults on AWS, off elsewhere (see package-managers.ts). */
+export async function cellToolbox(cell: MatrixCell, target?: TargetKind): Promise<Toolbox> {
   const adapter = adapterFor(cell.packageManager);
   const onNode = cell.node === 20 ? {} : { node: cell.node };
   const pm = await ensureTool({ ...cell.packageManager, ...onNode });
@@ -38,7 +40,7 @@ export async function cellToolbox(cell: MatrixCell): Promise<Toolbox> {
     pm: adapter.command,
     pathPrefix,
     env(sandbox) {
-      const env = adapter.env(sandbox);
+      const env = adapter.env(sandbox, target);
       // The known issue this variant shows is exactly the missing always-auth.
       if (cell.variant === 'yarn-without-always-auth') delete env.YARN_ALWAYS_AUTH;
       return env;

@@ -23,7 +23,9 @@ import { mkdirSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import YAML from 'yaml';
+import type { TargetKind } from '../run/config.ts';
 import type { Sandbox } from '../run/sandbox.ts';
+import { isUnder } from '../run/urls.ts';
 import type { ToolSpec } from './toolchains.ts';
 
 export interface ConfigureContext {
@@ -73,8 +75,31 @@ export interface PackageManager {
   install(pkg: string): string[];
   /** Every tarball URL the project's lockfile resolved to. Throws if the lockfile has a package without one. */
   resolvedUrls(projectDir: string): Promise<string[]>;
-  /** Environment to merge into `sandbox.env()` so that the tool's config, caches and state stay in the sandbox. */
-  env(sandbox: Sandbox): Record<string, string>;
+  /**
+   * Environment to merge into `sandbox.env()` so that the tool's config, caches and state stay
+   * in the sandbox. `target` decides the fetch retries (see `fetchRetries`); default: off AWS.
+   */
+  env(sandbox: Sandbox, target?: TargetKind): Record<string, string>;
+}
+
+/**
+ * Off AWS the registry is this machine's emulator or a test double: a failed fetch is the very
+ * fault a test provoked, and npm's retries (2, with 10-60 s back-off) would only hide it and slow
+ * the cell down, so they are off. On AWS the package comes through CodeArtifact's external
+ * connection from the public registry, where a transient error is ordinary weather: the package
+ * manager keeps its default retries, as a reader of the tutorial has them.
+ */
+function fetchRetries(target: TargetKind | undefined): Record<string, string> {
+  return target === 'aws' ? {} : { npm_config_fetch_retries: '0' };
+}
+
+/**
+ * The lockfile URLs of `projectDir` that are not under `endpoint`, compared as URLs (an explicit
+ * default port, the case of the host or a missing trailing slash do not make a URL foreign).
+ */
+export async function urlsNotFrom(adapter: PackageManager, projectDir: string, endpoint: string): Promise<{ urls: string[]; elsewhere: string[] }> {
+  const urls = await adapter.resolvedUrls(projectDir);
+  return { urls, elsewhere: urls.filter((u) => !isUnder(u, endpoint)) };
 }
 
 function awsLoginArgs(ctx: ConfigureContext): string[] {
@@ -92,7 +117,7 @@ function awsLoginArgs(ctx: ConfigureContext): string[] {
  * `$TMPDIR/xfs-*`, yarn 1's v8-compile-cache writes `$TMPDIR/v8-compile-cache-<uid>`), and npm's
  * own global config and prefix (`npm config set -g`, `npm install -g`) moved into the sandbox.
  */
-function npmGlobalsInSandbox(sandbox: Sandbox): Record<string, string> {
+function npmGlobalsInSandbox(sandbox: Sandbox, target: TargetKind | undefined): Record<string, string> {
   return {
     TMPDIR: sandboxTmp(sandbox),
     npm_config_globalconfig: path.join(sandbox.root, 'npm-global', 'etc', 'npmrc'),
@@ -100,7 +125,7 @@ function npmGlobalsInSandbox(sandbox: Sandbox): Record<string, string> {
     npm_config_audit: 'false',
     npm_config_fund: 'false',
     npm_config_progress: 'false',
-    npm_config_fetch_retries: '0',
+    ...fetchRetries(target),
   };
 }
 
@@ -228,7 +253,7 @@ export const npm: PackageManager = {
   },
   install: (pkg) => ['npm', 'install', '--save-dev', pkg],
   resolvedUrls: packageLockUrls,
-  env: (sandbox) => npmGlobalsInSandbox(sandbox),
+  env: (sandbox, target) => npmGlobalsInSandbox(sandbox, target),
 };
 
 /**
@@ -247,8 +272,8 @@ export const pnpm: PackageManager = {
   },
   install: (pkg) => ['pnpm', 'add', '-D', pkg],
   resolvedUrls: pnpmLockUrls,
-  env: (sandbox) => ({
-    ...npmGlobalsInSandbox(sandbox),
+  env: (sandbox, target) => ({
+    ...npmGlobalsInSandbox(sandbox, target),
     XDG_CONFIG_HOME: path.join(sandbox.home, '.config'),
     XDG_STATE_HOME: path.join(sandbox.home, '.local', 'state'),
     PNPM_HOME: path.join(sandbox.root, 'pnpm-home'),
@@ -286,8 +311,8 @@ export const yarnClassic: PackageManager = {
   },
   install: (pkg) => ['yarn', 'add', '-D', pkg, '--non-interactive', '--no-progress'],
   resolvedUrls: yarnClassicLockUrls,
-  env: (sandbox) => ({
-    ...npmGlobalsInSandbox(sandbox),
+  env: (sandbox, target) => ({
+    ...npmGlobalsInSandbox(sandbox, target),
     PREFIX: path.join(sandbox.root, 'npm-global'),
     YARN_CACHE_FOLDER: path.join(sandbox.root, 'yarn-cache'),
     YARN_GLOBAL_FOLDER: path.join(sandbox.root, 'yarn-global'),
