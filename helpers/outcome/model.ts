@@ -150,6 +150,8 @@ export const preflightRecordSchema = z.object({
   region: z.string(),
   tools: toolsSchema,
   problems: z.array(z.object({ text: z.string(), hint: z.string() })),
+  /** How long preflight took: a broken setup must end in seconds. */
+  durationMs: z.number().optional(),
 });
 export type PreflightRecord = z.infer<typeof preflightRecordSchema>;
 

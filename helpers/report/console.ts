@@ -8,7 +8,7 @@
  */
 import { join, relative } from 'node:path';
 import type { FullConfig, FullResult, Reporter, Suite, TestCase, TestError, TestResult } from '@playwright/test/reporter';
-import { KIND_LABEL, VERDICT_WORDS, headline, type StepKind } from '../outcome/model.ts';
+import { KIND_LABEL, VERDICT_WORDS, headline, injectedFaults, type StepKind } from '../outcome/model.ts';
 import { preflightMessage } from '../run/preflight.ts';
 import { currentRunId, readPreflight, readSummaryFile, reportsDirOf } from './summary-json.ts';
 
@@ -49,7 +49,8 @@ export default class ConsoleReporter implements Reporter {
       this.write(`  target:   ${pre.targetDescription}${pre.endpoint ? ` (${pre.endpoint})` : ''}`);
       this.write(`  region:   ${pre.region}`);
       this.write(`  tools:    ${tools.join(', ')}`);
-      if (process.env.CONFORMANCE_EMULATOR_ARGS?.includes('--fault')) this.write(`  faults:   injected into the emulator: ${process.env.CONFORMANCE_EMULATOR_ARGS}`);
+      const faults = pre.target === 'emulator' ? injectedFaults(process.env.CONFORMANCE_EMULATOR_ARGS) : [];
+      if (faults.length) this.write(`  faults:   injected into the emulator: ${faults.join(', ')} (the run tests the harness, not AWS)`);
     }
     if (this.total) this.write(`Running ${this.total} test${this.total === 1 ? '' : 's'} using ${config.workers} worker${config.workers === 1 ? '' : 's'}`);
   }

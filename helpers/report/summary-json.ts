@@ -138,9 +138,9 @@ export default class SummaryJsonReporter implements Reporter {
     this.suite = suite;
     const dir = reportsDirOf();
     this.preflight = readPreflight(dir, currentRunId());
-    const stepTests = suite.allTests().some((t) => annotation(t, 'step-id'));
-    if (stepTests || this.preflight) {
-      // An earlier run's reports must not pass for this run's.
+    {
+      // An earlier run's reports must not pass for this run's (Playwright's and Allure's are
+      // replaced by every run too): a run without tutorial steps leaves no summary at all.
       for (const stale of ['summary.json', 'gate.md', 'matrix.md', 'matrix', 'runs', join('docs', 'index.html')]) {
         rmSync(join(dir, stale), { recursive: true, force: true });
       }

@@ -8,8 +8,8 @@
  */
 import type { FullConfig } from '@playwright/test';
 import { execa } from 'execa';
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { accessSync, constants, mkdirSync, statSync, writeFileSync } from 'node:fs';
+import { delimiter, join } from 'node:path';
 import { BudgetError, latencyBudgetMs, preflightRecordSchema, type PreflightRecord } from '../outcome/model.ts';
 import { openTarget } from '../target/targets.ts';
 import { ConfigError, loadConfig, type HarnessConfig } from './config.ts';
@@ -17,7 +17,28 @@ import { InfrastructureError } from './errors.ts';
 
 /** How long preflight waits for the target: a broken setup must end in seconds. */
 const TARGET_CHECK_MS = 5_000;
-const TOOL_CHECK_MS = 15_000;
+/** A slow `--version` (aws CLI v1 on a loaded machine) is not a broken setup: the version is then unknown. */
+const VERSION_WAIT_MS = 6_000;
+
+/** Where a binary is, as the CLIs will be started: a path, or a name on PATH. */
+function locate(binary: string, env: NodeJS.ProcessEnv): { path?: string; code?: 'ENOENT' | 'EACCES' } {
+  const candidates = binary.includes('/') ? [binary] : (env.PATH ?? '').split(delimiter).filter(Boolean).map((dir) => join(dir, binary));
+  let code: 'ENOENT' | 'EACCES' = 'ENOENT';
+  for (const candidate of candidates) {
+    try {
+      accessSync(candidate, constants.F_OK);
+    } catch {
+      continue;
+    }
+    try {
+      accessSync(candidate, constants.X_OK);
+      if (statSync(candidate).isFile()) return { path: candidate };
+    } catch {
+      code = 'EACCES';
+    }
+  }
+  return { code };
+}
 
 export interface PreflightProblem {
   text: string;
@@ -37,7 +58,11 @@ export const INSTALL_NPM = 'Install Node.js 20.18+ with npm (https://nodejs.org/
 
 const firstLine = (text: string | undefined) => (text ?? '').split('\n').map((l) => l.trim()).find(Boolean) ?? '';
 
-/** Runs `<binary> --version`; a problem names the binary, the variable that chose it and how to install it. */
+/**
+ * Finds the binary (at once: a missing or non-executable one is the common broken setup), then
+ * asks `<binary> --version` for the banner. A problem names the binary, the variable that chose
+ * it and how to install it.
+ */
 export async function checkTool(
   binary: string,
   what: string,
@@ -45,24 +70,22 @@ export async function checkTool(
   install: string,
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<{ version?: string; problem?: PreflightProblem }> {
-  const r = await execa(binary, ['--version'], { reject: false, env, timeout: TOOL_CHECK_MS, stdin: 'ignore' });
   const chosen = `${variable}=${binary}${env[variable] ? '' : ' (the default)'}`;
-  if (r.exitCode === undefined) {
-    const code = (r as { code?: string }).code;
-    if (code === 'ENOENT') return { problem: { text: `${what} "${binary}" was not found (${chosen}).`, hint: install } };
-    if (code === 'EACCES') return { problem: { text: `${what} "${binary}" is not executable (${chosen}).`, hint: install } };
-    if (r.timedOut) return { problem: { text: `${binary} --version did not answer within ${TOOL_CHECK_MS / 1000} s (${chosen}).`, hint: install } };
-    return { problem: { text: `${what} "${binary}" could not run (${chosen}): ${firstLine(r.shortMessage)}.`, hint: install } };
-  }
+  const found = locate(binary, env);
+  if (found.code === 'ENOENT') return { problem: { text: `${what} "${binary}" was not found (${chosen}).`, hint: install } };
+  if (found.code === 'EACCES') return { problem: { text: `${what} "${binary}" is not executable (${chosen}).`, hint: install } };
+  const r = await execa(found.path!, ['--version'], { reject: false, env, timeout: VERSION_WAIT_MS, stdin: 'ignore' });
+  if (r.timedOut) return {};
+  if (r.exitCode === undefined) return { problem: { text: `${what} "${binary}" could not run (${chosen}): ${firstLine(r.shortMessage)}.`, hint: install } };
   const out = `${String(r.stdout ?? '')}\n${String(r.stderr ?? '')}`;
   if (r.exitCode !== 0) return { problem: { text: `${binary} --version exited with code ${r.exitCode} (${chosen}): ${firstLine(out) || 'no output'}.`, hint: install } };
   return { version: firstLine(out) };
 }
 
-function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+function withTimeout<T>(promise: Promise<T>, ms: number, problem: InfrastructureError): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new InfrastructureError(`${what} did not answer within ${ms / 1000} s`, 'Check that it is reachable from here (endpoint URL, network, proxy).')), ms);
+    timer = setTimeout(() => reject(problem), ms);
   });
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
@@ -96,28 +119,41 @@ export async function preflight(env: NodeJS.ProcessEnv = process.env): Promise<P
     if (!(err instanceof BudgetError)) throw err;
     problems.push({ text: err.message, hint: 'Set CONFORMANCE_LATENCY_BUDGET_MS to a number of milliseconds, or unset it.' });
   }
-  const [aws, npm] = await Promise.all([
+  // The tools and the target at once: a broken setup must end in seconds.
+  const targetCheck = (async (): Promise<PreflightProblem | undefined> => {
+    if (config.target === 'emulator') {
+      record.targetDescription = `the project's emulator, started for each scenario${env.CONFORMANCE_EMULATOR_ARGS ? ` with ${env.CONFORMANCE_EMULATOR_ARGS}` : ''}`;
+      return undefined;
+    }
+    if (config.endpointUrl) record.endpoint = config.endpointUrl;
+    try {
+      const slow =
+        config.target === 'aws'
+          ? new InfrastructureError(
+              `No AWS credentials and caller identity within ${TARGET_CHECK_MS / 1000} s (the default chain found none in the environment or profiles, and no instance or container role answered)`,
+              'Configure the default credential chain (environment, profile, SSO or an OIDC role) for the account in CONFORMANCE_AWS_ACCOUNT.',
+            )
+          : new InfrastructureError(`The CodeArtifact endpoint ${config.endpointUrl} did not answer within ${TARGET_CHECK_MS / 1000} s`, 'Start it, or check the endpoint URL, network and proxy.');
+      const target = await withTimeout(openTarget(config), TARGET_CHECK_MS, slow);
+      record.targetDescription = target.description;
+      if (target.endpointUrl) record.endpoint = target.endpointUrl;
+      await target.stop();
+      return undefined;
+    } catch (err) {
+      if (err instanceof InfrastructureError) return { text: err.problem, hint: err.fix };
+      return { text: `The ${config.target} target could not be reached: ${(err as Error).message}`, hint: 'Check the target configuration.' };
+    }
+  })();
+  const [aws, npm, targetProblem] = await Promise.all([
     checkTool(config.awsCli, 'The aws CLI', 'AWS_CLI', INSTALL_AWS_CLI, env),
     checkTool(config.npm, 'npm', 'CONFORMANCE_NPM', INSTALL_NPM, env),
+    targetCheck,
   ]);
   if (aws.problem) problems.push(aws.problem);
   else if (aws.version) record.tools.aws = aws.version;
   if (npm.problem) problems.push(npm.problem);
   else if (npm.version) record.tools.npm = npm.version;
-  if (config.target === 'emulator') {
-    record.targetDescription = `the project's emulator, started for each scenario${env.CONFORMANCE_EMULATOR_ARGS ? ` with ${env.CONFORMANCE_EMULATOR_ARGS}` : ''}`;
-  } else {
-    try {
-      const target = await withTimeout(openTarget(config), TARGET_CHECK_MS, config.target === 'aws' ? 'AWS' : `The CodeArtifact endpoint ${config.endpointUrl}`);
-      record.targetDescription = target.description;
-      if (target.endpointUrl) record.endpoint = target.endpointUrl;
-      await target.stop();
-    } catch (err) {
-      if (err instanceof InfrastructureError) problems.push({ text: err.problem, hint: err.fix });
-      else problems.push({ text: `The ${config.target} target could not be reached: ${(err as Error).message}`, hint: 'Check the target configuration.' });
-    }
-    if (config.endpointUrl) record.endpoint = config.endpointUrl;
-  }
+  if (targetProblem) problems.push(targetProblem);
   return { config, ...(budgetMs !== undefined ? { budgetMs } : {}), record: { ...record, problems }, problems };
 }
 
@@ -145,9 +181,11 @@ export default async function globalSetup(_config: FullConfig): Promise<void> {
   const runsTutorial = projects.length === 0 || projects.some((p) => p.startsWith('conformance') || p.startsWith('matrix:'));
   if (!runsTutorial || process.argv.includes('--list')) return;
   const reports = process.env.CONFORMANCE_REPORTS_DIR ?? 'reports';
+  const started = Date.now();
   const result = await preflight(process.env);
   mkdirSync(reports, { recursive: true });
-  writeFileSync(preflightFile(reports), `${JSON.stringify(preflightRecordSchema.parse(result.record), null, 2)}\n`);
+  const record = { ...result.record, durationMs: Date.now() - started };
+  writeFileSync(preflightFile(reports), `${JSON.stringify(preflightRecordSchema.parse(record), null, 2)}\n`);
   if (result.problems.length > 0) {
     const err = new Error(preflightMessage(result.problems));
     // The message is the whole story: a stack trace would hide it.
