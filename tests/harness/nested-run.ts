@@ -29,15 +29,16 @@ export interface GateRun extends NestedRun {
 }
 
 /**
- * Runs `npm run gate` the way a user does (`npx tsx scripts/gate.ts -- <args>`), in a process
- * group of its own, with its own reports folder. With `interruptOn`, the gate gets SIGINT as a
+ * Runs `npm run gate -- <args>` (scripts/gate.ts) in a process group of its own, with its own reports folder. With `interruptOn`, the gate gets SIGINT as a
  * terminal's Ctrl-C would send it, as soon as its output shows that marker (never after a sleep).
  */
 export async function runGate(env: Record<string, string>, args: string[], interruptOn?: RegExp): Promise<GateRun> {
   const reportsDir = mkdtempSync(join(tmpdir(), 'cc-gate-reports-'));
   const runId = `${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`;
   const started = Date.now();
-  const child = execa('npx', ['tsx', 'scripts/gate.ts', '--', ...args], {
+  // The gate's own process (no npx or tsx wrapper in between), so that a signal reaches it as
+  // a terminal's Ctrl-C would: the gate keeps the suite in a process group of its own.
+  const child = execa(process.execPath, ['--import', 'tsx', 'scripts/gate.ts', '--', ...args], {
     cwd: ROOT,
     env: { ...env, CONFORMANCE_REPORTS_DIR: reportsDir, CONFORMANCE_RUN_ID: runId, CI: '', GITHUB_STEP_SUMMARY: join(reportsDir, 'step-summary.md') },
     reject: false,
@@ -51,8 +52,7 @@ export async function runGate(env: Record<string, string>, args: string[], inter
       seen += chunk.toString();
       if (!sent && interruptOn.test(seen)) {
         sent = true;
-        // To the gate's whole process group, as a terminal's Ctrl-C does (npx passes no signal on).
-        process.kill(-child.pid!, 'SIGINT');
+        process.kill(child.pid!, 'SIGINT');
       }
     });
   }
