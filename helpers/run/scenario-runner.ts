@@ -21,7 +21,7 @@ import { openTarget, type Target } from '../target/targets.ts';
 import { cellToolbox, plainToolbox, type Toolbox } from './toolbox.ts';
 import type { MatrixCell } from '../../scenarios/matrix-cells.ts';
 import type { RunRecord } from '../outcome/records.ts';
-import { KIND_LABEL_NAME, type StepFinding } from '../outcome/model.ts';
+import { KIND_LABEL_NAME, type StepFinding, type StepKind } from '../outcome/model.ts';
 import { ConfigError } from './config.ts';
 import { InfrastructureError, StepFailure } from './errors.ts';
 
@@ -34,6 +34,19 @@ const NPM_TIMEOUT_MS = 5 * 60_000;
 const AWS_TIMEOUT_MS = 2 * 60_000;
 
 const PROGRESS_EVERY_MS = 5_000;
+
+/**
+ * The step's kind where every reader finds it without reading a message: an annotation (the
+ * console) and an Allure label (Allure's categories match on it).
+ */
+async function markKind(testInfo: TestInfo, kind: StepKind): Promise<void> {
+  testInfo.annotations.push({ type: KIND_LABEL_NAME, description: kind });
+  try {
+    await allure.label(KIND_LABEL_NAME, kind);
+  } catch {
+    // Report metadata never changes a step's outcome.
+  }
+}
 
 const where = (step: TutorialStep) => (step.number === 'Before you begin' || step.number === 'Clean up' ? step.number : `Step ${step.number}`);
 
@@ -286,13 +299,13 @@ export class ScenarioRun {
       await this.recordFinding(step, testInfo, finding);
       throw new StepFailure({ ...base, ...finding });
     }
-    testInfo.annotations.push({ type: KIND_LABEL_NAME, description: 'passed' });
+    await markKind(testInfo, 'passed');
   }
 
   /** The first step of a run that could not be opened: says why, with the fix; the rest are not run. */
   static async openFailed(step: TutorialStep, testInfo: TestInfo, err: unknown, project: string, scenario: Scenario): Promise<never> {
     const finding = openFinding(err);
-    testInfo.annotations.push({ type: KIND_LABEL_NAME, description: finding.kind });
+    await markKind(testInfo, finding.kind);
     await testInfo.attach('outcome', { body: JSON.stringify(finding), contentType: 'application/json' });
     void project;
     void scenario;
@@ -302,7 +315,7 @@ export class ScenarioRun {
   /** The finding goes where every reader finds it: the run record, and the test's result. */
   private async recordFinding(step: TutorialStep, testInfo: TestInfo, finding: StepFinding): Promise<void> {
     this.record.steps[step.id] = { ...this.record.steps[step.id], finding };
-    testInfo.annotations.push({ type: KIND_LABEL_NAME, description: finding.kind });
+    await markKind(testInfo, finding.kind);
     await testInfo.attach('outcome', { body: JSON.stringify(finding), contentType: 'application/json' });
   }
 
