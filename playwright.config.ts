@@ -33,48 +33,25 @@ function whichBinary(bin: string): string {
 if (process.argv[2] === 'test' && !process.argv.includes('--list')) rmSync(`${reports}/allure-results`, { recursive: true, force: true });
 
 const target = process.env.CONFORMANCE_TARGET || 'emulator';
-/**
- * Allure failure categories, by what the harness's errors say (helpers/run/scenario-runner.ts
- * StepFailure "... did not work. Expected: ... What happened: ...", helpers/run/errors.ts
- * InfrastructureError, helpers/run/config.ts ConfigError). Allure 3 gives a failure the first
- * category that matches, so the order matters. The patterns match the whole message both as
- * Allure 2 reads them (full match) and as Allure 3 does (search); scripts/report-allure.ts
- * hands the same list to Allure 3 from allure-results/categories.json.
- */
-const failureCategories = [
-  ['Infrastructure: configuration', String.raw`ConfigError|The harness configuration is not valid`],
-  [
-    'Infrastructure: no credentials',
-    String.raw`No AWS credentials were found|did not accept the credentials|refuses to create resources in an account|Unable to locate credentials|ExpiredToken|InvalidClientTokenId|UnrecognizedClientException`,
-  ],
-  [
-    'Infrastructure: target unreachable',
-    String.raw`is unreachable|did not start|did not finish in time|Could not connect to the endpoint URL|ECONNREFUSED|ENOTFOUND|EAI_AGAIN`,
-  ],
-  // A CLI that is not there exits without a word (execa's ENOENT) or with the shell's 127.
-  ['Infrastructure: missing tool', String.raw`(aws|npm) exited with code \d+:\s*$|exited with code 127|spawn \S+ ENOENT|command not found`],
-  ['Emulator gap', String.raw`UNKNOWN_OPERATION|does not implement`],
-  ['Product regression (known issue)', String.raw`[Kk]nown issue`],
-  // The tutorial's command itself failed.
-  ['CLI regression', String.raw`What happened: (aws|npm) exited with code \d+`],
-  // The command worked, but what it left is not what the tutorial says.
-  ['Tutorial drift', String.raw`did not work\.[\s\S]*What happened: (?!(aws|npm) exited with code)`],
-  ['Infrastructure: other', String.raw`InfrastructureError`],
-].map(([name, pattern]) => ({ name, messageRegex: String.raw`[\s\S]*(${pattern})[\s\S]*`, matchedStatuses: ['failed', 'broken'] }));
+// Allure's failure categories come from each step's outcome kind (a label the runner sets), never
+// from message text: see ALLURE_CATEGORIES in helpers/outcome/model.ts and scripts/report-allure.ts.
 
 export default defineConfig({
   timeout: 60_000,
   workers: 2,
   fullyParallel: false,
   forbidOnly: !!process.env.CI,
-  // A nested run (the harness's own tests run the suite) keeps its output beside its reports.
-  outputDir: process.env.CONFORMANCE_REPORTS_DIR ? `${reports}/test-results` : 'test-results',
+  // Preflight (tools, credentials, target, account guard) before any step: helpers/run/preflight.ts.
+  globalSetup: './helpers/run/preflight.ts',
+  // Traces of failed steps, kept beside the reports so that the docs page can link them.
+  use: { trace: 'retain-on-failure' },
+  outputDir: `${reports}/test-results`,
   reporter: [
-    ['list'],
+    // The outcome reporter first: the console reads the verdict it wrote.
+    ['./helpers/report/summary-json.ts'],
+    ['./helpers/report/console.ts'],
     ['html', { outputFolder: `${reports}/html`, open: 'never' }],
     ['junit', { outputFile: `${reports}/junit.xml` }],
-    ['./helpers/report/summary-json.ts'],
-    ['./helpers/report/summary-line.ts'],
     [
       'allure-playwright',
       {
@@ -90,17 +67,19 @@ export default defineConfig({
           'aws CLI': whichBinary(process.env.AWS_CLI || 'aws'),
           'aws CLI v2': '/usr/bin/aws',
         },
-        categories: failureCategories,
         listeners: [
           {
             // allure-playwright shows each Playwright annotation as a step; the runner's bookkeeping
             // ones (serial mode, scenario, step id) become labels, so the steps read as the tutorial.
             beforeTestResultWrite(result: AllureTestResult) {
-              const bookkeeping = /^(serial|scenario|step-id): ([\s\S]*)$/;
+              const bookkeeping = /^(serial|scenario|step-id|step-location|outcome-kind): ([\s\S]*)$/;
+              const labels = new Map<string, string>();
               for (const step of result.steps) {
                 const m = bookkeeping.exec(step.name ?? '');
-                if (m && m[1] !== 'serial') result.labels.push({ name: m[1]!, value: m[2]! });
+                // The last outcome-kind is the step's (a known issue follows its failure).
+                if (m && m[1] !== 'serial') labels.set(m[1]!, m[2]!);
               }
+              for (const [name, value] of labels) result.labels.push({ name, value });
               result.steps = result.steps.filter((step) => !bookkeeping.test(step.name ?? ''));
             },
           },

@@ -1,29 +1,17 @@
 /**
- * `npm run gate [-- <playwright args, e.g. tests/conformance/tutorial.spec.ts>]`
+ * `npm run gate [-- <playwright args, e.g. tests/conformance/tutorial.spec.ts or --project=matrix:...>]`
  *
- * The release gate: preflight (configuration, aws CLI, npm, and the target for `endpoint` and
- * `aws`), then the conformance suite exactly as `npm run conformance` runs it, then a verdict
- * from <reports>/summary.json, printed as Markdown, written to <reports>/gate.md and appended
- * to $GITHUB_STEP_SUMMARY when that is set.
- *
- * Exit 0: pass. Exit 1: the tutorial does not conform (a required step failed, something was
- * left behind, or the external connection was over the latency budget). Exit 2: an
- * infrastructure problem, no verdict on the tutorial. The rules live in helpers/gate/gate.ts.
+ * The release gate: runs the conformance suite exactly as `npm run conformance` does (with its
+ * preflight), then exits with the run's verdict from <reports>/summary.json: 0 passed, 1 failed,
+ * 2 no verdict. Writes the verdict as Markdown to <reports>/gate.md and appends it to
+ * $GITHUB_STEP_SUMMARY when that is set. The rules live in helpers/outcome/model.ts.
  */
 import { execa } from 'execa';
-import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { appendFileSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import {
-  evaluate,
-  gateSecrets,
-  preflight,
-  preflightVerdict,
-  readSummary,
-  renderMarkdown,
-  summaryStamp,
-  type GateVerdict,
-} from '../helpers/gate/gate.ts';
+import { evaluate, gateSecrets, renderMarkdown, type GateLinks, type GateVerdict } from '../helpers/gate/gate.ts';
+import { readSummaryFile } from '../helpers/report/summary-json.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 // As playwright.config.ts and the summary reporter resolve it, from the project root.
@@ -33,8 +21,19 @@ if (extraArgs[0] === '--') extraArgs.shift();
 
 const log = (line: string) => process.stdout.write(`gate: ${line}\n`);
 
-function finish(verdict: GateVerdict, secrets: string[]): never {
-  const markdown = renderMarkdown(verdict, secrets);
+function links(): GateLinks {
+  // Links relative to gate.md, only to reports this run wrote.
+  const rel = (p: string) => relative(reportsDir, join(reportsDir, p)) || p;
+  const out: GateLinks = {};
+  if (existsSync(join(reportsDir, 'docs', 'index.html'))) out.docs = rel('docs/index.html');
+  if (existsSync(join(reportsDir, 'summary.json'))) out.summary = rel('summary.json');
+  if (existsSync(join(reportsDir, 'html', 'index.html'))) out.playwright = rel('html/index.html');
+  if (existsSync(join(reportsDir, 'matrix', 'index.html'))) out.matrix = rel('matrix/index.html');
+  return out;
+}
+
+function finish(verdict: GateVerdict): never {
+  const markdown = renderMarkdown(verdict, gateSecrets(process.env), verdict.summary ? links() : {});
   process.stdout.write(`\n${markdown}`);
   try {
     mkdirSync(reportsDir, { recursive: true });
@@ -53,22 +52,14 @@ function finish(verdict: GateVerdict, secrets: string[]): never {
   process.exit(verdict.exitCode);
 }
 
-log('preflight');
-const pre = await preflight(process.env, (line) => log(`  ${line}`));
-const secrets = gateSecrets(process.env, pre.config);
-if (!pre.config || pre.problems.length > 0 || pre.budgetMs === undefined) {
-  finish(preflightVerdict(pre.problems, pre.config?.target, pre.budgetMs), secrets);
-}
-const { config, budgetMs } = pre as Required<typeof pre>;
-
-// The suite gets the preflight's run id, so a run record carrying another one is recognised as
-// an earlier run's; summary.json from before this run is recognised by its stamp.
-const before = summaryStamp(reportsDir);
-const args = ['playwright', 'test', '--project=conformance', ...extraArgs];
-log(`running npx ${args.join(' ')} on the ${config.target} target (run id ${config.runId})`);
+// The suite gets the gate's run id, so that only a summary.json of this run is taken for it.
+const runId = process.env.CONFORMANCE_RUN_ID || `${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`;
+const projects = extraArgs.some((a) => a.startsWith('--project')) ? [] : ['--project=conformance'];
+const args = ['playwright', 'test', ...projects, ...extraArgs];
+log(`running npx ${args.join(' ')} (run id ${runId})`);
 const suite = execa('npx', args, {
   cwd: ROOT,
-  env: { ...process.env, CONFORMANCE_RUN_ID: config.runId },
+  env: { ...process.env, CONFORMANCE_RUN_ID: runId },
   stdio: 'inherit',
   reject: false,
   forceKillAfterDelay: false,
@@ -78,9 +69,7 @@ const suite = execa('npx', args, {
 
 // Ctrl-C (or a CI cancel) must not leave the run's resources behind. npx does not pass a
 // signal on to Playwright, so the gate sends SIGINT to the suite's whole process group, as a
-// terminal's Ctrl-C would: Playwright stops, runs the afterAll clean-up (its workers ignore the
-// signal; ScenarioRun starts undoing at once), and the gate waits for it. A second interrupt,
-// a second or more later, makes Playwright give up at once, as it does in a terminal.
+// terminal's Ctrl-C would: Playwright stops, runs the afterAll clean-up, and the gate waits.
 let interrupted = false;
 const onSignal = (signal: NodeJS.Signals) => {
   if (!interrupted) log(`${signal}: stopping the suite; it cleans up before it ends`);
@@ -94,15 +83,5 @@ const onSignal = (signal: NodeJS.Signals) => {
 process.on('SIGINT', onSignal);
 process.on('SIGTERM', onSignal);
 
-const result = await suite;
-const summaryPath = join(reportsDir, 'summary.json');
-const verdict = evaluate(readSummary(reportsDir, before), {
-  budgetMs,
-  target: config.target,
-  runId: config.runId,
-  ...(result.exitCode !== undefined ? { suiteExitCode: result.exitCode } : {}),
-  ...(result.signal ? { suiteSignal: result.signal } : {}),
-  interrupted,
-  summaryPath,
-});
-finish(verdict, secrets);
+await suite;
+finish(evaluate(readSummaryFile(reportsDir, runId), { runId, target: process.env.CONFORMANCE_TARGET || 'emulator', interrupted, summaryPath: join(reportsDir, 'summary.json') }));

@@ -5,13 +5,17 @@
  * or `reports`). History goes from run to run through Allure 3's `historyPath`, a JSON-lines
  * file in ALLURE_HISTORY_DIR (default <reports>/allure-history): each build reads the earlier
  * runs from it and appends this one. CI keeps that folder between runs (cache or artifact).
- * The failure categories are the ones playwright.config.ts gave allure-playwright, which
- * writes them to allure-results/categories.json.
+ * The failure categories come from each step's outcome kind (the `outcome-kind` label the
+ * runner sets), not from message text: helpers/outcome/model.ts. After the build the docs page
+ * of the same run is written again, now linking the Allure report (it links only its own run's).
  */
 import { execa } from 'execa';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { allureCategoryRules } from '../helpers/outcome/model.ts';
+import { ALLURE_RUN_ID_FILE, writeDocsReport } from '../helpers/report/docs.ts';
+import { readSummaryFile } from '../helpers/report/summary-json.ts';
 
 const ANALYTICS = /<script async src="https:\/\/www\.googletagmanager\.com\/gtag\/js[^"]*"><\/script>\s*<script>[^<]*gtag\('config'[^<]*<\/script>/;
 
@@ -30,8 +34,7 @@ if (!existsSync(results) || !readdirSync(results).some((f) => f.endsWith('-resul
   fail(`${results} has no test results. Run the tests first (npx playwright test ...), with the same CONFORMANCE_REPORTS_DIR.`);
 }
 
-const categoriesFile = join(results, 'categories.json');
-const categories: unknown[] = existsSync(categoriesFile) ? (JSON.parse(readFileSync(categoriesFile, 'utf8')) as unknown[]) : [];
+const categories = allureCategoryRules();
 
 mkdirSync(historyDir, { recursive: true });
 rmSync(output, { recursive: true, force: true });
@@ -47,7 +50,7 @@ writeFileSync(
       output,
       historyPath,
       historyLimit: 60,
-      // Allure 3 reads Allure 2 style rules (matchedStatuses, messageRegex) as they are.
+      // Allure 3 matches categories on labels: the step's outcome kind.
       categories,
       plugins: {
         awesome: {
@@ -87,5 +90,11 @@ const withoutAnalytics = html.replace(ANALYTICS, '');
 if (withoutAnalytics !== html) writeFileSync(index, withoutAnalytics);
 else if (html.includes('googletagmanager.com')) fail(`${index} loads Google Analytics in a way this script does not know how to remove.`);
 
+// Which run this report shows, so that the docs page links it only from that run's page.
+const summary = readSummaryFile(reports);
+if (summary) {
+  writeFileSync(join(output, ALLURE_RUN_ID_FILE), `${summary.runId}\n`);
+  writeDocsReport(reports);
+}
 const runs = existsSync(historyPath) ? readFileSync(historyPath, 'utf8').split('\n').filter(Boolean).length : 0;
 process.stdout.write(`Allure report: ${index}\nhistory: ${historyPath} (${runs} run${runs === 1 ? '' : 's'})\n`);

@@ -1,18 +1,28 @@
 /**
- * The records a run leaves: what the scenario runner writes per run (RunRecord) and what the
- * summary reporter makes of it with Playwright's per-step results (RunSummary). Every report
- * reads these types; none of them imports another report.
+ * What the scenario runner leaves per scenario run (RunRecord, `<reports>/runs/*.json`) for the
+ * outcome reporter, which joins it with Playwright's per-step results into the typed outcome
+ * model (helpers/outcome/model.ts). Every record carries its run id; a reader takes only the
+ * records of its own run.
  */
 import type { MatrixCell } from '../../scenarios/matrix-cells.ts';
 import type { UndoReport } from '../run/ledger.ts';
+import type { StepFinding } from './model.ts';
 
-/** What a run leaves for the reports beside the per-step results Playwright has. */
+export interface StepRecord {
+  commandAsRun?: string;
+  output?: string;
+  checked?: string;
+  /** Set when the step did not pass: its kind and fields, as the runner decided them. */
+  finding?: StepFinding;
+}
+
 export interface RunRecord {
   project: string;
   scenario: string;
   scenarioTitle: string;
   target: string;
   targetDescription: string;
+  endpoint?: string;
   region: string;
   runId: string;
   domain: string;
@@ -21,24 +31,10 @@ export interface RunRecord {
   cell?: MatrixCell;
   latency: { installMs?: number; visibleAfterMs?: number };
   leftovers: string[];
+  /** What the ledger undid after the steps, and what it could not. */
   cleanup: UndoReport;
-  /** Per step: the command as run, its output (both redacted) and what was checked afterwards. */
-  steps: Record<string, { commandAsRun?: string; output?: string; checked?: string }>;
+  /** What the tutorial's own clean-up steps removed. */
+  removedBySteps: string[];
+  /** Per step: the command as run, its output (both redacted), what was checked, its finding. */
+  steps: Record<string, StepRecord>;
 }
-
-export type StepStatus = 'passed' | 'failed' | 'skipped' | 'expected-failure';
-
-export interface StepSummary {
-  id: string;
-  title: string;
-  documented?: string;
-  commandAsRun?: string;
-  /** The command's transcript, redacted. */
-  output?: string;
-  checked?: string;
-  status: StepStatus;
-  durationMs: number;
-  error?: string;
-}
-
-export type RunSummary = Omit<RunRecord, 'steps'> & { steps: StepSummary[]; verdict: 'passed' | 'failed' };

@@ -9,15 +9,18 @@
  * history (`$CONFORMANCE_HISTORY_DIR` or `<reportsDir>/history`, last 100 runs), reads
  * `<reportsDir>/drift.json` if present and writes `<reportsDir>/docs/index.html`.
  */
-import { existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { DriftChange, DriftReport as FullDriftReport } from '../drift/drift.ts';
 import { redact } from '../run/redact.ts';
 import { MATRIX_CSS, matrixRows, matrixTable } from './matrix.ts';
-import type { RunSummary, StepStatus, StepSummary } from '../outcome/records.ts';
+import { KIND_LABEL, TUTORIAL_URL, headline as verdictHeadline, titleOf, whereOf, type ScenarioOutcome, type StepKind, type StepOutcome, type Summary, type Verdict } from '../outcome/model.ts';
+import { readSummaryFile } from './summary-json.ts';
 
-/** What summary.json holds: the first tutorial run, and every scenario x project run. */
-export type SummaryFile = RunSummary & { runs?: RunSummary[] };
+/** What summary.json holds (helpers/outcome/model.ts). */
+export type SummaryFile = Summary;
+type RunSummary = ScenarioOutcome;
+type StepSummary = StepOutcome;
 
 /** One earlier run, as the history keeps it. */
 export interface HistoryEntry {
@@ -26,7 +29,7 @@ export interface HistoryEntry {
   runId: string;
   /** emulator, endpoint or aws. */
   target: string;
-  verdict: 'passed' | 'failed';
+  verdict: Verdict;
   installMs?: number;
   visibleAfterMs?: number;
   /** Ids of the steps that failed, in any scenario. */
@@ -39,6 +42,8 @@ export type { DriftChange };
 
 export interface DocsReportLinks {
   playwright?: string;
+  /** Traces of failed steps (retain-on-failure), by scenario run and step. */
+  traces?: Record<string, string>;
   allure?: string;
   matrix?: string;
 }
@@ -110,11 +115,13 @@ function dateFromRunId(runId: string): Date | undefined {
 // Steps: number, title, status, explanation
 // ---------------------------------------------------------------------------------------------
 
-const STATUS: Record<StepStatus, { label: string; cls: string }> = {
-  passed: { label: 'Passed', cls: 'passed' },
-  failed: { label: 'Failed', cls: 'failed' },
-  skipped: { label: 'Not run', cls: 'skipped' },
-  'expected-failure': { label: 'Known issue', cls: 'known' },
+const STATUS: Record<StepKind, { label: string; cls: string }> = {
+  passed: { label: KIND_LABEL.passed, cls: 'passed' },
+  'conformance-failure': { label: KIND_LABEL['conformance-failure'], cls: 'failed' },
+  'infrastructure-problem': { label: KIND_LABEL['infrastructure-problem'], cls: 'infra' },
+  'known-issue': { label: KIND_LABEL['known-issue'], cls: 'known' },
+  'not-run': { label: KIND_LABEL['not-run'], cls: 'skipped' },
+  interrupted: { label: KIND_LABEL.interrupted, cls: 'infra' },
 };
 
 /** "7. Use the npm CLI ..." -> { number: '7', title: 'Use the npm CLI ...' }. */
@@ -139,36 +146,22 @@ function where(step: StepSummary): string {
   return `"${title}"`;
 }
 
-function whatHappened(error: string): string {
-  const m = /What happened:\s*([\s\S]*)$/.exec(error);
-  return (m ? m[1]! : error).trim();
-}
-
-/** A plain-language account of why a step failed, for readers who are not engineers. */
-export function explainFailure(error: string | undefined): string {
-  if (!error) return 'The step failed without an error message.';
-  const happened = whatHappened(error);
-  const rules: [RegExp, string][] = [
-    [/\bE401\b|\b401 Unauthorized\b|Unable to authenticate/i, 'npm was not allowed to read from the repository: the authorization token was rejected'],
-    [/\bE403\b|\b403 Forbidden\b/i, 'npm was refused access to the repository'],
-    [/InternalServerException/, 'CodeArtifact had an internal error'],
-    [/ThrottlingException|TooManyRequests|Rate exceeded/i, 'CodeArtifact refused the call because too many were made'],
-    [/AccessDeniedException|not authorized to perform/i, 'the AWS user was not allowed to make this call'],
-    [/did not finish in time|timed out|\btimeout\b|ETIMEDOUT/i, 'the command did not finish in time'],
-    [/not listed\b[\s\S]*\bwithin\b/i, 'the package did not appear in the repository within the time allowed'],
-    [/\bE?502\b|Bad Gateway|unreachable|ECONNREFUSED|ENOTFOUND|EAI_AGAIN/i, 'the repository could not reach the public npm registry'],
-  ];
-  for (const [re, text] of rules) if (re.test(happened)) return sentence(text);
-  const firstLine = happened.split('\n').find((l) => l.trim()) ?? happened;
-  return sentence(firstLine);
-}
-
-function expectedOf(error: string | undefined): string | undefined {
-  return error ? /^Expected:\s*(.+)$/m.exec(error)?.[1]?.trim() : undefined;
-}
-
-function cleanError(error: string): string {
-  return error.replace(/^StepFailure:\s*/, '');
+/**
+ * What went wrong at a step, in words, from its recorded fields (never parsed from a message).
+ * A harness problem says what to fix on the harness's side, never that a reader would fail.
+ */
+export function explainFailure(step: Pick<StepSummary, 'kind' | 'observed' | 'hint' | 'knownIssue' | 'knownIssueFixed'>): string {
+  switch (step.kind) {
+    case 'infrastructure-problem':
+      return sentence(`The harness could not run this step, so it says nothing about the tutorial: ${step.observed ?? 'see the Playwright report'}`);
+    case 'interrupted':
+      return 'The run was stopped while this step ran; it says nothing about the tutorial.';
+    case 'known-issue':
+      return sentence(`A known issue reproduced${step.knownIssue ? `: ${step.knownIssue.title}` : ''}`);
+    default:
+      if (step.knownIssueFixed) return sentence(`The known issue no longer reproduces${step.knownIssue ? ` (${step.knownIssue.title})` : ''}: this step worked`);
+      return step.observed ? sentence(step.observed) : 'The step failed without saying why.';
+  }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -187,7 +180,7 @@ function renderMatrix(summary: SummaryFile): string {
 
 function orderedRuns(summary: SummaryFile): RunSummary[] {
   // Matrix cells have their own section (and page): the scenarios here are the tutorial's.
-  const all = summary.runs?.length ? summary.runs : [summary];
+  const all = summary.runs;
   const runs = all.some((r) => !isMatrixRun(r)) ? all.filter((r) => !isMatrixRun(r)) : all;
   const rank = (r: RunSummary) => {
     const i = SCENARIO_ORDER.indexOf(r.scenario);
@@ -224,59 +217,47 @@ function cellName(run: RunSummary, all: RunSummary[]): string {
 }
 
 function firstFailed(run: RunSummary): StepSummary | undefined {
-  return run.steps.find((s) => s.status === 'failed');
+  return run.steps.find((s) => s.kind === 'conformance-failure' || s.kind === 'infrastructure-problem' || s.kind === 'interrupted');
 }
 
 function count(n: number, one: string, many = `${one}s`): string {
   return `${n} ${n === 1 ? one : many}`;
 }
 
-interface Verdict {
-  ok: boolean;
+interface VerdictView {
+  verdict: Verdict;
+  label: string;
   headline: string;
   details: string[];
 }
 
-export function verdictOf(summary: SummaryFile): Verdict {
+const VERDICT_LABEL: Record<Verdict, string> = {
+  passed: 'Result: works',
+  failed: 'Result: problem found',
+  'no-verdict': 'Result: no verdict (a problem on the harness side)',
+};
+
+/** The page's verdict: the run's own (summary.json), with the details of each scenario run. */
+export function verdictOf(summary: SummaryFile): VerdictView {
   const runs = orderedRuns(summary);
-  const tutorialRuns = runs.filter((r) => r.scenario === 'tutorial');
-  const primary = tutorialRuns.length ? tutorialRuns : runs.slice(0, 1);
   const details: string[] = [];
-  let headline: string;
-  const failedPrimary = primary.find((r) => firstFailed(r));
-  if (failedPrimary) {
-    const step = firstFailed(failedPrimary)!;
-    const cell = cellName(failedPrimary, runs);
-    headline = `A reader following the tutorial today would hit a problem at ${where(step)}${cell ? ` (${cell})` : ''}`;
-    details.push(`${stepLabel(splitTitle(step.title).number) || 'The step'}, "${splitTitle(step.title).title}": ${explainFailure(step.error)}`);
-  } else if (primary.length === 0) {
-    headline = 'No tutorial steps were run';
+  if (summary.verdict === 'no-verdict') {
+    details.push(sentence(`Why: ${summary.reason}`));
+    if (summary.hint) details.push(sentence(`What to fix on the harness's side: ${summary.hint}`));
+    details.push('The tutorial was not judged: nothing on this page says whether it works.');
   } else {
-    headline = 'The tutorial works as written today';
-  }
-  const primaryStep = failedPrimary ? firstFailed(failedPrimary) : undefined;
-  for (const run of runs) {
-    if (run === failedPrimary) continue;
-    const step = firstFailed(run);
-    if (!step) continue;
-    const cell = cellName(run, runs);
-    const who = `${capitalize(scenarioDoing(run))}${cell ? ` (${cell})` : ''}`;
-    if (primaryStep && where(primaryStep) === where(step) && explainFailure(primaryStep.error) === explainFailure(step.error)) {
-      details.push(
-        run.scenario === 'tutorial'
-          ? `${cell ? `${capitalize(cell)}, the` : 'The'} tutorial fails at ${where(step)} in the same way.`
-          : `${who} does not help: it fails at ${where(step)} in the same way.`,
-      );
-    } else {
-      details.push(`${who}, a reader would hit a problem at ${where(step)}: ${explainFailure(step.error)}`);
+    for (const run of runs) {
+      const step = firstFailed(run);
+      const cell = cellName(run, runs);
+      if (step) details.push(`${capitalize(scenarioDoing(run))}${cell ? ` (${cell})` : ''}, ${whereOf(step)}, "${titleOf(step)}": ${explainFailure(step)}`);
+      else if (run.verdict === 'failed') details.push(`${capitalize(scenarioDoing(run))}${cell ? ` (${cell})` : ''}: ${sentence(run.reason)}`);
     }
+    const known = runs.flatMap((r) => r.steps).filter((s) => s.kind === 'known-issue').length;
+    if (known) details.push(`${count(known, 'step')} failed in a way that is already known (marked "Known issue" below).`);
   }
-  const known = runs.flatMap((r) => r.steps).filter((s) => s.status === 'expected-failure').length;
-  if (known) details.push(`${count(known, 'step')} failed in a way that is already known (marked "Known issue" below).`);
-  const leftovers = runs.flatMap((r) => r.leftovers ?? []);
+  const leftovers = summary.leftovers;
   if (leftovers.length) details.push(`The run left resources behind that must be removed by hand: ${[...new Set(leftovers)].join(', ')}.`);
-  const ok = !failedPrimary && primary.length > 0 && runs.every((r) => !firstFailed(r)) && leftovers.length === 0;
-  return { ok, headline, details };
+  return { verdict: summary.verdict, label: VERDICT_LABEL[summary.verdict], headline: verdictHeadline(summary), details };
 }
 
 interface Latency {
@@ -294,12 +275,13 @@ interface Latency {
 export function latencyOf(summary: SummaryFile): Latency {
   const steps = summary.steps ?? [];
   const note = (id: string, label: string) => {
-    const status = steps.find((s) => s.id === id)?.status;
-    if (status === 'failed' || status === 'expected-failure') return `${label} failed`;
-    if (status === 'skipped') return `${label} was not run`;
+    const kind = steps.find((s) => s.id === id)?.kind;
+    if (kind === 'conformance-failure' || kind === 'known-issue') return `${label} failed`;
+    if (kind === 'infrastructure-problem' || kind === 'interrupted') return `${label} could not be judged`;
+    if (kind === 'not-run') return `${label} was not run`;
     return 'not recorded';
   };
-  const passed = (id: string) => steps.length === 0 || steps.find((s) => s.id === id)?.status === 'passed';
+  const passed = (id: string) => steps.find((s) => s.id === id)?.kind === 'passed';
   const { installMs, visibleAfterMs } = summary.latency ?? {};
   return {
     ...(installMs !== undefined && passed('npm-install') ? { installMs } : {}),
@@ -461,41 +443,45 @@ function pre(text: string): string {
   return `<pre>${t(text)}</pre>`;
 }
 
-function renderStep(step: StepSummary, scenario: string): string {
-  const status = STATUS[step.status] ?? STATUS.failed;
+function renderStep(step: StepSummary, scenario: string, traces: Record<string, string> = {}): string {
+  const status = STATUS[step.kind] ?? STATUS['infrastructure-problem'];
   const { number, title } = splitTitle(step.title);
   const out: string[] = [];
-  out.push(`<li class="step ${status.cls}" data-scenario="${t(scenario)}" data-step-id="${t(step.id)}" id="${t(`${scenario}--${step.id}`)}">`);
+  out.push(`<li class="step ${status.cls}" data-scenario="${t(scenario)}" data-step-id="${t(step.id)}" data-kind="${t(step.kind)}" id="${t(`${scenario}--${step.id}`)}">`);
   out.push('<div class="step-head">');
   out.push('<div class="step-name">');
   if (/^\d/.test(number)) out.push(`<div class="step-number">${t(stepLabel(number))}</div>`);
   out.push(`<h4 class="step-title">${t(title)}</h4>`);
   out.push('</div>');
   out.push(`<div class="step-result"><span class="status ${status.cls}">${t(status.label)}</span>`);
-  if (step.status !== 'skipped') out.push(`<span class="duration">${t(formatDuration(step.durationMs))}</span>`);
+  if (step.kind !== 'not-run') out.push(`<span class="duration">${t(formatDuration(step.durationMs))}</span>`);
   out.push('</div></div>');
-  if (step.status === 'failed' || step.status === 'expected-failure') {
-    const expected = expectedOf(step.error);
-    out.push(`<div class="explain"><p class="explain-main"><strong>What went wrong:</strong> <span class="explanation">${t(explainFailure(step.error))}</span></p>`);
-    if (expected) out.push(`<p><strong>What the reader expects after this step:</strong> ${t(expected)}</p>`);
+  if (step.kind !== 'passed' && step.kind !== 'not-run') {
+    out.push(`<div class="explain"><p class="explain-main"><strong>${step.kind === 'infrastructure-problem' || step.kind === 'interrupted' ? 'Why this step was not judged' : 'What went wrong'}:</strong> <span class="explanation">${t(explainFailure(step))}</span></p>`);
+    if (step.kind === 'conformance-failure' && step.expected) out.push(`<p><strong>What the reader expects after this step:</strong> ${t(step.expected)}</p>`);
+    if (step.hint) out.push(`<p class="hint"><strong>${step.kind === 'conformance-failure' ? 'What to do' : 'What to fix on the harness side'}:</strong> ${t(step.hint)}</p>`);
     out.push('</div>');
   }
   out.push('<div class="commands">');
   out.push(`<div class="command"><div class="caption">As documented</div><code>${t(step.documented ?? '–')}</code></div>`);
   const asRun = step.commandAsRun
     ? `<code>${t(step.commandAsRun)}</code>`
-    : `<p class="none">${step.status === 'skipped' ? 'Not run: an earlier step failed.' : 'Not recorded.'}</p>`;
+    : `<p class="none">${step.kind === 'not-run' ? 'Not run: an earlier step failed or the run stopped.' : 'Not recorded.'}</p>`;
   out.push(`<div class="command"><div class="caption">As run</div>${asRun}</div>`);
   out.push('</div>');
   if (step.checked) out.push(`<p class="checked"><span class="caption-inline">Checked afterwards:</span> ${t(step.checked)}</p>`);
-  if (step.error) out.push(`<details class="fold"><summary>Full error</summary>${pre(cleanError(step.error))}</details>`);
+  if (step.evidence?.excerpt) {
+    out.push(`<details class="fold"><summary>What the command said${step.evidence.exitCode !== undefined ? ` (exit code ${t(step.evidence.exitCode)})` : ''}</summary>${pre(step.evidence.excerpt)}</details>`);
+  }
   if (step.output) out.push(`<details class="fold"><summary>Command output</summary>${pre(step.output)}</details>`);
+  const trace = traces[`${scenario}--${step.id}`];
+  if (trace) out.push(`<p class="trace"><a href="${t(trace)}">Playwright trace of this step</a> <span class="muted">(open with npx playwright show-trace)</span></p>`);
   out.push('</li>');
   return out.join('\n');
 }
 
 /** Steps grouped as the tutorial groups them: before you begin, the numbered steps, clean up. */
-function renderSteps(run: RunSummary): string {
+function renderSteps(run: RunSummary, traces: Record<string, string> = {}): string {
   const groups: { name: string; steps: StepSummary[] }[] = [];
   for (const step of run.steps) {
     const { number } = splitTitle(step.title);
@@ -505,25 +491,28 @@ function renderSteps(run: RunSummary): string {
     else groups.push({ name, steps: [step] });
   }
   return groups
-    .map((g) => `<h3 class="group">${t(g.name)}</h3>\n<ol class="steps">\n${g.steps.map((s) => renderStep(s, run.scenario)).join('\n')}\n</ol>`)
+    .map((g) => `<h3 class="group">${t(g.name)}</h3>\n<ol class="steps">\n${g.steps.map((s) => renderStep(s, run.scenario, traces)).join('\n')}\n</ol>`)
     .join('\n');
 }
 
 function runOutcome(run: RunSummary): { cls: string; text: string } {
-  const n = (status: StepStatus) => run.steps.filter((s) => s.status === status).length;
+  const n = (kind: StepKind) => run.steps.filter((s) => s.kind === kind).length;
   const failed = firstFailed(run);
+  const notRun = n('not-run');
   if (failed) {
-    const notRun = n('skipped');
-    return { cls: 'failed', text: `Failed at ${where(failed)}${notRun ? `; ${count(notRun, 'later step')} not run` : ''}` };
+    const later = notRun ? `; ${count(notRun, 'later step')} not run` : '';
+    if (failed.kind !== 'conformance-failure') return { cls: 'infra', text: `No verdict: the harness could not judge ${where(failed)}${later}` };
+    return { cls: 'failed', text: `Failed at ${where(failed)}${later}` };
   }
-  const known = n('expected-failure');
+  const known = n('known-issue');
   const passed = n('passed');
-  if (run.leftovers?.length) return { cls: 'failed', text: `All steps passed, but resources were left behind` };
+  if (run.verdict === 'no-verdict') return { cls: 'infra', text: `No verdict: ${run.reason}` };
+  if (run.verdict === 'failed') return { cls: 'failed', text: `All steps passed, but ${run.reason}` };
   if (known) return { cls: 'known', text: `${count(passed, 'step')} passed, ${count(known, 'known issue')}` };
   return { cls: 'passed', text: `All ${count(passed, 'step')} passed` };
 }
 
-function renderRun(run: RunSummary, all: RunSummary[]): string {
+function renderRun(run: RunSummary, all: RunSummary[], traces: Record<string, string> = {}): string {
   const outcome = runOutcome(run);
   const cell = cellName(run, all);
   const id = `scenario-${run.scenario}${cell ? `-${run.project}` : ''}`;
@@ -533,13 +522,16 @@ function renderRun(run: RunSummary, all: RunSummary[]): string {
   out.push(`<span class="outcome ${outcome.cls}">${t(outcome.text)}</span></div>`);
   const description = scenarioDescription(run);
   if (description) out.push(`<p class="muted scenario-description">${t(description)}</p>`);
-  out.push(renderSteps(run));
-  if (run.leftovers?.length || run.cleanup?.failed?.length) {
-    out.push('<div class="explain">');
-    if (run.leftovers?.length) out.push(`<p><strong>Left behind:</strong> ${t(run.leftovers.join(', '))}</p>`);
-    for (const f of run.cleanup?.failed ?? []) out.push(`<p><strong>Could not remove</strong> ${t(f.resource)}: ${t(f.error)}</p>`);
-    out.push('</div>');
-  }
+  out.push(renderSteps(run, traces));
+  // The clean-up's own outcome: what the run removed (its clean-up steps, then the harness's
+  // ledger after a failure) and what it left, whatever the clean-up steps' status says.
+  const removed = run.cleanup.removed;
+  const left = run.cleanup.left;
+  out.push(`<div class="cleanup ${left.length || run.cleanup.failed.length ? 'explain' : 'ok'}" data-left="${left.length}">`);
+  out.push(`<p><strong>Clean-up:</strong> ${removed.length ? `removed ${t(removed.join(', '))}` : 'nothing needed removing'}${left.length ? '' : '; nothing was left behind'}.</p>`);
+  if (left.length) out.push(`<p><strong>Left behind:</strong> ${t(left.join(', '))}</p>`);
+  for (const f of run.cleanup.failed) out.push(`<p><strong>Could not remove</strong> ${t(f.resource)}: ${t(f.error)}</p>`);
+  out.push('</div>');
   out.push('</section>');
   return out.join('\n');
 }
@@ -564,7 +556,7 @@ function renderLatency(summary: SummaryFile, history: HistoryEntry[], runDate: D
       failed: h.verdict === 'failed',
       current: false,
     })),
-    { date: runDate, installMs, visibleAfterMs, failed: !verdictOf(summary).ok, current: true },
+    { date: runDate, installMs, visibleAfterMs, failed: summary.verdict !== 'passed', current: true },
   ];
   const out: string[] = [];
   out.push('<section class="latency" id="latency">');
@@ -691,6 +683,13 @@ p { margin:6px 0; }
 .verdict { border-radius:12px; padding:18px 22px; margin:0 0 28px; border:1px solid; }
 .verdict.ok { background:var(--pass-bg); border-color:#86efac; color:var(--pass); }
 .verdict.problem { background:var(--fail-bg); border-color:#fca5a5; color:var(--fail); }
+.verdict.no-verdict { background:var(--skip-bg); border-color:#cbd5e1; color:var(--skip); }
+.faults, .partial { background:var(--known-bg); color:var(--known); border:1px solid #fcd34d; border-radius:10px; padding:10px 16px; margin:0 0 16px; }
+.step.infra { border-left-color:#64748b; }
+.status.infra { color:var(--skip); background:var(--skip-bg); border:1px solid #94a3b8; }
+.outcome.infra { color:var(--skip); }
+.cleanup { margin:10px 0 0; font-size:15px; }
+.cleanup.ok { color:var(--pass); }
 .verdict .verdict-label { font-size:13px; text-transform:uppercase; letter-spacing:.06em; font-weight:600; opacity:.85; }
 .verdict .headline { font-size:23px; font-weight:650; line-height:1.3; margin:4px 0 0; }
 .verdict ul { margin:10px 0 0; padding-left:20px; color:var(--text); }
@@ -772,7 +771,13 @@ export function renderDocsReport(input: DocsReportInput): string {
   const body: string[] = [];
   body.push('<header>');
   body.push('<h1>Does the CodeArtifact tutorial work today?</h1>');
-  body.push(`<p class="subtitle">“${t(summary.scenarioTitle ?? 'Get started with CodeArtifact via AWS CLI')}”, followed step by step with the real aws and npm command-line tools.</p>`);
+  if (summary.faults.length) {
+    body.push(
+      `<div class="faults" id="faults" data-faults="${t(summary.faults.join(' '))}"><strong>Injected faults:</strong> this run's emulator was told to misbehave (${t(summary.faults.join(', '))}). It tests the harness, not the tutorial or AWS.</div>`,
+    );
+  }
+  if (summary.partial) body.push(`<div class="partial" id="partial"><strong>Partial run:</strong> ${t(summary.partial)}. This page covers only what ran.</div>`);
+  body.push(`<p class="subtitle">“<a href="${t(TUTORIAL_URL)}">Get started with CodeArtifact via AWS CLI</a>”, followed step by step with the real aws and npm command-line tools.</p>`);
   body.push('<dl class="meta">');
   body.push(`<dt>Date</dt><dd class="run-date">${t(runDate ? formatDate(runDate) : 'unknown')}</dd>`);
   body.push(`<dt>Run</dt><dd><code class="run-id">${t(summary.runId ?? 'unknown')}</code></dd>`);
@@ -785,8 +790,8 @@ export function renderDocsReport(input: DocsReportInput): string {
   body.push(`<dt>Tools</dt><dd>${t(toolsText(runs))}</dd>`);
   body.push('</dl>');
   body.push('</header>');
-  body.push(`<div class="verdict ${verdict.ok ? 'ok' : 'problem'}" id="verdict" role="status">`);
-  body.push(`<div class="verdict-label">${verdict.ok ? 'Result: works' : 'Result: problem found'}</div>`);
+  body.push(`<div class="verdict ${verdict.verdict === 'passed' ? 'ok' : verdict.verdict === 'failed' ? 'problem' : 'no-verdict'}" id="verdict" data-verdict="${t(verdict.verdict)}" role="status">`);
+  body.push(`<div class="verdict-label">${t(verdict.label)}</div>`);
   body.push(`<p class="headline">${t(verdict.headline)}</p>`);
   if (verdict.details.length) body.push(`<ul>${verdict.details.map((d) => `<li>${t(d)}</li>`).join('')}</ul>`);
   body.push('</div>');
@@ -795,13 +800,13 @@ export function renderDocsReport(input: DocsReportInput): string {
     const cell = cellName(run, runs);
     const outcome = runOutcome(run);
     const id = `scenario-${run.scenario}${cell ? `-${run.project}` : ''}`;
-    const passed = run.steps.filter((s) => s.status === 'passed').length;
+    const passed = run.steps.filter((s) => s.kind === 'passed').length;
     body.push(
       `<tr><td><a href="#${t(id)}">${t(scenarioName(run))}</a>${cell ? ` <span class="muted">${t(cell)}</span>` : ''}</td><td><span class="outcome ${outcome.cls}">${t(outcome.text)}</span></td><td>${passed} of ${run.steps.length}</td></tr>`,
     );
   }
   body.push('</tbody></table>');
-  for (const run of runs) body.push(renderRun(run, runs));
+  for (const run of runs) body.push(renderRun(run, runs, links.traces));
   body.push(renderLatency(summary, history, runDate));
   if (drift) body.push(renderDrift(drift, runs));
   body.push(renderMatrix(summary));
@@ -809,7 +814,7 @@ export function renderDocsReport(input: DocsReportInput): string {
   body.push(
     `<footer>Commands “as run” use this run's own domain name, the target's account and endpoint; authorization tokens are never shown. Generated by codeartifact-conformance.</footer>`,
   );
-  const title = `${verdict.ok ? 'Works' : 'Problem'} – CodeArtifact tutorial check, run ${summary.runId ?? ''}`;
+  const title = `${verdict.verdict === 'passed' ? 'Works' : verdict.verdict === 'failed' ? 'Problem' : 'No verdict'} – CodeArtifact tutorial check, run ${summary.runId ?? ''}`;
   return `<!doctype html>
 <html lang="en">
 <head>
@@ -866,13 +871,13 @@ function readDrift(file: string): DriftReport | undefined {
 
 export function historyEntryFor(summary: SummaryFile, date: string): HistoryEntry {
   const runs = orderedRuns(summary);
-  const failedSteps = [...new Set(runs.flatMap((r) => r.steps.filter((s) => s.status === 'failed').map((s) => s.id)))];
+  const failedSteps = [...new Set(runs.flatMap((r) => r.steps.filter((s) => s.kind === 'conformance-failure').map((s) => s.id)))];
   const { installMs, visibleAfterMs } = latencyOf(summary);
   return {
     date,
     runId: summary.runId,
     target: summary.target,
-    verdict: runs.some((r) => r.verdict === 'failed') || summary.verdict === 'failed' ? 'failed' : 'passed',
+    verdict: summary.verdict,
     ...(installMs !== undefined ? { installMs } : {}),
     ...(visibleAfterMs !== undefined ? { visibleAfterMs } : {}),
     failedSteps,
@@ -885,29 +890,35 @@ function writeAtomically(file: string, text: string): void {
   renameSync(tmp, file);
 }
 
-/** Records the run in the history and writes `<reportsDir>/docs/index.html`. */
+/** The run id an Allure report was built from (scripts/report-allure.ts writes it beside it). */
+export const ALLURE_RUN_ID_FILE = 'run-id.txt';
+
+/**
+ * Records the run in the history (one entry per run id and target: regenerating replaces it)
+ * and writes `<reportsDir>/docs/index.html`, linking only to reports of the same run.
+ */
 export function writeDocsReport(reportsDir: string): void {
   const summaryFile = join(reportsDir, 'summary.json');
-  const summary = JSON.parse(readFileSync(summaryFile, 'utf8')) as SummaryFile;
+  const summary = readSummaryFile(reportsDir);
+  if (!summary) throw new Error(`${summaryFile} is missing or does not match the summary schema (helpers/outcome/model.ts); run the suite again.`);
 
-  // The history: a run is known by its id and when its summary.json was written, so that
-  // regenerating the page replaces this run's entry rather than adding it again.
   const historyDir = historyDirFor(reportsDir);
   const historyFile = join(historyDir, 'history.json');
   let history = readHistory(historyFile);
-  const date = statSync(summaryFile).mtime.toISOString();
-  const entry = historyEntryFor(summary, date);
-  const existing = history.find((h) => h.runId === entry.runId && h.date === date);
-  history = existing ? history.map((h) => (h === existing ? entry : h)) : [...history, entry];
-  history = history.slice(-HISTORY_LIMIT);
+  const entry = historyEntryFor(summary, summary.generatedAt);
+  history = [...history.filter((h) => !(h.runId === entry.runId && h.target === entry.target)), entry].slice(-HISTORY_LIMIT);
   mkdirSync(historyDir, { recursive: true });
   writeAtomically(historyFile, `${JSON.stringify(history, null, 2)}\n`);
 
   const drift = readDrift(join(reportsDir, 'drift.json'));
-  const links: DocsReportLinks = {};
-  if (existsSync(join(reportsDir, 'html', 'index.html'))) links.playwright = '../html/index.html';
-  if (existsSync(join(reportsDir, 'allure', 'index.html'))) links.allure = '../allure/index.html';
-  if (existsSync(join(reportsDir, 'matrix', 'index.html'))) links.matrix = '../matrix/index.html';
+  // The Playwright report is written by this same run (its reporter ends after this one).
+  const links: DocsReportLinks = { playwright: '../html/index.html' };
+  const allureRunId = join(reportsDir, 'allure', ALLURE_RUN_ID_FILE);
+  if (existsSync(allureRunId) && readFileSync(allureRunId, 'utf8').trim() === summary.runId) links.allure = '../allure/index.html';
+  if (summary.runs.some((r) => r.cell)) links.matrix = '../matrix/index.html';
+  const traces: Record<string, string> = {};
+  for (const run of summary.runs) for (const step of run.steps) if (step.trace) traces[`${run.scenario}--${step.id}`] = `../${step.trace}`;
+  if (Object.keys(traces).length) links.traces = traces;
 
   const html = renderDocsReport({ summary, history, ...(drift ? { drift } : {}), links });
   const docsDir = join(reportsDir, 'docs');

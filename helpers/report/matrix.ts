@@ -8,9 +8,9 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { MatrixCell } from '../../scenarios/matrix-cells.ts';
 import { redact } from '../run/redact.ts';
-import type { RunSummary } from '../outcome/records.ts';
+import { whereOf, type ScenarioOutcome, type Summary } from '../outcome/model.ts';
 
-export type CellStatus = 'passed' | 'failed' | 'known issue reproduces' | 'known issue no longer reproduces' | 'not run';
+export type CellStatus = 'passed' | 'failed' | 'no verdict' | 'known issue reproduces' | 'known issue no longer reproduces' | 'not run';
 
 export interface CellRow {
   cell: MatrixCell;
@@ -27,26 +27,31 @@ export interface CellRow {
   evidence: { playwright: string; record: string };
 }
 
-const firstLine = (s: string | undefined) => (s ?? '').split('\n').find((l) => l.startsWith('What happened:'))?.replace('What happened: ', '') ?? (s ?? '').split('\n')[0];
-
-export function matrixRows(runs: RunSummary[]): CellRow[] {
+/**
+ * One row per cell, from the cells' typed outcomes: the cell's status is its verdict, with a
+ * known issue's reproduction or fix read from the step's fields, never from its message.
+ */
+export function matrixRows(runs: ScenarioOutcome[]): CellRow[] {
   const rows: CellRow[] = [];
   for (const run of runs) {
-    const cell = (run as RunSummary & { cell?: MatrixCell }).cell;
+    const cell = run.cell as MatrixCell | undefined;
     if (!cell) continue;
-    const failed = run.steps.find((s) => s.status === 'failed');
-    const known = run.steps.find((s) => s.status === 'expected-failure');
-    const ran = run.steps.some((s) => s.status !== 'skipped');
-    const status: CellStatus = failed
-      ? /Known issue no longer reproduces/.test(failed.error ?? '')
-        ? 'known issue no longer reproduces'
-        : 'failed'
-      : known
-        ? 'known issue reproduces'
-        : ran
-          ? 'passed'
-          : 'not run';
-    const at = failed ?? known;
+    const fixed = run.steps.find((s) => s.kind === 'conformance-failure' && s.knownIssueFixed);
+    const known = run.steps.find((s) => s.kind === 'known-issue');
+    const failed = run.steps.find((s) => s.kind === 'conformance-failure' || s.kind === 'infrastructure-problem' || s.kind === 'interrupted');
+    const ran = run.steps.some((s) => s.kind !== 'not-run');
+    const status: CellStatus = !ran
+      ? 'not run'
+      : run.verdict === 'no-verdict'
+        ? 'no verdict'
+        : fixed
+          ? 'known issue no longer reproduces'
+          : run.verdict === 'failed'
+            ? 'failed'
+            : known
+              ? 'known issue reproduces'
+              : 'passed';
+    const at = fixed ?? failed ?? known;
     rows.push({
       cell,
       project: run.project,
@@ -54,7 +59,7 @@ export function matrixRows(runs: RunSummary[]): CellRow[] {
       ...(run.tools?.aws ? { aws: run.tools.aws } : {}),
       ...(run.tools?.packageManager ? { packageManager: run.tools.packageManager } : {}),
       ...(run.tools?.node ? { node: run.tools.node.replace(/^v/, '') } : {}),
-      ...(at ? { step: at.title, detail: redact(firstLine(at.error) ?? '') } : {}),
+      ...(at ? { step: at.title, detail: redact(at.observed ?? '') } : run.verdict !== 'passed' ? { step: '', detail: redact(run.reason) } : {}),
       durationMs: run.steps.reduce((t, s) => t + s.durationMs, 0),
       evidence: {
         playwright: `../html/index.html#?q=${encodeURIComponent(`@${cell.id}`)}`,
@@ -62,6 +67,7 @@ export function matrixRows(runs: RunSummary[]): CellRow[] {
       },
     });
   }
+  void whereOf;
   return rows.sort((a, b) => a.cell.id.localeCompare(b.cell.id));
 }
 
@@ -79,7 +85,7 @@ export function matrixTable(rows: CellRow[], base = ''): string {
   return `<table class="matrix"><thead><tr><th>cell</th><th>aws CLI</th><th>package manager</th><th>Node</th><th>status</th><th>where</th><th>known issue</th><th>time</th><th>evidence</th></tr></thead><tbody>\n${body}\n</tbody></table>`;
 }
 
-export const MATRIX_CSS = `table.matrix{border-collapse:collapse;width:100%;font-size:14px}table.matrix th,table.matrix td{border-bottom:1px solid #e5e7eb;padding:6px 8px;text-align:left;vertical-align:top}table.matrix small{color:#6b7280}tr.passed td.status{color:#166534;font-weight:600}tr.failed td.status,tr.known-issue-no-longer-reproduces td.status{color:#b91c1c;font-weight:600}tr.known-issue-reproduces td.status{color:#92400e;font-weight:600}tr.not-run td.status{color:#6b7280}`;
+export const MATRIX_CSS = `table.matrix{border-collapse:collapse;width:100%;font-size:14px}table.matrix th,table.matrix td{border-bottom:1px solid #e5e7eb;padding:6px 8px;text-align:left;vertical-align:top}table.matrix small{color:#6b7280}tr.passed td.status{color:#166534;font-weight:600}tr.failed td.status,tr.no-verdict td.status,tr.known-issue-no-longer-reproduces td.status{color:#b91c1c;font-weight:600}tr.known-issue-reproduces td.status{color:#92400e;font-weight:600}tr.not-run td.status{color:#6b7280}`;
 
 function counts(rows: CellRow[]): string {
   const by = new Map<CellStatus, number>();
@@ -87,14 +93,16 @@ function counts(rows: CellRow[]): string {
   return [...by].map(([s, n]) => `${n} ${s}`).join(', ');
 }
 
-export function renderMatrixHtml(rows: CellRow[], date = new Date()): string {
-  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'"><title>CLI-version matrix</title><style>body{font-family:system-ui,sans-serif;margin:32px;color:#1f2937;background:#f9fafb}h1{font-size:24px}${MATRIX_CSS}</style></head><body><h1>The tutorial across aws CLI, package manager and Node versions</h1><p>${esc(date.toISOString().slice(0, 16).replace('T', ' '))} UTC · ${rows.length} cells: ${esc(counts(rows))}. A known issue "reproduces" while the bug is still there; once it is fixed, the cell fails with "known issue no longer reproduces".</p>${matrixTable(rows)}</body></html>\n`;
+export function renderMatrixHtml(rows: CellRow[], date = new Date(), faults: string[] = [], runIds: string[] = []): string {
+  const faultNote = faults.length ? `<p class="faults" data-faults="${esc(faults.join(' '))}"><strong>Injected emulator faults:</strong> ${esc(faults.join(', '))}. These results are about the harness, not about AWS.</p>` : '';
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'"><title>CLI-version matrix</title><style>body{font-family:system-ui,sans-serif;margin:32px;color:#1f2937;background:#f9fafb}h1{font-size:24px}${MATRIX_CSS}</style></head><body>${faultNote}<h1>The tutorial across aws CLI, package manager and Node versions</h1><p>${runIds.length ? `run ${esc(runIds.join(', '))} · ` : ''}${esc(date.toISOString().slice(0, 16).replace('T', ' '))} UTC · ${rows.length} cells: ${esc(counts(rows))}. A known issue "reproduces" while the bug is still there; once it is fixed, the cell fails with "known issue no longer reproduces".</p>${matrixTable(rows)}</body></html>\n`;
 }
 
-export function renderMatrixMarkdown(rows: CellRow[]): string {
+export function renderMatrixMarkdown(rows: CellRow[], faults: string[] = []): string {
   const lines = [
     '## CLI-version matrix',
     '',
+    ...(faults.length ? [`**Injected emulator faults: ${faults.join(', ')}** (results about the harness, not about AWS).`, ''] : []),
     `${rows.length} cells: ${counts(rows)}.`,
     '',
     '| cell | aws CLI | package manager | Node | status | where | known issue | evidence |',
@@ -107,12 +115,17 @@ export function renderMatrixMarkdown(rows: CellRow[]): string {
   return lines.join('\n');
 }
 
-/** Writes the matrix page and markdown when the run had matrix cells; returns the rows. */
-export function writeMatrixReport(reportsDir: string, runs: RunSummary[]): CellRow[] {
-  const rows = matrixRows(runs);
+/**
+ * Writes the matrix page and markdown when the run had matrix cells; returns the rows. Takes a
+ * summary (or several, e.g. merged shards): cells of every one of them, verdict by the same rule.
+ */
+export function writeMatrixReport(reportsDir: string, summaries: Summary | Summary[]): CellRow[] {
+  const list = Array.isArray(summaries) ? summaries : [summaries];
+  const rows = matrixRows(list.flatMap((s) => s.runs));
   if (rows.length === 0) return rows;
+  const faults = [...new Set(list.flatMap((s) => s.faults))];
   mkdirSync(join(reportsDir, 'matrix'), { recursive: true });
-  writeFileSync(join(reportsDir, 'matrix', 'index.html'), renderMatrixHtml(rows));
-  writeFileSync(join(reportsDir, 'matrix.md'), renderMatrixMarkdown(rows));
+  writeFileSync(join(reportsDir, 'matrix', 'index.html'), renderMatrixHtml(rows, new Date(), faults, list.map((s) => s.runId)));
+  writeFileSync(join(reportsDir, 'matrix.md'), renderMatrixMarkdown(rows, faults));
   return rows;
 }

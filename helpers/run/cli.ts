@@ -14,6 +14,10 @@ export interface CliRun {
   stdout: string;
   stderr: string;
   durationMs: number;
+  /** The command did not start (ENOENT: no such binary; EACCES: not executable): the harness's problem, not the tutorial's. */
+  startError?: string;
+  /** The harness gave up on it after its timeout. */
+  timedOut?: boolean;
   /** The run as a person would read it: the command line, then output. Redacted. */
   transcript(moreSecrets?: readonly string[]): string;
 }
@@ -50,6 +54,10 @@ export async function runCli(command: string, args: string[], options: RunOption
     stdout: text(result.stdout),
     stderr: text(result.stderr) + (result.timedOut ? `\n[timed out after ${options.timeoutMs ?? 120_000} ms]` : ''),
     durationMs,
+    ...(result.exitCode === undefined && !result.timedOut && (result as { code?: string }).code
+      ? { startError: (result as { code?: string }).code! }
+      : {}),
+    ...(result.timedOut ? { timedOut: true } : {}),
     transcript(moreSecrets = []) {
       const raw = `$ ${[command, ...this.args].map(shellQuote).join(' ')}\n[exit ${this.exitCode}, ${durationMs} ms]\n${this.stdout}${this.stderr ? `\n--- stderr ---\n${this.stderr}` : ''}`;
       return redact(raw, [...secrets, ...moreSecrets]);

@@ -7,9 +7,10 @@
 import { ListDomainsCommand, type CodeartifactClient } from '@aws-sdk/client-codeartifact';
 import { test, type TestInfo } from '@playwright/test';
 import * as allure from 'allure-js-commons';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { Scenario, StepContext, TutorialStep } from '../../scenarios/types.ts';
 import { runCli, type CliRun } from './cli.ts';
 import { loadConfig, type HarnessConfig } from './config.ts';
@@ -21,6 +22,11 @@ import { codeartifactArn } from '../target/partition.ts';
 import { cellToolbox, plainToolbox, type Toolbox } from './toolbox.ts';
 import type { MatrixCell } from '../../scenarios/matrix-cells.ts';
 import type { RunRecord } from '../outcome/records.ts';
+import { KIND_LABEL_NAME, type StepFinding, type StepKind } from '../outcome/model.ts';
+import { ConfigError } from './config.ts';
+import { InfrastructureError, StepFailure } from './errors.ts';
+
+export { StepFailure };
 
 export const reportsDir = (): string => process.env.CONFORMANCE_REPORTS_DIR ?? 'reports';
 
@@ -28,8 +34,56 @@ export const reportsDir = (): string => process.env.CONFORMANCE_REPORTS_DIR ?? '
 const NPM_TIMEOUT_MS = 5 * 60_000;
 const AWS_TIMEOUT_MS = 2 * 60_000;
 
-export class StepFailure extends Error {
-  override name = 'StepFailure';
+const PROGRESS_EVERY_MS = 5_000;
+
+/**
+ * The step's kind where every reader finds it without reading a message: an annotation (the
+ * console) and an Allure label (Allure's categories match on it).
+ */
+async function markKind(testInfo: TestInfo, kind: StepKind): Promise<void> {
+  testInfo.annotations.push({ type: KIND_LABEL_NAME, description: kind });
+  try {
+    await allure.label(KIND_LABEL_NAME, kind);
+  } catch {
+    // Report metadata never changes a step's outcome.
+  }
+}
+
+const where = (step: TutorialStep) => (step.number === 'Before you begin' || step.number === 'Clean up' ? step.number : `Step ${step.number}`);
+
+const describeResource = (r: LedgerResource) =>
+  r.kind === 'domain' ? `domain ${r.domain}` : r.kind === 'repository' ? `repository ${r.domain}/${r.repository}` : `upstreams of ${r.domain}/${r.repository}`;
+
+/** An error from opening the run (configuration, tools, target) as a typed finding. */
+function openFinding(err: unknown): StepFinding {
+  if (err instanceof InfrastructureError) return { kind: 'infrastructure-problem', observed: err.problem, hint: err.fix };
+  if (err instanceof ConfigError) return { kind: 'infrastructure-problem', observed: err.message, hint: 'Fix the variables named above.' };
+  return {
+    kind: 'infrastructure-problem',
+    observed: `the harness could not open the run: ${(err as Error).message}`,
+    hint: 'This is the harness failing, not the tutorial: see the Playwright report for the stack.',
+  };
+}
+
+/**
+ * Where each step is defined in scenarios/ ("scenarios/tutorial.ts:321"), for the console and
+ * the reports: a reader of a failure goes to the step, not to this runner.
+ */
+let stepLocations: Map<string, string> | undefined;
+export function stepLocation(stepId: string): string | undefined {
+  if (!stepLocations) {
+    stepLocations = new Map();
+    const dir = fileURLToPath(new URL('../../scenarios/', import.meta.url));
+    for (const file of readdirSync(dir).filter((f) => f.endsWith('.ts')).sort((a, b) => (a === 'tutorial.ts' ? -1 : b === 'tutorial.ts' ? 1 : a.localeCompare(b)))) {
+      readFileSync(join(dir, file), 'utf8')
+        .split('\n')
+        .forEach((line, i) => {
+          const m = /^\s*id: '([\w-]+)',/.exec(line);
+          if (m && !stepLocations!.has(m[1]!)) stepLocations!.set(m[1]!, `scenarios/${file}:${i + 1}`);
+        });
+    }
+  }
+  return stepLocations.get(stepId);
 }
 
 function cellCode(project: string): string {
@@ -45,8 +99,11 @@ export class ScenarioRun {
    * teardown, which may be cut short. The afterAll hook then waits for the same promise.
    */
   private readonly onSignal = () => {
+    this.interrupted = true;
     void this.close();
   };
+  /** Ctrl-C came: a step that fails from now on was stopped, it did not fail. */
+  private interrupted = false;
   private closing: Promise<void> | undefined;
   /** Set when a known issue reproduced: the steps after it, but the clean-up, are not run. */
   private stoppedBy: string | undefined;
@@ -79,6 +136,7 @@ export class ScenarioRun {
       scenarioTitle: scenario.title,
       target: target.kind,
       targetDescription: target.description,
+      ...(target.endpointUrl ? { endpoint: target.endpointUrl } : {}),
       region: target.region,
       runId: config.runId,
       domain,
@@ -86,6 +144,7 @@ export class ScenarioRun {
       latency: {},
       leftovers: [],
       cleanup: { undone: [], failed: [] },
+      removedBySteps: [],
       steps: {},
       ...(cell ? { cell } : {}),
     };
@@ -111,6 +170,7 @@ export class ScenarioRun {
 
   async execute(step: TutorialStep, testInfo: TestInfo): Promise<void> {
     if (this.stoppedBy && step.number !== 'Clean up') {
+      testInfo.annotations.push({ type: KIND_LABEL_NAME, description: 'not-run' });
       test.skip(true, `not run: the known issue at ${this.stoppedBy} reproduced`);
     }
     const command = step.command(this.ctx);
@@ -133,6 +193,8 @@ export class ScenarioRun {
     const knownIssue = this.cell?.knownIssue?.stepId === step.id ? this.cell.knownIssue : undefined;
     // Report steps (allure-playwright turns them into Allure steps): the command as run, then the check.
     const shown = step.perform ? step.documented : redact([name, ...args].join(' '), this.ctx.secrets);
+    const base = { where: where(step), title: step.title, expected: step.expectation };
+    const stopProgress = this.progress(step, polling ? `polling list-packages until lodash is listed` : `waiting for ${shown.split(' ').slice(0, 3).join(' ')}`, commandTimeoutMs + polling);
     try {
       const run = await test.step(`run: ${shown}`, async () => {
         const run = step.perform ? await this.perform(step) : await runCli(binary, args, {
@@ -148,16 +210,38 @@ export class ScenarioRun {
         });
         step.read?.(run, this.ctx);
         const transcript = run.transcript(this.ctx.secrets);
-        this.record.steps[step.id] = {
-          commandAsRun: step.perform ? step.documented : redact([name, ...run.args].join(' '), this.ctx.secrets),
-          output: transcript,
-        };
+        const commandAsRun = step.perform ? step.documented : redact([name, ...run.args].join(' '), this.ctx.secrets);
+        this.record.steps[step.id] = { commandAsRun, output: transcript };
         await testInfo.attach('command output', { body: transcript, contentType: 'text/plain' });
+        const evidence = { command: commandAsRun, exitCode: run.exitCode, excerpt: excerpt(run, this.ctx.secrets) };
+        if (run.startError) {
+          // The tool is not there: the harness's surroundings, not the tutorial.
+          throw new StepFailure({
+            ...base,
+            kind: 'infrastructure-problem',
+            observed: `${run.command} could not be started (${run.startError})`,
+            evidence: { command: commandAsRun },
+            hint: run.startError === 'ENOENT'
+              ? `Install it or point the harness at it (AWS_CLI for the aws CLI, CONFORMANCE_NPM for npm); it was looked for as "${run.command}".`
+              : `Make "${run.command}" executable, or point the harness at a working one.`,
+          });
+        }
         if (run.exitCode !== 0) {
-          throw this.failure(step, describeExit(run));
+          const tool = run.command.split('/').pop() ?? run.command;
+          throw new StepFailure({
+            ...base,
+            kind: 'conformance-failure',
+            observed: run.timedOut
+              ? `${tool} ${run.args[0] ?? ''} did not finish in time (${run.durationMs} ms).`
+              : `${tool} exited with code ${run.exitCode}${evidence.excerpt ? `: ${evidence.excerpt}` : ''}`,
+            evidence,
+          });
         }
         for (const resource of step.creates?.(this.ctx) ?? []) await this.ledger.created(resource, this.client);
-        for (const resource of step.removes?.(this.ctx) ?? []) this.ledger.removed(resource);
+        for (const resource of step.removes?.(this.ctx) ?? []) {
+          this.ledger.removed(resource);
+          if (resource.kind !== 'upstreams') this.record.removedBySteps.push(describeResource(resource));
+        }
         return run;
       });
       await test.step(`check: ${redact(step.expectation, this.ctx.secrets)}`, async () => {
@@ -165,27 +249,86 @@ export class ScenarioRun {
         try {
           checked = await step.check(this.ctx, run);
         } catch (err) {
-          throw this.failure(step, (err as Error).message);
+          throw new StepFailure({
+            ...base,
+            kind: 'conformance-failure',
+            observed: redact((err as Error).message, this.ctx.secrets),
+            evidence: { command: this.record.steps[step.id]?.commandAsRun ?? shown, exitCode: run.exitCode },
+          });
         }
         this.record.steps[step.id]!.checked = checked;
         testInfo.annotations.push({ type: 'checked', description: redact(checked, this.ctx.secrets) });
       });
-    } catch (err) {
-      if (knownIssue && err instanceof StepFailure) {
+    } catch (caught) {
+      let err = caught;
+      if (!(err instanceof StepFailure)) {
+        // Anything else is the harness itself failing (an SDK call in the ledger, a bug): no verdict.
+        err = new StepFailure({
+          ...base,
+          kind: 'infrastructure-problem',
+          observed: redact(`${(caught as Error).name}: ${(caught as Error).message}`, this.ctx.secrets),
+          hint: 'This is the harness failing, not the tutorial: see the Playwright report for the stack.',
+        });
+      }
+      const failure = err as StepFailure;
+      let finding: StepFinding = failure.finding;
+      if (this.interrupted) finding = { ...finding, kind: 'interrupted', hint: 'The run was interrupted (Ctrl-C); run it again for a verdict.' };
+      else if (knownIssue && finding.kind === 'conformance-failure') {
         // The bug reproduces: an expected failure, and the steps after it (but the clean-up) are not run.
+        finding = { ...finding, kind: 'known-issue', knownIssue: { url: knownIssue.url, title: knownIssue.title } };
         this.stoppedBy = `"${step.title}" (${knownIssue.url})`;
         testInfo.annotations.push({ type: 'known issue', description: `${knownIssue.title} (${knownIssue.url})` });
         test.fail(true, `known issue: ${knownIssue.title} (${knownIssue.url})`);
       }
-      throw err;
+      await this.recordFinding(step, testInfo, finding);
+      throw finding === failure.finding ? failure : new StepFailure({ ...base, ...finding });
     } finally {
+      stopProgress();
       await this.reportParameters();
     }
     if (knownIssue) {
-      throw new StepFailure(
-        `Known issue no longer reproduces: ${knownIssue.title} (${knownIssue.url}). ${step.number === 'Clean up' ? step.number : `Step ${step.number}`}, "${step.title}", worked. Check the issue, then remove the known-issue mark from this cell in scenarios/matrix.ts.`,
-      );
+      const finding: StepFinding = {
+        kind: 'conformance-failure',
+        knownIssue: { url: knownIssue.url, title: knownIssue.title },
+        knownIssueFixed: true,
+        observed: `the known issue no longer reproduces: ${where(step)} worked`,
+        hint: 'Check the issue, then remove the known-issue mark from this cell in scenarios/matrix-cells.ts.',
+      };
+      await this.recordFinding(step, testInfo, finding);
+      throw new StepFailure({ ...base, ...finding });
     }
+    await markKind(testInfo, 'passed');
+  }
+
+  /** The first step of a run that could not be opened: says why, with the fix; the rest are not run. */
+  static async openFailed(step: TutorialStep, testInfo: TestInfo, err: unknown, project: string, scenario: Scenario): Promise<never> {
+    const finding = openFinding(err);
+    await markKind(testInfo, finding.kind);
+    await testInfo.attach('outcome', { body: JSON.stringify(finding), contentType: 'application/json' });
+    void project;
+    void scenario;
+    throw new StepFailure({ where: where(step), title: step.title, ...finding });
+  }
+
+  /** The finding goes where every reader finds it: the run record, and the test's result. */
+  private async recordFinding(step: TutorialStep, testInfo: TestInfo, finding: StepFinding): Promise<void> {
+    this.record.steps[step.id] = { ...this.record.steps[step.id], finding };
+    await markKind(testInfo, finding.kind);
+    await testInfo.attach('outcome', { body: JSON.stringify(finding), contentType: 'application/json' });
+  }
+
+  /**
+   * A line every few seconds while a step waits (npm install, polling list-packages), with the
+   * time spent and the limit, so that a long wait is never silent. The first line comes at once.
+   */
+  private progress(step: TutorialStep, what: string, limitMs: number): () => void {
+    if (step.id !== 'npm-install' && step.id !== 'list-packages') return () => {};
+    const started = Date.now();
+    const say = () =>
+      process.stdout.write(`  … ${where(step)}: ${what}, ${Math.round((Date.now() - started) / 1000)} s of at most ${formatLimit(limitMs)}\n`);
+    say();
+    const timer = setInterval(say, PROGRESS_EVERY_MS);
+    return () => clearInterval(timer);
   }
 
   /** A step that is not a command line: its transcript says what it did. */
@@ -233,13 +376,6 @@ export class ScenarioRun {
     }
   }
 
-  private failure(step: TutorialStep, happened: string): StepFailure {
-    const where = step.number === 'Before you begin' || step.number === 'Clean up' ? step.number : `Step ${step.number}`;
-    return new StepFailure(
-      redact(`${where}, "${step.title}", did not work.\nExpected: ${step.expectation}.\nWhat happened: ${happened}`, this.ctx.secrets),
-    );
-  }
-
   close(): Promise<void> {
     this.closing ??= this.doClose();
     return this.closing;
@@ -285,14 +421,18 @@ export class ScenarioRun {
   }
 }
 
-function describeExit(run: CliRun): string {
-  if (run.stderr.includes('[timed out after')) return `${run.command} ${run.args[0] ?? ''} did not finish in time (${run.durationMs} ms).`;
-  const lines = (run.stderr.trim() || run.stdout.trim()).split('\n').filter(Boolean);
-  // The lines that say what went wrong, not a stack trace under them.
-  const errors = lines.filter((l) => /error|denied|not found|refused|unauthori[sz]ed|forbidden|\b4\d\d\b|\b5\d\d\b/i.test(l) && !/^\s+at /.test(l));
-  const detail = (errors.length ? errors : lines.filter((l) => !/^\s+at /.test(l))).slice(0, 6).join('\n');
-  const tool = run.command.split('/').pop() ?? run.command;
-  return `${tool} exited with code ${run.exitCode}: ${detail}`;
+/**
+ * The lines of a command's output a reader needs to see what went wrong (not a stack trace
+ * under them): evidence shown with the failure, never read back to decide its kind.
+ */
+function excerpt(run: CliRun, secrets: readonly string[]): string {
+  const lines = (run.stderr.trim() || run.stdout.trim()).split('\n').filter((l) => l.trim() && !/^\s+at /.test(l) && !/^\[timed out after/.test(l));
+  const errors = lines.filter((l) => /error|denied|not found|refused|unauthori[sz]ed|forbidden|\b4\d\d\b|\b5\d\d\b/i.test(l));
+  return redact((errors.length ? errors : lines).slice(0, 6).join('\n'), secrets);
+}
+
+function formatLimit(ms: number): string {
+  return ms >= 60_000 ? `${Math.round(ms / 60_000)} min` : `${Math.round(ms / 1000)} s`;
 }
 
 /**
@@ -303,16 +443,23 @@ export function defineScenario(scenario: Scenario, cell?: MatrixCell): void {
   test.describe(cell ? `${scenario.title} @${cell.id}` : scenario.title, () => {
     test.describe.configure({ mode: 'serial' });
     let run: ScenarioRun | undefined;
+    let openError: unknown;
     test.beforeAll(async ({}, testInfo) => {
       // A cell may first install its toolchain.
       test.setTimeout(cell ? 300_000 : 120_000);
-      run = await ScenarioRun.open(scenario, testInfo, cell);
+      try {
+        run = await ScenarioRun.open(scenario, testInfo, cell);
+      } catch (err) {
+        // Said once, typed, on the first step (below); the other steps are then not run.
+        openError = err;
+      }
     });
     test.afterAll(async () => {
       test.setTimeout(300_000);
       await run?.close();
     });
     for (const step of scenario.steps) {
+      const location = stepLocation(step.id);
       test(
         `${step.number}. ${step.title}`,
         {
@@ -320,9 +467,11 @@ export function defineScenario(scenario: Scenario, cell?: MatrixCell): void {
             { type: 'scenario', description: scenario.id },
             { type: 'step-id', description: step.id },
             { type: 'documented command', description: step.documented },
+            ...(location ? [{ type: 'step-location', description: location }] : []),
           ],
         },
         async ({}, testInfo) => {
+          if (openError !== undefined) await ScenarioRun.openFailed(step, testInfo, openError, testInfo.project.name, scenario);
           await run!.execute(step, testInfo);
         },
       );

@@ -7,7 +7,8 @@ import { mkdtempSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { RunSummary } from '../../helpers/outcome/records.ts';
+import { readSummaryFile } from '../../helpers/report/summary-json.ts';
+import type { Summary } from '../../helpers/outcome/model.ts';
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -15,7 +16,62 @@ export interface NestedRun {
   exitCode: number;
   output: string;
   reportsDir: string;
-  summary: (RunSummary & { runs: RunSummary[] }) | undefined;
+  /** This run's summary.json, validated against the schema (undefined: missing or invalid). */
+  summary: Summary | undefined;
+}
+
+export interface GateRun extends NestedRun {
+  /** The run id the gate gave the suite. */
+  runId: string;
+  /** gate.md, as the gate wrote it. */
+  gateMd: string | undefined;
+  durationMs: number;
+}
+
+/**
+ * Runs `npm run gate -- <args>` (scripts/gate.ts) in a process group of its own, with its own reports folder. With `interruptOn`, the gate gets SIGINT as a
+ * terminal's Ctrl-C would send it, as soon as its output shows that marker (never after a sleep).
+ */
+export async function runGate(env: Record<string, string>, args: string[], interruptOn?: RegExp): Promise<GateRun> {
+  const reportsDir = mkdtempSync(join(tmpdir(), 'cc-gate-reports-'));
+  const runId = `${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`;
+  const started = Date.now();
+  // The gate's own process (no npx or tsx wrapper in between), so that a signal reaches it as
+  // a terminal's Ctrl-C would: the gate keeps the suite in a process group of its own.
+  const child = execa(process.execPath, ['--import', 'tsx', 'scripts/gate.ts', '--', ...args], {
+    cwd: ROOT,
+    env: { ...env, CONFORMANCE_REPORTS_DIR: reportsDir, CONFORMANCE_RUN_ID: runId, CI: '', GITHUB_STEP_SUMMARY: join(reportsDir, 'step-summary.md') },
+    reject: false,
+    all: true,
+    detached: true,
+  });
+  if (interruptOn) {
+    let sent = false;
+    let seen = '';
+    child.all?.on('data', (chunk: Buffer) => {
+      seen += chunk.toString();
+      if (!sent && interruptOn.test(seen)) {
+        sent = true;
+        process.kill(child.pid!, 'SIGINT');
+      }
+    });
+  }
+  const result = await child;
+  let gateMd: string | undefined;
+  try {
+    gateMd = readFileSync(join(reportsDir, 'gate.md'), 'utf8');
+  } catch {
+    gateMd = undefined;
+  }
+  return {
+    exitCode: result.exitCode ?? 1,
+    output: String(result.all ?? ''),
+    reportsDir,
+    summary: readSummaryFile(reportsDir),
+    runId,
+    gateMd,
+    durationMs: Date.now() - started,
+  };
 }
 
 export function startNestedRun(
@@ -41,11 +97,7 @@ export async function runNested(env: Record<string, string>, specs?: string[], p
 }
 
 export function readSummary(reportsDir: string): NestedRun['summary'] {
-  try {
-    return JSON.parse(readFileSync(join(reportsDir, 'summary.json'), 'utf8')) as NestedRun['summary'];
-  } catch {
-    return undefined;
-  }
+  return readSummaryFile(reportsDir);
 }
 
 /** Every file under a folder, recursively. */
