@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import type { Scenario, StepContext, TutorialStep } from '../../scenarios/types.ts';
 import { runCli, type CliRun } from './cli.ts';
 import { loadConfig, type HarnessConfig } from './config.ts';
-import { CleanupLedger, type LedgerResource } from './ledger.ts';
+import { CleanupLedger } from './ledger.ts';
 import { redact } from './redact.ts';
 import { createSandbox, type Sandbox } from './sandbox.ts';
 import { openTarget, type Target } from '../target/targets.ts';
@@ -102,12 +102,13 @@ export class ScenarioRun {
     const target = await openTarget(config, emulatorArgs);
     const project = testInfo.project.name;
     const sandbox = createSandbox(`${scenario.id}-${project}`);
-    const domainOf = (r: LedgerResource) => r.domain;
-    const arnOf = (r: LedgerResource) =>
-      r.kind === 'domain'
-        ? `arn:aws:codeartifact:${target.region}:${target.account}:domain/${domainOf(r)}`
-        : `arn:aws:codeartifact:${target.region}:${target.account}:repository/${r.domain}/${r.repository}`;
-    const ledger = new CleanupLedger(config.runId, join(reportsDir(), 'ledger', `${config.runId}-${scenario.code}${cellCode(project)}.json`), arnOf);
+    // On disk in the state folder, where `npm run sweep` finds it if this process is killed.
+    const ledger = CleanupLedger.create(`${config.runId}-${scenario.code}${cellCode(project)}`, config.runId, {
+      kind: target.kind,
+      ...(target.endpointUrl !== undefined ? { endpointUrl: target.endpointUrl } : {}),
+      account: target.account,
+      region: target.region,
+    });
     return new ScenarioRun(scenario, config, target, sandbox, ledger, project, tools, cell);
   }
 
