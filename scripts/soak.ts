@@ -127,24 +127,35 @@ function falseFailures(row: Row): string[] {
 
 const started = Date.now();
 try {
-  for (let i = 1; i <= runs; i++) rows.push(await soakOnce('conformance', i));
-  for (let i = 1; i <= matrixRuns; i++) rows.push(await soakOnce('matrix', i));
+  // The table is rewritten after every run, so that a soak stopped early still says what it saw.
+  for (let i = 1; i <= runs; i++) {
+    rows.push(await soakOnce('conformance', i));
+    writeReport();
+  }
+  for (let i = 1; i <= matrixRuns; i++) {
+    rows.push(await soakOnce('matrix', i));
+    writeReport();
+  }
 } finally {
   stopHogs();
 }
-
-const table = [
-  '| run | kind | exit | verdicts passed | false failures | seconds | what failed |',
-  '|---|---|---|---|---|---|---|',
-  ...rows.map((r) => {
-    const ff = falseFailures(r);
-    return `| ${r.n} | ${r.kind} | ${r.exitCode} | ${r.verdicts.filter((v) => v.verdict === 'passed').length}/${r.verdicts.length} | ${ff.length} | ${r.seconds} | ${ff.join('; ') || '-'} |`;
-  }),
-];
-const total = rows.reduce((sum, r) => sum + falseFailures(r).length, 0);
-const verdictCount = rows.reduce((sum, r) => sum + r.verdicts.length, 0);
-const summaryLine = `${rows.length} runs (${runs} conformance, ${matrixRuns} matrix), ${verdictCount} verdicts, ${total} false failure(s); CPU hog: ${hogs ? `${hogs} busy process(es)` : 'none'}; ${Math.round((Date.now() - started) / 1000)} s`;
+const { table, summaryLine, total } = writeReport();
 process.stdout.write(`\n${table.join('\n')}\n\n${summaryLine}\n`);
-writeFileSync(join(soakDir, 'soak.json'), `${JSON.stringify({ runs, matrix: matrixRuns, cpuHogProcesses: hogs, falseFailures: total, rows }, null, 2)}\n`);
-writeFileSync(join(soakDir, 'soak.md'), `${table.join('\n')}\n\n${summaryLine}\n`);
 process.exit(total === 0 ? 0 : 1);
+
+function writeReport(): { table: string[]; summaryLine: string; total: number } {
+  const table = [
+    '| run | kind | exit | verdicts passed | false failures | seconds | what failed |',
+    '|---|---|---|---|---|---|---|',
+    ...rows.map((r) => {
+      const ff = falseFailures(r);
+      return `| ${r.n} | ${r.kind} | ${r.exitCode} | ${r.verdicts.filter((v) => v.verdict === 'passed').length}/${r.verdicts.length} | ${ff.length} | ${r.seconds} | ${ff.join('; ') || '-'} |`;
+    }),
+  ];
+  const total = rows.reduce((sum, r) => sum + falseFailures(r).length, 0);
+  const verdictCount = rows.reduce((sum, r) => sum + r.verdicts.length, 0);
+  const summaryLine = `${rows.length} of ${runs + matrixRuns} runs (${rows.filter((r) => r.kind === 'conformance').length} conformance, ${rows.filter((r) => r.kind === 'matrix').length} matrix), ${verdictCount} verdicts, ${total} false failure(s); CPU hog: ${hogs ? `${hogs} busy process(es)` : 'none'}; ${Math.round((Date.now() - started) / 1000)} s`;
+  writeFileSync(join(soakDir, 'soak.json'), `${JSON.stringify({ runs, matrix: matrixRuns, cpuHogProcesses: hogs, falseFailures: total, rows }, null, 2)}\n`);
+  writeFileSync(join(soakDir, 'soak.md'), `${table.join('\n')}\n\n${summaryLine}\n`);
+  return { table, summaryLine, total };
+}
