@@ -215,7 +215,7 @@ async function strangerIntact(): Promise<void> {
 
 for (const point of killPoints) {
   test(`SIGKILL during ${point.step}, then npm run sweep: no domain, sandbox, ledger or token is left; a stranger's domain is untouched`, async ({}, testInfo) => {
-    test.setTimeout(240_000);
+    test.setTimeout(600_000);
     const wire = point.wire === 'control' ? controlWire : registryWire;
     const tripped = wire.arm(point.match);
     const run = await startKillableRun(point.step);
@@ -264,7 +264,7 @@ for (const point of killPoints) {
  * still go (removed on exit); what the undo did not reach is in the ledger for sweep.
  */
 test('SIGTERM during npm install: the sandbox and its token go with the run; sweep finishes the undo', async ({}, testInfo) => {
-  test.setTimeout(240_000);
+  test.setTimeout(600_000);
   const tripped = registryWire.arm(() => true);
   const run = await startKillableRun('sigterm');
   try {
