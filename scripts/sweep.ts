@@ -1,13 +1,19 @@
 /**
  * `npm run sweep [-- --ttl-hours 6] [--dry-run]`
- * Deletes harness-tagged domains older than the TTL on the configured target
- * (CONFORMANCE_TARGET=aws or endpoint) and nothing else.
+ * Removes what harness runs left behind, one line per resource with the reason:
+ *  - on this machine: the sandboxes (with their tokens) and the clean-up ledgers of runs
+ *    whose process is gone; a dead run's ledger is undone on the configured target;
+ *  - on the configured target (CONFORMANCE_TARGET=aws or endpoint): harness-tagged domains
+ *    older than the TTL.
+ * Nothing the harness did not create is touched. Exit 0: all done; 1: something could not be
+ * removed (see the FAILED lines); 2: configuration or target problem.
  */
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig } from '../helpers/run/config.ts';
 import { InfrastructureError } from '../helpers/run/errors.ts';
-import { sweep } from '../helpers/run/sweep.ts';
-import { openTarget } from '../helpers/target/targets.ts';
+import { stateDir } from '../helpers/run/owner.ts';
+import { deadRunLedgers, deadRunSandboxes, taggedDomains, type SweepLine, type SweepTarget } from '../helpers/run/sweep.ts';
+import { openTarget, type Target } from '../helpers/target/targets.ts';
 
 function fail(message: string, code = 2): never {
   process.stderr.write(`sweep: ${message}\n`);
@@ -22,25 +28,76 @@ try {
 }
 const hours = Number(values['ttl-hours']);
 if (!Number.isFinite(hours) || hours < 0) fail(`--ttl-hours '${values['ttl-hours']}' is not a number of hours (0 or more).`);
+const dryRun = values['dry-run'] === true;
 
+let config;
 try {
-  const config = loadConfig();
-  if (config.target === 'emulator') {
-    fail('the embedded emulator starts empty for every run, so there is nothing to sweep. Set CONFORMANCE_TARGET=aws or endpoint.');
-  }
-  const target = await openTarget(config);
-  const client = target.codeartifact();
-  const result = await sweep(client, hours * 3_600_000, { dryRun: values['dry-run'] === true });
-  client.destroy();
-  await target.stop();
-  const verb = values['dry-run'] ? 'would delete' : 'deleted';
-  process.stdout.write(`sweep on ${target.description}, TTL ${hours} h\n`);
-  for (const d of result.deleted) process.stdout.write(`  ${verb} ${d}\n`);
-  for (const k of result.kept) process.stdout.write(`  kept ${k.domain}: ${k.why}\n`);
-  for (const f of result.failed) process.stdout.write(`  FAILED ${f.domain}: ${f.error}\n`);
-  process.stdout.write(`${result.deleted.length} ${verb}, ${result.kept.length} kept, ${result.failed.length} failed\n`);
-  process.exit(result.failed.length > 0 ? 1 : 0);
+  config = loadConfig();
 } catch (err) {
-  if (err instanceof ConfigError || err instanceof InfrastructureError) fail(err.message);
+  if (err instanceof ConfigError) fail(err.message);
   throw err;
 }
+
+const lines: SweepLine[] = [];
+const print = (l: SweepLine) => {
+  const action = l.action === 'failed' ? 'FAILED' : l.action;
+  process.stdout.write(`  ${action} ${l.resource}: ${l.why}\n`);
+};
+
+// The target: the embedded emulator starts empty for every run and stops with it, so there
+// is nothing on it to sweep; aws and endpoint are reached as a run reaches them.
+let target: Target | undefined;
+let targetProblem: string | undefined;
+if (config.target !== 'emulator') {
+  try {
+    target = await openTarget(config);
+  } catch (err) {
+    if (!(err instanceof InfrastructureError)) throw err;
+    targetProblem = err.message;
+  }
+}
+process.stdout.write(
+  `sweep${dryRun ? ' (dry run)' : ''}: runs' state in ${stateDir()}; ${target ? `${target.description}, TTL ${hours} h` : `no target (${targetProblem ? 'unreachable' : 'CONFORMANCE_TARGET=emulator'})`}\n`,
+);
+const client = target?.codeartifact();
+const sweepTarget: SweepTarget | undefined =
+  target && client
+    ? {
+        client,
+        identity: {
+          kind: target.kind,
+          ...(target.endpointUrl !== undefined ? { endpointUrl: target.endpointUrl } : {}),
+          account: target.account,
+          region: target.region,
+        },
+      }
+    : undefined;
+
+const rules: { name: string; run: () => Promise<SweepLine[]> | SweepLine[] }[] = [
+  { name: 'dead runs\' ledgers', run: () => deadRunLedgers(sweepTarget, { dryRun }) },
+  { name: 'dead runs\' sandboxes', run: () => deadRunSandboxes({ dryRun }) },
+  // Emulator containers of dead runs (issue 15): helpers/target/emulator-container.ts adds a
+  // rule here that returns SweepLines like the others.
+  ...(client ? [{ name: 'harness-tagged domains past the TTL', run: () => taggedDomains(client, hours * 3_600_000, { dryRun }) }] : []),
+];
+for (const rule of rules) {
+  try {
+    const found = await rule.run();
+    found.forEach(print);
+    lines.push(...found);
+  } catch (err) {
+    // A rule that cannot even list what it sweeps (e.g. the target stopped answering).
+    const line: SweepLine = { action: 'failed', resource: rule.name, why: `${(err as Error).name}: ${(err as Error).message}` };
+    print(line);
+    lines.push(line);
+  }
+}
+client?.destroy();
+await target?.stop();
+
+const count = (a: SweepLine['action']) => lines.filter((l) => l.action === a).length;
+process.stdout.write(
+  `${count(dryRun ? 'would remove' : 'removed')} ${dryRun ? 'would be removed' : 'removed'}, ${count('kept')} kept, ${count('failed')} failed\n`,
+);
+if (targetProblem) fail(`the target could not be swept: ${targetProblem}`);
+process.exit(count('failed') > 0 ? 1 : 0);

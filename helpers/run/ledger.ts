@@ -1,8 +1,11 @@
 /**
- * The clean-up ledger: every resource a run is about to create is written down first (also
- * to disk, so `npm run sweep` can find it after a crash), and undone in reverse order after
- * a failure or an interrupt. It never deletes what the run did not create: a resource is
- * removed only if it carries this run's tag, or is untagged and was created after the run
+ * The clean-up ledger: every resource a run is about to create is written down first, on
+ * disk and fsynced before the creating call, so that `npm run sweep` can undo it after the
+ * run is killed (even with SIGKILL, even in the middle of create-domain, before the domain
+ * got its tag); a live run undoes it in reverse order after a failure or an interrupt. The
+ * file names its owner (pid, host, start time) and its target, so that sweep knows when the
+ * run is dead and where to undo. It never deletes what the run did not create: a resource
+ * is removed only if it carries this run's tag, or is untagged and was created after the run
  * wrote down its intent to create it.
  */
 import {
@@ -15,8 +18,11 @@ import {
   UpdateRepositoryCommand,
   type CodeartifactClient,
 } from '@aws-sdk/client-codeartifact';
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { closeSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+import type { TargetKind } from './config.ts';
+import { stateDir, thisProcess, type RunOwner } from './owner.ts';
+import { codeartifactArn } from '../target/partition.ts';
 
 export type LedgerResource =
   | { kind: 'domain'; domain: string }
@@ -42,7 +48,7 @@ export function runTags(runId: string): { key: string; value: string }[] {
   ];
 }
 
-const describe = (r: LedgerResource) =>
+export const describeResource = (r: LedgerResource): string =>
   r.kind === 'domain' ? `domain ${r.domain}` : r.kind === 'repository' ? `repository ${r.domain}/${r.repository}` : `upstreams of ${r.domain}/${r.repository}`;
 
 export interface UndoReport {
@@ -50,18 +56,87 @@ export interface UndoReport {
   failed: { resource: string; error: string }[];
 }
 
-export class CleanupLedger {
-  private readonly entries: Entry[] = [];
+/** Where a ledger's resources live: sweep undoes a dead run's ledger only on the same target. */
+export interface LedgerTarget {
+  kind: TargetKind;
+  /** Off AWS. */
+  endpointUrl?: string;
+  account: string;
+  region: string;
+}
 
-  constructor(
-    readonly runId: string,
-    private readonly file: string,
-    private readonly arnOf: (r: LedgerResource) => string,
-  ) {
-    mkdirSync(dirname(file), { recursive: true });
-    this.save();
+interface LedgerFile {
+  runId: string;
+  owner: RunOwner;
+  target: LedgerTarget;
+  entries: Entry[];
+}
+
+/** What happened to one resource when a ledger was undone, and why; for sweep's report. */
+export interface UndoLine {
+  resource: string;
+  action: 'removed' | 'would remove' | 'kept' | 'failed';
+  why: string;
+}
+
+export const ledgersDir = (): string => join(stateDir(), 'ledgers');
+
+export function sameTarget(a: LedgerTarget, b: LedgerTarget): boolean {
+  const url = (u: string | undefined) => u?.replace(/\/+$/, '');
+  return a.kind === b.kind && url(a.endpointUrl) === url(b.endpointUrl) && a.account === b.account && a.region === b.region;
+}
+
+export function describeTarget(t: LedgerTarget): string {
+  return t.kind === 'aws' ? `AWS account ${t.account} in ${t.region}` : `${t.kind} ${t.endpointUrl ?? ''} (account ${t.account}, ${t.region})`;
+}
+
+export class CleanupLedger {
+  private readonly entries: Entry[];
+  readonly runId: string;
+  readonly owner: RunOwner;
+  readonly target: LedgerTarget;
+
+  /** A new ledger for this process's run, in the state folder (see ledgersDir). */
+  static create(name: string, runId: string, target: LedgerTarget): CleanupLedger {
+    return new CleanupLedger(join(ledgersDir(), `${name.replace(/[^a-z0-9-]/gi, '-')}.json`), { runId, owner: thisProcess(), target, entries: [] });
   }
 
+  /** A ledger on disk, e.g. a dead run's, for sweep. Throws if it is unreadable. */
+  static load(file: string): CleanupLedger {
+    const data = JSON.parse(readFileSync(file, 'utf8')) as Partial<LedgerFile>;
+    if (typeof data.runId !== 'string' || !data.owner || !data.target || !Array.isArray(data.entries)) {
+      throw new Error(`${basename(file)} is not a clean-up ledger (runId, owner, target and entries expected)`);
+    }
+    return new CleanupLedger(file, data as LedgerFile, false);
+  }
+
+  /** Every ledger file in the state folder. */
+  static files(): string[] {
+    try {
+      return readdirSync(ledgersDir())
+        .filter((n) => n.endsWith('.json'))
+        .map((n) => join(ledgersDir(), n));
+    } catch {
+      return [];
+    }
+  }
+
+  private constructor(
+    readonly file: string,
+    data: LedgerFile,
+    write = true,
+  ) {
+    this.runId = data.runId;
+    this.owner = data.owner;
+    this.target = data.target;
+    this.entries = data.entries;
+    if (write) {
+      mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
+      this.save();
+    }
+  }
+
+  /** Written and fsynced before it returns: call it before the call that creates. */
   intend(resource: LedgerResource): void {
     this.entries.push({ resource, intendedAt: Date.now() - 1000, state: 'intended' });
     this.save();
@@ -88,39 +163,70 @@ export class CleanupLedger {
     return this.entries.filter((e) => e.state !== 'removed').map((e) => e.resource);
   }
 
-  /** Undoes everything not yet removed, newest first; never throws. */
-  async undoAll(client: CodeartifactClient): Promise<UndoReport> {
+  /**
+   * Undoes everything not yet removed, newest first, one resource at a time (an error is
+   * reported and the rest still undone); never throws. The ledger file goes once nothing
+   * is left. A dry run only says what it would do.
+   */
+  async undoAll(client: CodeartifactClient, options: { dryRun?: boolean; onEach?: (line: UndoLine) => void } = {}): Promise<UndoReport> {
     const report: UndoReport = { undone: [], failed: [] };
+    const say = options.onEach ?? (() => {});
     for (const entry of [...this.entries].reverse()) {
       if (entry.state === 'removed') continue;
+      const resource = describeResource(entry.resource);
       try {
-        if (await this.undo(entry, client)) report.undone.push(describe(entry.resource));
-        entry.state = 'removed';
+        const ours = await this.isOurs(entry, client);
+        if (!ours.ours) {
+          say({ resource, action: 'kept', why: ours.why });
+          if (!options.dryRun) entry.state = 'removed';
+        } else if (options.dryRun) {
+          say({ resource, action: 'would remove', why: ours.why });
+        } else {
+          await this.undo(entry, client);
+          report.undone.push(resource);
+          say({ resource, action: 'removed', why: ours.why });
+          entry.state = 'removed';
+        }
       } catch (err) {
-        report.failed.push({ resource: describe(entry.resource), error: `${(err as Error).name}: ${(err as Error).message}` });
+        const error = `${(err as Error).name}: ${(err as Error).message}`;
+        report.failed.push({ resource, error });
+        say({ resource, action: 'failed', why: error });
       }
-      this.save();
+      if (!options.dryRun) this.save();
     }
-    if (report.failed.length === 0) rmSync(this.file, { force: true });
+    if (!options.dryRun && report.failed.length === 0) rmSync(this.file, { force: true });
     return report;
   }
 
-  private async undo(entry: Entry, client: CodeartifactClient): Promise<boolean> {
+  /** Forgets the ledger (its resources are gone some other way, e.g. with the run's own emulator). */
+  discard(): void {
+    rmSync(this.file, { force: true });
+  }
+
+  arnOf(r: LedgerResource): string {
+    return codeartifactArn(this.target.region, this.target.account, r.kind === 'domain' ? r : { kind: 'repository', domain: r.domain, repository: r.repository });
+  }
+
+  private async undo(entry: Entry, client: CodeartifactClient): Promise<void> {
     const r = entry.resource;
-    if (!(await this.isOurs(entry, client))) return false;
-    if (r.kind === 'upstreams') {
-      await client.send(new UpdateRepositoryCommand({ domain: r.domain, repository: r.repository, upstreams: [] }));
-    } else if (r.kind === 'repository') {
-      await client.send(new DeleteRepositoryCommand({ domain: r.domain, repository: r.repository }));
-    } else {
-      await client.send(new DeleteDomainCommand({ domain: r.domain }));
+    try {
+      if (r.kind === 'upstreams') {
+        await client.send(new UpdateRepositoryCommand({ domain: r.domain, repository: r.repository, upstreams: [] }));
+      } else if (r.kind === 'repository') {
+        await client.send(new DeleteRepositoryCommand({ domain: r.domain, repository: r.repository }));
+      } else {
+        await client.send(new DeleteDomainCommand({ domain: r.domain }));
+      }
+    } catch (err) {
+      // A delete retried after a connection reset may find its first attempt already done.
+      if ((err as Error).name !== 'ResourceNotFoundException' || r.kind === 'upstreams') throw err;
     }
-    return true;
   }
 
   /** Exists, and carries our run tag or was created after we meant to create it. */
-  private async isOurs(entry: Entry, client: CodeartifactClient): Promise<boolean> {
+  private async isOurs(entry: Entry, client: CodeartifactClient): Promise<{ ours: boolean; why: string }> {
     const r = entry.resource;
+    const run = `run ${this.runId}`;
     let createdMs: number | undefined;
     try {
       if (r.kind === 'domain') {
@@ -130,14 +236,21 @@ export class CleanupLedger {
           ?.createdTime?.getTime();
       }
     } catch (err) {
-      if ((err as Error).name === 'ResourceNotFoundException') return false;
+      if ((err as Error).name === 'ResourceNotFoundException') return { ours: false, why: `does not exist (${run} never created it, or it is gone already)` };
       throw err;
     }
     const owner: LedgerResource = r.kind === 'upstreams' ? { kind: 'repository', domain: r.domain, repository: r.repository } : r;
     const { tags } = await client.send(new ListTagsForResourceCommand({ resourceArn: this.arnOf(owner) }));
-    const run = tags?.find((t) => t.key === TAG_RUN)?.value;
-    if (run !== undefined) return run === this.runId;
-    return createdMs !== undefined && createdMs >= entry.intendedAt;
+    const tagged = tags?.find((t) => t.key === TAG_RUN)?.value;
+    if (tagged !== undefined) {
+      return tagged === this.runId
+        ? { ours: true, why: `tagged by ${run}, which created it` }
+        : { ours: false, why: `tagged by another run (${tagged}), not ${run}` };
+    }
+    if (createdMs !== undefined && createdMs >= entry.intendedAt) {
+      return { ours: true, why: `untagged, created after ${run} wrote down its intent to create it (the run died before tagging it)` };
+    }
+    return { ours: false, why: `untagged and older than ${run}'s intent to create it: not created by the harness` };
   }
 
   private find(resource: LedgerResource): Entry | undefined {
@@ -145,11 +258,23 @@ export class CleanupLedger {
     return [...this.entries].reverse().find((e) => JSON.stringify(e.resource) === key);
   }
 
+  /** Temp file, fsync, rename, fsync the folder: after a crash the file is whole, old or new. */
   private save(): void {
-    writeFileSync(this.file, JSON.stringify({ runId: this.runId, entries: this.entries }, null, 2));
-  }
-
-  static read(file: string): { runId: string; entries: Entry[] } {
-    return JSON.parse(readFileSync(file, 'utf8')) as { runId: string; entries: Entry[] };
+    const data: LedgerFile = { runId: this.runId, owner: this.owner, target: this.target, entries: this.entries };
+    const tmp = `${this.file}.${process.pid}.tmp`;
+    const fd = openSync(tmp, 'w', 0o600);
+    try {
+      writeSync(fd, JSON.stringify(data, null, 2));
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    renameSync(tmp, this.file);
+    const dir = openSync(dirname(this.file), 'r');
+    try {
+      fsyncSync(dir);
+    } finally {
+      closeSync(dir);
+    }
   }
 }

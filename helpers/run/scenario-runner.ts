@@ -18,7 +18,6 @@ import { CleanupLedger, type LedgerResource } from './ledger.ts';
 import { redact } from './redact.ts';
 import { createSandbox, type Sandbox } from './sandbox.ts';
 import { openTarget, type Target } from '../target/targets.ts';
-import { codeartifactArn } from '../target/partition.ts';
 import { cellToolbox, plainToolbox, type Toolbox } from './toolbox.ts';
 import type { MatrixCell } from '../../scenarios/matrix-cells.ts';
 import type { RunRecord } from '../outcome/records.ts';
@@ -162,9 +161,13 @@ export class ScenarioRun {
     const target = await openTarget(config, emulatorArgs);
     const project = testInfo.project.name;
     const sandbox = createSandbox(`${scenario.id}-${project}`);
-    const arnOf = (r: LedgerResource) =>
-      codeartifactArn(target.region, target.account, r.kind === 'domain' ? r : { kind: 'repository', domain: r.domain, repository: r.repository });
-    const ledger = new CleanupLedger(config.runId, join(reportsDir(), 'ledger', `${config.runId}-${scenario.code}${cellCode(project)}.json`), arnOf);
+    // On disk in the state folder, where `npm run sweep` finds it if this process is killed.
+    const ledger = CleanupLedger.create(`${config.runId}-${scenario.code}${cellCode(project)}`, config.runId, {
+      kind: target.kind,
+      ...(target.endpointUrl !== undefined ? { endpointUrl: target.endpointUrl } : {}),
+      account: target.account,
+      region: target.region,
+    });
     return new ScenarioRun(scenario, config, target, sandbox, ledger, project, tools, cell);
   }
 

@@ -1,7 +1,15 @@
 /**
- * Deletes what earlier harness runs left behind: domains tagged by the harness whose
- * created-at tag is older than the TTL, with their repositories. Anything without the
- * harness tag is never touched, whatever its name.
+ * Removes what harness runs left behind, and nothing else. Each rule below looks at one kind
+ * of leftover and says, per resource, what it did and why (one SweepLine each); an error on
+ * one resource is reported and the sweep goes on. The rules:
+ *  - deadRunLedgers: the clean-up ledgers of runs whose process is gone (killed, crashed)
+ *    are undone on the target they name: what the run created, and only that, including a
+ *    domain it created but never got to tag;
+ *  - deadRunSandboxes: the sandboxes of runs whose process is gone, with the tokens in them;
+ *  - taggedDomains: domains carrying the harness tag whose created-at tag is older than the
+ *    TTL (a run on another machine that died; its ledger is not here).
+ * A domain without the harness tag that no ledger names is never touched, whatever its name.
+ * More rules (e.g. by naming) are one more function returning SweepLines.
  */
 import {
   DeleteDomainCommand,
@@ -12,17 +20,124 @@ import {
   UpdateRepositoryCommand,
   type CodeartifactClient,
 } from '@aws-sdk/client-codeartifact';
-import { TAG_CREATED, TAG_HARNESS, TAG_RUN } from './ledger.ts';
+import { rmSync } from 'node:fs';
+import { basename } from 'node:path';
+import { CleanupLedger, describeTarget, sameTarget, TAG_CREATED, TAG_HARNESS, TAG_RUN, type LedgerTarget } from './ledger.ts';
+import { describeOwner, ownerState, type RunOwner } from './owner.ts';
+import { sandboxesOnDisk } from './sandbox.ts';
 
-export interface SweepResult {
-  deleted: string[];
-  kept: { domain: string; why: string }[];
-  failed: { domain: string; error: string }[];
+export interface SweepLine {
+  action: 'removed' | 'would remove' | 'kept' | 'failed';
+  /** What it is, e.g. `domain cc-x`, `sandbox /tmp/...`, `ledger x.json`. */
+  resource: string;
+  why: string;
 }
 
-export async function sweep(client: CodeartifactClient, ttlMs: number, options: { dryRun?: boolean; now?: number } = {}): Promise<SweepResult> {
+export interface SweepOptions {
+  dryRun?: boolean;
+  now?: number;
+}
+
+/** The target being swept, if any: ledgers are undone only on the target they name. */
+export interface SweepTarget {
+  client: CodeartifactClient;
+  identity: LedgerTarget;
+}
+
+const errorText = (err: unknown) => `${(err as Error).name}: ${(err as Error).message}`;
+
+function ownerWhy(owner: RunOwner): { dead: boolean; why: string } {
+  const state = ownerState(owner);
+  if (state === 'alive') return { dead: false, why: `its run is still going (${describeOwner(owner)})` };
+  if (state === 'other-host') return { dead: false, why: `its run is on another host (${describeOwner(owner)}); sweep there` };
+  return { dead: true, why: `its run is gone (${describeOwner(owner)})` };
+}
+
+export async function deadRunLedgers(target: SweepTarget | undefined, options: SweepOptions = {}): Promise<SweepLine[]> {
+  const lines: SweepLine[] = [];
+  for (const file of CleanupLedger.files()) {
+    const name = `ledger ${basename(file)}`;
+    let ledger: CleanupLedger;
+    try {
+      ledger = CleanupLedger.load(file);
+    } catch (err) {
+      lines.push({ action: 'failed', resource: name, why: `unreadable, kept for a person to look at: ${errorText(err)}` });
+      continue;
+    }
+    const owner = ownerWhy(ledger.owner);
+    if (!owner.dead) {
+      lines.push({ action: 'kept', resource: name, why: owner.why });
+      continue;
+    }
+    const pending = ledger.pending().length;
+    if (pending === 0 || ledger.target.kind === 'emulator') {
+      // The embedded emulator (a process or container the run started) holds its state in
+      // memory and stops with the run: what the ledger names went with it.
+      const why =
+        pending === 0
+          ? `${owner.why}; nothing left to undo`
+          : `${owner.why}; its target was the run's own emulator, which held what it created and stopped with it`;
+      if (!options.dryRun) ledger.discard();
+      lines.push({ action: options.dryRun ? 'would remove' : 'removed', resource: name, why });
+      continue;
+    }
+    if (!target || !sameTarget(target.identity, ledger.target)) {
+      lines.push({
+        action: 'kept',
+        resource: name,
+        why: `${owner.why}, but it names ${pending} resource(s) on ${describeTarget(ledger.target)}, not the target swept now; sweep that target to undo them`,
+      });
+      continue;
+    }
+    const report = await ledger.undoAll(target.client, {
+      ...(options.dryRun ? { dryRun: true } : {}),
+      onEach: (l) => lines.push({ action: l.action, resource: l.resource, why: `${l.why}; run ${ledger.runId} is dead (${describeOwner(ledger.owner)})` }),
+    });
+    if (report.failed.length > 0) lines.push({ action: 'kept', resource: name, why: `${report.failed.length} resource(s) could not be undone; the next sweep tries again` });
+    else lines.push({ action: options.dryRun ? 'would remove' : 'removed', resource: name, why: `${owner.why}; everything it names is undone` });
+  }
+  return lines;
+}
+
+/** A sandbox without an owner file this old was left by a run that died while creating it. */
+const OWNERLESS_GRACE_MS = 60_000;
+
+export function deadRunSandboxes(options: SweepOptions = {}): SweepLine[] {
   const now = options.now ?? Date.now();
-  const result: SweepResult = { deleted: [], kept: [], failed: [] };
+  const lines: SweepLine[] = [];
+  for (const sandbox of sandboxesOnDisk()) {
+    const resource = `sandbox ${sandbox.root}`;
+    let why: string;
+    if (sandbox.owner) {
+      const owner = ownerWhy(sandbox.owner);
+      if (!owner.dead) {
+        lines.push({ action: 'kept', resource, why: owner.why });
+        continue;
+      }
+      why = `${owner.why}; it holds the run's HOME (an npm token in .npmrc, npm's logs) and AWS config`;
+    } else if (now - sandbox.modifiedAt > OWNERLESS_GRACE_MS) {
+      why = 'no owner recorded: its run died while creating it';
+    } else {
+      lines.push({ action: 'kept', resource, why: 'no owner recorded yet: a run may be creating it right now' });
+      continue;
+    }
+    if (options.dryRun) {
+      lines.push({ action: 'would remove', resource, why });
+      continue;
+    }
+    try {
+      rmSync(sandbox.root, { recursive: true, force: true });
+      lines.push({ action: 'removed', resource, why });
+    } catch (err) {
+      lines.push({ action: 'failed', resource, why: errorText(err) });
+    }
+  }
+  return lines;
+}
+
+export async function taggedDomains(client: CodeartifactClient, ttlMs: number, options: SweepOptions = {}): Promise<SweepLine[]> {
+  const now = options.now ?? Date.now();
+  const lines: SweepLine[] = [];
   const domains: { name: string; arn: string }[] = [];
   let nextToken: string | undefined;
   do {
@@ -31,34 +146,37 @@ export async function sweep(client: CodeartifactClient, ttlMs: number, options: 
     nextToken = page.nextToken;
   } while (nextToken);
 
+  const hours = (ms: number) => `${(ms / 3_600_000).toFixed(1)} h`;
   for (const { name, arn } of domains) {
-    const { tags = [] } = await client.send(new ListTagsForResourceCommand({ resourceArn: arn }));
-    const tag = (key: string) => tags.find((t) => t.key === key)?.value;
-    if (tag(TAG_HARNESS) !== 'true') {
-      result.kept.push({ domain: name, why: 'not created by the harness (no harness tag)' });
-      continue;
-    }
-    const created = Date.parse(tag(TAG_CREATED) ?? '');
-    if (!Number.isFinite(created)) {
-      result.kept.push({ domain: name, why: 'harness-tagged but without a readable created-at tag' });
-      continue;
-    }
-    if (now - created < ttlMs) {
-      result.kept.push({ domain: name, why: `younger than the TTL (run ${tag(TAG_RUN) ?? '?'} may still be going)` });
-      continue;
-    }
-    if (options.dryRun) {
-      result.deleted.push(name);
-      continue;
-    }
+    const resource = `domain ${name}`;
     try {
+      const { tags = [] } = await client.send(new ListTagsForResourceCommand({ resourceArn: arn }));
+      const tag = (key: string) => tags.find((t) => t.key === key)?.value;
+      if (tag(TAG_HARNESS) !== 'true') {
+        lines.push({ action: 'kept', resource, why: 'not created by the harness (no harness tag, named in no dead run\'s ledger)' });
+        continue;
+      }
+      const created = Date.parse(tag(TAG_CREATED) ?? '');
+      if (!Number.isFinite(created)) {
+        lines.push({ action: 'kept', resource, why: 'harness-tagged but without a readable created-at tag' });
+        continue;
+      }
+      if (now - created < ttlMs) {
+        lines.push({ action: 'kept', resource, why: `harness-tagged, ${hours(now - created)} old: younger than the TTL (run ${tag(TAG_RUN) ?? '?'} may still be going)` });
+        continue;
+      }
+      const why = `harness-tagged by run ${tag(TAG_RUN) ?? '?'}, ${hours(now - created)} old: older than the TTL of ${hours(ttlMs)}`;
+      if (options.dryRun) {
+        lines.push({ action: 'would remove', resource, why });
+        continue;
+      }
       await deleteDomainWithRepositories(client, name);
-      result.deleted.push(name);
+      lines.push({ action: 'removed', resource, why });
     } catch (err) {
-      result.failed.push({ domain: name, error: `${(err as Error).name}: ${(err as Error).message}` });
+      lines.push({ action: 'failed', resource, why: errorText(err) });
     }
   }
-  return result;
+  return lines;
 }
 
 async function deleteDomainWithRepositories(client: CodeartifactClient, domain: string): Promise<void> {

@@ -6,12 +6,13 @@
  *  - endpoint: an already running CodeArtifact-compatible service (e.g. LocalStack);
  *  - aws: real AWS through the default credential chain, only in the configured account.
  */
-import { CodeartifactClient } from '@aws-sdk/client-codeartifact';
-import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
+import type { CodeartifactClient } from '@aws-sdk/client-codeartifact';
+import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
 import { defaultProvider } from '@aws-sdk/credential-provider-node';
 import type { HarnessConfig, TargetKind } from '../run/config.ts';
 import { startEmulatorProcess, type EmulatorProcess } from './emulator-process.ts';
 import { InfrastructureError } from '../run/errors.ts';
+import { codeartifactClient, stsClient } from '../run/sdk.ts';
 
 // Node 20 is this project's runtime by design; the SDK's notice about Node 22 is noise.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
@@ -70,14 +71,13 @@ function makeTarget(
       AWS_PAGER: '',
     }),
     secrets: () => [credentials.secretAccessKey, ...(credentials.sessionToken ? [credentials.sessionToken] : [])],
-    codeartifact: () =>
-      new CodeartifactClient({ region, credentials, ...(endpointUrl ? { endpoint: endpointUrl, maxAttempts: 1 } : {}) }),
+    codeartifact: () => codeartifactClient({ region, credentials, ...(endpointUrl !== undefined ? { endpointUrl } : {}) }),
     stop,
   };
 }
 
 async function callerAccount(region: string, credentials: Credentials, endpointUrl: string | undefined, what: string): Promise<string> {
-  const sts = new STSClient({ region, credentials, ...(endpointUrl ? { endpoint: endpointUrl, maxAttempts: 1 } : {}) });
+  const sts = stsClient({ region, credentials, ...(endpointUrl !== undefined ? { endpointUrl } : {}) });
   try {
     const { Account } = await sts.send(new GetCallerIdentityCommand({}));
     if (!Account) throw new Error('GetCallerIdentity returned no account');

@@ -4,7 +4,7 @@
  * survives both a run and a sweep (while an old harness-tagged leftover does not).
  */
 import {
-  CodeartifactClient,
+  type CodeartifactClient,
   CreateDomainCommand,
   CreateRepositoryCommand,
   DeleteDomainCommand,
@@ -13,10 +13,14 @@ import {
 } from '@aws-sdk/client-codeartifact';
 import { expect, test } from '@playwright/test';
 import { execa } from 'execa';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { codeartifactClient } from '../../helpers/run/sdk.ts';
 import { startEmulatorProcess, type EmulatorProcess } from '../../helpers/target/emulator-process.ts';
 import { startFixtureRegistry, tutorialPackages, type FixtureRegistry } from '../support/fixture-registry.ts';
 import { TAG_CREATED, TAG_HARNESS, TAG_RUN } from '../../helpers/run/ledger.ts';
-import { readSummary, ROOT, runNested, startNestedRun } from './nested-run.ts';
+import { filesUnder, readSummary, ROOT, runNested, startNestedRun } from './nested-run.ts';
 
 const credentials = { accessKeyId: 'test', secretAccessKey: 'test' };
 
@@ -35,12 +39,14 @@ test.afterAll(async () => {
 test('an interrupt (Ctrl-C) during npm install leaves no domain behind', async ({}, testInfo) => {
   // npm install hangs on a slow public registry, so the interrupt lands inside it.
   const emulator: EmulatorProcess = await startEmulatorProcess(['--npmjs-url', registry.url, '--fault', 'upstream-slow=60000']);
-  const client = new CodeartifactClient({ endpoint: emulator.url, region: 'us-east-1', credentials, maxAttempts: 1 });
+  const client = codeartifactClient({ endpointUrl: emulator.url, region: 'us-east-1', credentials });
+  const stateDir = mkdtempSync(join(tmpdir(), 'cc-state-'));
   try {
     const { process: child, reportsDir } = startNestedRun({
       ...(process.env as Record<string, string>),
       CONFORMANCE_TARGET: 'endpoint',
       CONFORMANCE_ENDPOINT_URL: emulator.url,
+      CONFORMANCE_STATE_DIR: stateDir,
     });
     let output = '';
     const installing = new Promise<void>((resolve) => {
@@ -60,7 +66,10 @@ test('an interrupt (Ctrl-C) during npm install leaves no domain behind', async (
     expect(await domainNames(client), 'domains left after the interrupt').toEqual([]);
     const summary = readSummary(reportsDir);
     if (summary) expect(summary.leftovers).toEqual([]);
+    // The sandbox (with the token npm was using) and the ledger went with the run, no sweep needed.
+    expect(filesUnder(stateDir), 'files the run left in its state folder').toEqual([]);
   } finally {
+    rmSync(stateDir, { recursive: true, force: true });
     client.destroy();
     await emulator.stop();
   }
@@ -68,7 +77,9 @@ test('an interrupt (Ctrl-C) during npm install leaves no domain behind', async (
 
 test('a domain the harness did not create survives a run and a sweep; an old harness leftover is swept', async ({}, testInfo) => {
   const emulator = await startEmulatorProcess(['--npmjs-url', registry.url]);
-  const client = new CodeartifactClient({ endpoint: emulator.url, region: 'us-east-1', credentials, maxAttempts: 1 });
+  const client = codeartifactClient({ endpointUrl: emulator.url, region: 'us-east-1', credentials });
+  // Its own state folder, so that the sweep sees only this test's runs.
+  const stateDir = mkdtempSync(join(tmpdir(), 'cc-state-'));
   try {
     // Someone's own domain, with a repository, and no harness tag.
     await client.send(new CreateDomainCommand({ domain: 'precious-domain', tags: [{ key: 'team', value: 'payments' }] }));
@@ -88,7 +99,12 @@ test('a domain the harness did not create survives a run and a sweep; an old har
     await client.send(new CreateRepositoryCommand({ domain: 'cc-oldrun-t0000', repository: 'npm-store' }));
     await client.send(new CreateRepositoryCommand({ domain: 'cc-oldrun-t0000', repository: 'my-repo', upstreams: [{ repositoryName: 'npm-store' }] }));
 
-    const env = { ...(process.env as Record<string, string>), CONFORMANCE_TARGET: 'endpoint', CONFORMANCE_ENDPOINT_URL: emulator.url };
+    const env = {
+      ...(process.env as Record<string, string>),
+      CONFORMANCE_TARGET: 'endpoint',
+      CONFORMANCE_ENDPOINT_URL: emulator.url,
+      CONFORMANCE_STATE_DIR: stateDir,
+    };
     const run = await runNested(env);
     await testInfo.attach('nested run output', { body: run.output, contentType: 'text/plain' });
     expect(run.exitCode).toBe(0);
@@ -97,8 +113,8 @@ test('a domain the harness did not create survives a run and a sweep; an old har
     const sweep = await execa('npx', ['tsx', 'scripts/sweep.ts', '--ttl-hours', '1'], { cwd: ROOT, env, reject: false, all: true });
     await testInfo.attach('sweep output', { body: String(sweep.all), contentType: 'text/plain' });
     expect(sweep.exitCode).toBe(0);
-    expect(sweep.stdout).toContain('deleted cc-oldrun-t0000');
-    expect(sweep.stdout).toMatch(/kept precious-domain: not created by the harness/);
+    expect(sweep.stdout).toMatch(/^ {2}removed domain cc-oldrun-t0000: harness-tagged by run oldrun, 48\.\d h old: older than the TTL/m);
+    expect(sweep.stdout).toMatch(/^ {2}kept domain precious-domain: not created by the harness/m);
     expect(await domainNames(client)).toEqual(['precious-domain']);
 
     // Even a TTL of zero leaves it alone.
@@ -108,6 +124,7 @@ test('a domain the harness did not create survives a run and a sweep; an old har
     await client.send(new DeleteRepositoryCommand({ domain: 'precious-domain', repository: 'my-repo' }));
     await client.send(new DeleteDomainCommand({ domain: 'precious-domain' }));
   } finally {
+    rmSync(stateDir, { recursive: true, force: true });
     client.destroy();
     await emulator.stop();
   }

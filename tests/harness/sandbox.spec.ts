@@ -3,16 +3,17 @@
  * user's own npm and AWS files exactly as they were, and writes no issued token and no
  * secret key into any report.
  */
-import { CodeartifactClient, GetAuthorizationTokenCommand, CreateDomainCommand, DeleteDomainCommand } from '@aws-sdk/client-codeartifact';
+import { GetAuthorizationTokenCommand, CreateDomainCommand, DeleteDomainCommand } from '@aws-sdk/client-codeartifact';
 import { expect, test } from '@playwright/test';
 import { execa } from 'execa';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { codeartifactClient } from '../../helpers/run/sdk.ts';
 import { startEmulatorProcess } from '../../helpers/target/emulator-process.ts';
 import { startFixtureRegistry, tutorialPackages } from '../support/fixture-registry.ts';
-import { ROOT, runNested, textsUnder } from './nested-run.ts';
+import { filesUnder, ROOT, runNested, textsUnder } from './nested-run.ts';
 
 /**
  * The files the single-file Allure report embeds (base64 in `d("name","...")` calls), decoded,
@@ -33,6 +34,7 @@ test('a run on the endpoint target passes, leaves ~/.npmrc and ~/.aws byte for b
     '--npmjs-url', registry.url, '--access-key-id', accessKeyId, '--secret-access-key', secretAccessKey,
   ]);
   const home = mkdtempSync(join(tmpdir(), 'cc-user-home-'));
+  const stateDir = mkdtempSync(join(tmpdir(), 'cc-state-'));
   try {
     // A user's real configuration, which the run must neither read nor write.
     const files: Record<string, string> = {
@@ -52,6 +54,7 @@ test('a run on the endpoint target passes, leaves ~/.npmrc and ~/.aws byte for b
         CONFORMANCE_ENDPOINT_URL: emulator.url,
         CONFORMANCE_ACCESS_KEY_ID: accessKeyId,
         CONFORMANCE_SECRET_ACCESS_KEY: secretAccessKey,
+        CONFORMANCE_STATE_DIR: stateDir,
       },
       ['tests/conformance/tutorial.spec.ts', 'tests/conformance/manual-configuration.spec.ts'],
     );
@@ -61,13 +64,15 @@ test('a run on the endpoint target passes, leaves ~/.npmrc and ~/.aws byte for b
     expect(run.summary?.runs.map((r) => `${r.scenario}:${r.verdict}`).sort()).toEqual(['manual-configuration:passed', 'tutorial:passed']);
     expect(run.summary?.runs.every((r) => r.leftovers.length === 0)).toBe(true);
 
+    // The runs' sandboxes (HOME with the token in .npmrc, npm's logs) and ledgers went with them.
+    expect(filesUnder(stateDir), 'files the runs left in their state folder').toEqual([]);
     for (const name of Object.keys(files)) {
       expect(readFileSync(join(home, name)).equals(before[name]!), `${name} is unchanged byte for byte`).toBe(true);
     }
 
     // The run's tokens are gone with the run; one issued now has the same shape as every
     // token this emulator issues, so the scan looks for that shape, and for the secret key.
-    const client = new CodeartifactClient({ endpoint: emulator.url, region: 'us-east-1', credentials: { accessKeyId, secretAccessKey }, maxAttempts: 1 });
+    const client = codeartifactClient({ endpointUrl: emulator.url, region: 'us-east-1', credentials: { accessKeyId, secretAccessKey } });
     await client.send(new CreateDomainCommand({ domain: 'shape-probe' }));
     const { authorizationToken } = await client.send(new GetAuthorizationTokenCommand({ domain: 'shape-probe' }));
     await client.send(new DeleteDomainCommand({ domain: 'shape-probe' }));
@@ -102,6 +107,7 @@ test('a run on the endpoint target passes, leaves ~/.npmrc and ~/.aws byte for b
     rmSync(run.reportsDir, { recursive: true, force: true });
   } finally {
     rmSync(home, { recursive: true, force: true });
+    rmSync(stateDir, { recursive: true, force: true });
     await emulator.stop();
     await registry.close();
   }
