@@ -5,6 +5,7 @@
  */
 import type { MatrixCell } from '../../scenarios/matrix-cells.ts';
 import type { UndoReport } from '../run/ledger.ts';
+import type { StepEvidence } from '../evidence/compare.ts';
 
 /** What a run leaves for the reports beside the per-step results Playwright has. */
 export interface RunRecord {
@@ -23,7 +24,7 @@ export interface RunRecord {
   leftovers: string[];
   cleanup: UndoReport;
   /** Per step: the command as run, its output (both redacted) and what was checked afterwards. */
-  steps: Record<string, { commandAsRun?: string; output?: string; checked?: string }>;
+  steps: Record<string, { commandAsRun?: string; output?: string; checked?: string; evidence?: StepEvidence }>;
 }
 
 export type StepStatus = 'passed' | 'failed' | 'skipped' | 'expected-failure';
@@ -36,6 +37,8 @@ export interface StepSummary {
   /** The command's transcript, redacted. */
   output?: string;
   checked?: string;
+  /** The printed output against AWS's documentation or a recorded snapshot. */
+  evidence?: StepEvidence;
   status: StepStatus;
   durationMs: number;
   error?: string;

@@ -15,6 +15,7 @@ import type { DriftChange, DriftReport as FullDriftReport } from '../drift/drift
 import { redact } from '../run/redact.ts';
 import { MATRIX_CSS, matrixRows, matrixTable } from './matrix.ts';
 import type { RunSummary, StepStatus, StepSummary } from '../outcome/records.ts';
+import { evidenceHtml } from './evidence-html.ts';
 
 /** What summary.json holds: the first tutorial run, and every scenario x project run. */
 export type SummaryFile = RunSummary & { runs?: RunSummary[] };
@@ -488,6 +489,7 @@ function renderStep(step: StepSummary, scenario: string): string {
   out.push(`<div class="command"><div class="caption">As run</div>${asRun}</div>`);
   out.push('</div>');
   if (step.checked) out.push(`<p class="checked"><span class="caption-inline">Checked afterwards:</span> ${t(step.checked)}</p>`);
+  out.push(evidenceHtml(step.evidence));
   if (step.error) out.push(`<details class="fold"><summary>Full error</summary>${pre(cleanError(step.error))}</details>`);
   if (step.output) out.push(`<details class="fold"><summary>Command output</summary>${pre(step.output)}</details>`);
   out.push('</li>');

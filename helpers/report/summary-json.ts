@@ -54,6 +54,7 @@ export default class SummaryJsonReporter implements Reporter {
           ...(record.steps?.[id]?.commandAsRun ? { commandAsRun: record.steps[id]!.commandAsRun } : {}),
           ...(record.steps?.[id]?.output ? { output: record.steps[id]!.output } : {}),
           ...(record.steps?.[id]?.checked ? { checked: record.steps[id]!.checked } : {}),
+          ...(record.steps?.[id]?.evidence ? { evidence: record.steps[id]!.evidence } : {}),
           status,
           durationMs: result.duration,
           // A known issue's failure is kept too: it says what reproduced.

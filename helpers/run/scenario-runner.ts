@@ -20,6 +20,7 @@ import { openTarget, type Target } from '../target/targets.ts';
 import { cellToolbox, plainToolbox, type Toolbox } from './toolbox.ts';
 import type { MatrixCell } from '../../scenarios/matrix-cells.ts';
 import type { RunRecord } from '../outcome/records.ts';
+import { EvidenceRecorder } from '../evidence/recorder.ts';
 
 export const reportsDir = (): string => process.env.CONFORMANCE_REPORTS_DIR ?? 'reports';
 
@@ -49,6 +50,8 @@ export class ScenarioRun {
   private closing: Promise<void> | undefined;
   /** Set when a known issue reproduced: the steps after it, but the clean-up, are not run. */
   private stoppedBy: string | undefined;
+  /** Printed output against AWS's documentation and the snapshots (issue 12). */
+  private readonly evidence: EvidenceRecorder;
 
   private constructor(
     private readonly scenario: Scenario,
@@ -71,7 +74,9 @@ export class ScenarioRun {
       visibilityLimitMs: config.visibilityLimitMs,
       memory: process.env.CONFORMANCE_INSTALL_TIMEOUT_MS ? { installTimeoutMs: process.env.CONFORMANCE_INSTALL_TIMEOUT_MS } : {},
       secrets: target.secrets(),
+      target: target.kind,
     };
+    this.evidence = new EvidenceRecorder(scenario.id, target, this.client, domain);
     this.record = {
       project,
       scenario: scenario.id,
@@ -160,6 +165,9 @@ export class ScenarioRun {
         }
         for (const resource of step.creates?.(this.ctx) ?? []) await this.ledger.created(resource, this.client);
         for (const resource of step.removes?.(this.ctx) ?? []) this.ledger.removed(resource);
+        const { evidence, failure } = this.evidence.afterCommand(step, run, this.ctx);
+        if (evidence) this.record.steps[step.id]!.evidence = evidence;
+        if (failure) throw this.failure(step, failure);
         return run;
       });
       await test.step(`check: ${redact(step.expectation, this.ctx.secrets)}`, async () => {
@@ -169,6 +177,8 @@ export class ScenarioRun {
         } catch (err) {
           throw this.failure(step, (err as Error).message);
         }
+        const diverged = this.evidence.afterCheck(step, this.ctx);
+        if (diverged) throw this.failure(step, diverged);
         this.record.steps[step.id]!.checked = checked;
         testInfo.annotations.push({ type: 'checked', description: redact(checked, this.ctx.secrets) });
       });
