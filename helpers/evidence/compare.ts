@@ -165,6 +165,8 @@ export function extraFields(expected: Json | undefined, actual: Json | undefined
 /** The printed text as JSON: parsed by the step for a text output. */
 export function parsePrinted(doc: DocumentedOutput, stdout: string): Json | undefined {
   if (doc.parse) return doc.parse(stdout);
+  // The aws CLI prints nothing at all for an empty answer ({}).
+  if (stdout.trim() === '') return {};
   try {
     return JSON.parse(stdout) as Json;
   } catch {
@@ -239,6 +241,9 @@ const show = (v: Json | undefined) => (v === undefined ? 'nothing' : JSON.string
 
 /** One difference in words: the field, what was expected and what came. */
 export function describeDifference(d: Difference, from: string): string {
+  if (d.kind === 'missing' && d.path && !d.path.includes('.') && !d.path.includes('[') && d.source === 'output') {
+    return `the printed output's field ${d.path} is missing; ${from} has ${show(d.expected)}`;
+  }
   const field = d.path ? `${d.source === 'output' ? 'the printed output' : `the SDK's ${d.source.slice(4)} answer`}'s field ${d.path}` : d.source === 'output' ? 'the printed output' : `the SDK's ${d.source.slice(4)} answer`;
   switch (d.kind) {
     case 'unparsable':
