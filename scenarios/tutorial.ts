@@ -167,7 +167,8 @@ Login expires in 12 hours at 2020-11-12 01:53:16-05:00`,
     // The example describes the output instead of showing a token: the command prints the token alone.
     where: `${EXAMPLES}/codeartifact/get-authorization-token.rst (commit 3096efeb)`,
     sample: 'This command will return the authorization token.',
-    parse: (text: string): Json => (text.trim() ? { authorizationToken: text.trim() } : {}),
+    // With --query and --output text the CLI prints None when the answer has no token.
+    parse: (text: string): Json => (text.trim() && text.trim() !== 'None' ? { authorizationToken: text.trim() } : {}),
     names: EXAMPLE_NAMES,
     values: [],
   },
