@@ -243,9 +243,6 @@ const show = (v: Json | undefined) => (v === undefined ? 'nothing' : JSON.string
 
 /** One difference in words: the field, what was expected and what came. */
 export function describeDifference(d: Difference, from: string): string {
-  if (d.kind === 'missing' && d.path && !d.path.includes('.') && !d.path.includes('[') && d.source === 'output') {
-    return `the printed output's field ${d.path} is missing; ${from} has ${show(d.expected)}`;
-  }
   const field = d.path ? `${d.source === 'output' ? 'the printed output' : `the SDK's ${d.source.slice(4)} answer`}'s field ${d.path}` : d.source === 'output' ? 'the printed output' : `the SDK's ${d.source.slice(4)} answer`;
   switch (d.kind) {
     case 'unparsable':
