@@ -81,7 +81,7 @@ export const mutations: Mutation[] = [
   // State that silently differs (the SDK's reads; the printed output is right).
   { id: 'domain-not-active', what: 'DescribeDomain says the new domain is Deleted', failsAt: 'create-domain', names: ['status', 'Deleted'],
     rules: [{ name: 'm', operation: 'DescribeDomain', client: 'sdk', action: { json: setField(['domain', 'status'], 'Deleted') } }] },
-  { id: 'my-repo-not-created', what: 'my-repo is not there after create-repository', failsAt: 'create-repository-my-repo', names: ['ResourceNotFound'],
+  { id: 'my-repo-not-created', what: 'my-repo is not there after create-repository', failsAt: 'create-repository-my-repo', names: ['my-repo', 'not found'],
     rules: [{ name: 'm', operation: 'DescribeRepository', client: 'sdk', when: forRepo('my-repo'), times: 1,
       action: { status: 404, shortCircuit: true, headers: { 'x-amzn-errortype': 'ResourceNotFoundException' }, json: () => ({ message: 'Repository my-repo not found' }) } }] },
   { id: 'external-connection-not-kept', what: 'npm-store has no external connection afterwards', failsAt: 'associate-external-connection', names: ['external connections'],
