@@ -161,7 +161,7 @@ Login expires in 12 hours at 2020-11-12 01:53:16-05:00`,
     parse: parseLogin,
     names: EXAMPLE_NAMES,
     subject: 'myRepo',
-    values: ['tool', 'repositoryEndpoint', 'expiresInHours'],
+    values: ['tool', 'repositoryEndpoint', 'expiresIn'],
   },
   getAuthorizationToken: {
     // The example describes the output instead of showing a token: the command prints the token alone.
@@ -243,9 +243,10 @@ function parseLogin(text: string): Json {
     out.tool = configured[1]!;
     out.repositoryEndpoint = configured[2]!;
   }
-  const expires = /^Login expires in (\d+) hours at (.+?)\s*$/m.exec(text);
+  // The CLI says "12 hours", but "1 hour" or "59 minutes" for a shorter token: keep the words.
+  const expires = /^Login expires in (\d+ \w+) at (.+?)\s*$/m.exec(text);
   if (expires) {
-    out.expiresInHours = Number(expires[1]);
+    out.expiresIn = expires[1]!;
     out.expiresAt = expires[2]!;
   }
   return out;

@@ -58,8 +58,8 @@ function edited(step: TutorialStep, path: string, to: Json | undefined): string 
     else fields[path] = to;
     if (step.id === 'login') {
       if (fields.tool === undefined || fields.repositoryEndpoint === undefined) delete fields.tool;
-      if (fields.expiresInHours === undefined || fields.expiresAt === undefined) delete fields.expiresInHours;
-      return `${fields.tool !== undefined ? `Successfully configured ${fields.tool} to use AWS CodeArtifact repository ${fields.repositoryEndpoint}\n` : ''}${fields.expiresInHours !== undefined ? `Login expires in ${fields.expiresInHours} hours at ${fields.expiresAt}\n` : ''}`;
+      if (fields.expiresIn === undefined || fields.expiresAt === undefined) delete fields.expiresIn;
+      return `${fields.tool !== undefined ? `Successfully configured ${fields.tool} to use AWS CodeArtifact repository ${fields.repositoryEndpoint}\n` : ''}${fields.expiresIn !== undefined ? `Login expires in ${fields.expiresIn} at ${fields.expiresAt}\n` : ''}`;
     }
     return `${String(fields.authorizationToken ?? '')}\n`;
   }

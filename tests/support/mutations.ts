@@ -91,7 +91,7 @@ export const mutations: Mutation[] = [
   // The npm data plane.
   { id: 'login-endpoint-of-npm-store', what: "login is handed npm-store's endpoint instead of my-repo's", failsAt: 'login', names: ['npm-store'],
     rules: [{ name: 'm', operation: 'GetRepositoryEndpoint', client: 'cli', action: { json: (b: any) => ({ repositoryEndpoint: String(b.repositoryEndpoint).replace(/\/npm\/my-repo\/$/, '/npm/npm-store/') }) } }] },
-  { id: 'token-expires-in-an-hour', what: 'the authorization token expires in 1 hour, not 12', failsAt: 'login', names: ['1 hours'],
+  { id: 'token-expires-in-an-hour', what: 'the authorization token expires in 1 hour, not 12', failsAt: 'login', names: ['expiresIn', '"1 hour"', '"12 hours"'],
     rules: [{ name: 'm', operation: 'GetAuthorizationToken', client: 'cli', action: { json: (b: any) => ({ ...b, expiration: Math.floor(Date.now() / 1000) + 3600 }) } }] },
   { id: 'packument-not-found', what: "my-repo's npm endpoint answers 404 for lodash", failsAt: 'npm-install', names: ['E404'],
     rules: [{ name: 'm', operation: 'npm:packument', action: { status: 404, json: () => ({ error: 'not found' }) } }] },
