@@ -3,6 +3,7 @@ import type { CodeartifactClient } from '@aws-sdk/client-codeartifact';
 import type { CliRun } from '../helpers/run/cli.ts';
 import type { LedgerResource } from '../helpers/run/ledger.ts';
 import type { Sandbox } from '../helpers/run/sandbox.ts';
+import type { DocumentedOutput } from '../helpers/evidence/compare.ts';
 
 export interface RunNames {
   domain: string;
@@ -23,6 +24,13 @@ export interface StepContext {
   memory: Record<string, string>;
   /** Secrets learned during the run, redacted from everything recorded. */
   secrets: string[];
+  /** The kind of target (aws, emulator, endpoint): where a declared divergence applies. */
+  target?: string;
+}
+
+/** AWS's sample output for a step, and which of the run's repositories the example's test-repo stands for. */
+export interface StepDocumentedOutput extends DocumentedOutput {
+  subject?: 'myRepo' | 'npmStore';
 }
 
 export interface StepCommand {
@@ -47,6 +55,8 @@ export interface TutorialStep {
   documented: string;
   /** What a reader expects to have after the step, in plain words. */
   expectation: string;
+  /** What AWS documents the command prints; absent where AWS documents no sample output. */
+  documentedOutput?: StepDocumentedOutput;
   command(ctx: StepContext): StepCommand;
   /**
    * For a step that is not a command line (writing a config file by hand, as some package

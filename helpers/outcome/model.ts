@@ -6,6 +6,7 @@
  * parses a message back into a kind. The run's verdict comes from the outcomes by one rule
  * (`decideVerdict`), for one scenario, several, or a whole matrix.
  */
+import type { StepEvidence } from '../evidence/compare.ts';
 import { z } from 'zod';
 
 export const SUMMARY_SCHEMA_VERSION = 2;
@@ -60,6 +61,8 @@ export const stepOutcomeSchema = stepFindingSchema.extend({
   commandAsRun: z.string().optional(),
   output: z.string().optional(),
   checked: z.string().optional(),
+  /** What the command printed against AWS's documentation or a recorded snapshot (helpers/evidence). */
+  outputCheck: z.custom<StepEvidence>((v) => typeof v === 'object' && v !== null && Array.isArray((v as StepEvidence).differences)).optional(),
   durationMs: z.number(),
   /** The Playwright trace kept for this step (retain-on-failure), relative to the reports folder. */
   trace: z.string().optional(),

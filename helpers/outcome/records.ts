@@ -6,12 +6,15 @@
  */
 import type { MatrixCell } from '../../scenarios/matrix-cells.ts';
 import type { UndoReport } from '../run/ledger.ts';
+import type { StepEvidence } from '../evidence/compare.ts';
 import type { StepFinding } from './model.ts';
 
 export interface StepRecord {
   commandAsRun?: string;
   output?: string;
   checked?: string;
+  /** The printed output against AWS's documentation or a recorded snapshot (scenarios/snapshots). */
+  outputCheck?: StepEvidence;
   /** Set when the step did not pass: its kind and fields, as the runner decided them. */
   finding?: StepFinding;
 }

@@ -16,6 +16,7 @@ import { redact } from '../run/redact.ts';
 import { MATRIX_CSS, matrixRows, matrixTable } from './matrix.ts';
 import { KIND_LABEL, TUTORIAL_URL, headline as verdictHeadline, titleOf, whereOf, type ScenarioOutcome, type StepKind, type StepOutcome, type Summary, type Verdict } from '../outcome/model.ts';
 import { readSummaryFile } from './summary-json.ts';
+import { evidenceHtml } from './evidence-html.ts';
 
 /** What summary.json holds (helpers/outcome/model.ts). */
 export type SummaryFile = Summary;
@@ -473,6 +474,7 @@ function renderStep(step: StepSummary, scenario: string, traces: Record<string, 
   if (step.evidence?.excerpt) {
     out.push(`<details class="fold"><summary>What the command said${step.evidence.exitCode !== undefined ? ` (exit code ${t(step.evidence.exitCode)})` : ''}</summary>${pre(step.evidence.excerpt)}</details>`);
   }
+  out.push(evidenceHtml(step.outputCheck));
   if (step.output) out.push(`<details class="fold"><summary>Command output</summary>${pre(step.output)}</details>`);
   const trace = traces[`${scenario}--${step.id}`];
   if (trace) out.push(`<p class="trace"><a href="${t(trace)}">Playwright trace of this step</a> <span class="muted">(open with npx playwright show-trace)</span></p>`);

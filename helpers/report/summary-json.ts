@@ -115,6 +115,7 @@ export function stepOutcomeOf(test: TestCase, result: TestResult | undefined, re
     ...(recorded?.commandAsRun ? { commandAsRun: recorded.commandAsRun } : {}),
     ...(recorded?.output ? { output: recorded.output } : {}),
     ...(recorded?.checked ? { checked: recorded.checked } : {}),
+    ...(recorded?.outputCheck ? { outputCheck: recorded.outputCheck } : {}),
     durationMs: result?.duration ?? 0,
     ...(trace ? { trace: relative(resolve(reportsDir), resolve(trace)) } : {}),
   };

@@ -26,6 +26,7 @@ import { ConfigError } from './config.ts';
 import { InfrastructureError, StepFailure } from './errors.ts';
 
 export { StepFailure };
+import { EvidenceRecorder } from '../evidence/recorder.ts';
 
 export const reportsDir = (): string => process.env.CONFORMANCE_REPORTS_DIR ?? 'reports';
 
@@ -106,6 +107,8 @@ export class ScenarioRun {
   private closing: Promise<void> | undefined;
   /** Set when a known issue reproduced: the steps after it, but the clean-up, are not run. */
   private stoppedBy: string | undefined;
+  /** Printed output against AWS's documentation and the snapshots (issue 12). */
+  private readonly evidence: EvidenceRecorder;
 
   private constructor(
     private readonly scenario: Scenario,
@@ -128,7 +131,9 @@ export class ScenarioRun {
       visibilityLimitMs: config.visibilityLimitMs,
       memory: process.env.CONFORMANCE_INSTALL_TIMEOUT_MS ? { installTimeoutMs: process.env.CONFORMANCE_INSTALL_TIMEOUT_MS } : {},
       secrets: target.secrets(),
+      target: target.kind,
     };
+    this.evidence = new EvidenceRecorder(scenario.id, target, this.client, domain);
     this.record = {
       project,
       scenario: scenario.id,
@@ -245,6 +250,10 @@ export class ScenarioRun {
           this.ledger.removed(resource);
           if (resource.kind !== 'upstreams') this.record.removedBySteps.push(describeResource(resource));
         }
+        // What the command printed, against what AWS documents or a recording shows.
+        const printed = this.evidence.afterCommand(step, run, this.ctx);
+        if (printed.evidence) this.record.steps[step.id]!.outputCheck = printed.evidence;
+        if (printed.failure) throw new StepFailure({ ...base, kind: 'conformance-failure', observed: redact(printed.failure, this.ctx.secrets), evidence });
         return run;
       });
       await test.step(`check: ${redact(step.expectation, this.ctx.secrets)}`, async () => {
@@ -256,6 +265,16 @@ export class ScenarioRun {
             ...base,
             kind: 'conformance-failure',
             observed: redact((err as Error).message, this.ctx.secrets),
+            evidence: { command: this.record.steps[step.id]?.commandAsRun ?? shown, exitCode: run.exitCode },
+          });
+        }
+        // The SDK reads against the scenario's snapshot.
+        const diverged = this.evidence.afterCheck(step, this.ctx);
+        if (diverged) {
+          throw new StepFailure({
+            ...base,
+            kind: 'conformance-failure',
+            observed: redact(diverged, this.ctx.secrets),
             evidence: { command: this.record.steps[step.id]?.commandAsRun ?? shown, exitCode: run.exitCode },
           });
         }

@@ -1,0 +1,270 @@
+/**
+ * The output checks: each step's printed output against AWS's documented sample, with real
+ * outputs recorded from the aws CLI (tests/support/recorded-outputs.json); the snapshots and
+ * their provenance; record mode on the endpoint target with the emulator standing in for AWS.
+ */
+import { expect, test } from '@playwright/test';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { compareWithDocumented, documentedExpectation, evidenceFailure, getPath, type StepEvidence } from '../../helpers/evidence/compare.ts';
+import { documentedSnapshots } from '../../helpers/evidence/seed.ts';
+import { readDivergences, type SnapshotFile } from '../../helpers/evidence/snapshots.ts';
+import { normalise, type Json } from '../../helpers/evidence/transformers.ts';
+import { evidenceHtml } from '../../helpers/report/evidence-html.ts';
+import { startEmulatorProcess, type EmulatorProcess } from '../../helpers/target/emulator-process.ts';
+import { scenarios } from '../../scenarios/tutorial.ts';
+import type { TutorialStep } from '../../scenarios/types.ts';
+import { startFixtureRegistry, tutorialPackages, type FixtureRegistry } from '../support/fixture-registry.ts';
+import { ROOT, runNested } from './nested-run.ts';
+
+const recorded = JSON.parse(readFileSync(join(ROOT, 'tests/support/recorded-outputs.json'), 'utf8')) as {
+  recorded: { account: string; region: string; domain: string };
+  stdout: Record<string, string>;
+};
+/** This process's environment, less the run id: each nested run is a run of its own. */
+function parentEnv(): Record<string, string> {
+  const env = { ...(process.env as Record<string, string>) };
+  delete env.CONFORMANCE_RUN_ID;
+  return env;
+}
+
+const runNames = { myRepo: 'my-repo', npmStore: 'npm-store' } as const;
+
+const documentedSteps = new Map<string, TutorialStep>();
+for (const scenario of scenarios) for (const step of scenario.steps) if (step.documentedOutput) documentedSteps.set(step.id, step);
+
+function check(step: TutorialStep, stdout: string, target = 'emulator'): StepEvidence {
+  const doc = step.documentedOutput!;
+  const { account, region, domain } = recorded.recorded;
+  return compareWithDocumented(doc, stdout, { domain, account, region, ...(doc.subject ? { repository: runNames[doc.subject] } : {}) }, readDivergences(), step.id, target);
+}
+
+function leaves(value: Json, path = ''): string[] {
+  if (value !== null && typeof value === 'object') {
+    const entries = Array.isArray(value) ? value.map((v, i) => [`${path}[${i}]`, v] as const) : Object.entries(value).map(([k, v]) => [path ? `${path}.${k}` : k, v] as const);
+    return entries.length ? entries.flatMap(([p, v]) => leaves(v, p)) : [path];
+  }
+  return [path];
+}
+
+/** The recorded output with one field removed or changed, printed as the CLI prints it. */
+function edited(step: TutorialStep, path: string, to: Json | undefined): string {
+  const stdout = recorded.stdout[step.id]!;
+  if (step.documentedOutput!.parse) {
+    // Text outputs: rebuild the text from its fields.
+    const fields = step.documentedOutput!.parse(stdout) as Record<string, Json>;
+    if (to === undefined) delete fields[path];
+    else fields[path] = to;
+    if (step.id === 'login') {
+      if (fields.tool === undefined || fields.repositoryEndpoint === undefined) delete fields.tool;
+      if (fields.expiresIn === undefined || fields.expiresAt === undefined) delete fields.expiresIn;
+      return `${fields.tool !== undefined ? `Successfully configured ${fields.tool} to use AWS CodeArtifact repository ${fields.repositoryEndpoint}\n` : ''}${fields.expiresIn !== undefined ? `Login expires in ${fields.expiresIn} at ${fields.expiresAt}\n` : ''}`;
+    }
+    return `${String(fields.authorizationToken ?? '')}\n`;
+  }
+  const json = JSON.parse(stdout) as Json;
+  const parts = path.match(/[^.[\]]+/g)!;
+  let cur = json as Record<string, Json>;
+  for (const part of parts.slice(0, -1)) cur = cur[part] as Record<string, Json>;
+  if (to === undefined) delete cur[parts[parts.length - 1]!];
+  else cur[parts[parts.length - 1]!] = to;
+  return JSON.stringify(json, null, 4);
+}
+
+test.describe('each step checks its printed output against what AWS documents', () => {
+  test('the steps with documented output are every aws step that prints something a reader reads', () => {
+    expect([...documentedSteps.keys()].sort()).toEqual(
+      [
+        'prerequisite-caller-identity', 'create-domain', 'create-repository-my-repo', 'create-repository-npm-store', 'associate-external-connection',
+        'update-repository-upstreams', 'login', 'manual-get-authorization-token', 'manual-get-repository-endpoint', 'list-packages',
+        'cleanup-delete-my-repo', 'cleanup-delete-npm-store', 'cleanup-delete-domain',
+      ].sort(),
+    );
+  });
+
+  for (const [id, step] of documentedSteps) {
+    test(`${id}: the recorded output passes; without a documented field, with a wrong documented value, or {} it fails naming the field`, () => {
+      const doc = step.documentedOutput!;
+      const ok = check(step, recorded.stdout[id]!);
+      expect(evidenceFailure(ok), `the real output of ${id} must pass`).toBeUndefined();
+
+      // Printed nothing ({} from the service, which the CLI prints as nothing).
+      // (A text output: the CLI prints nothing, or None for a --query that finds nothing.)
+      for (const empty of doc.parse ? ['', ...(id === 'manual-get-authorization-token' ? ['None\n'] : [])] : ['{}', '']) {
+        const e = check(step, empty);
+        const message = evidenceFailure(e);
+        expect(message, `${id} with ${JSON.stringify(empty)}`).toBeDefined();
+        expect(e.differences[0]!.kind).toBe('missing');
+        expect(message).toContain(String(leaves(documentedExpectation(doc))[0]!.split(/[.[]/)[0]));
+      }
+
+      // Each documented field, removed.
+      const expected = documentedExpectation(doc);
+      const topFields = doc.parse ? Object.keys(expected as object) : leaves(expected).filter((p) => !p.includes('['));
+      for (const path of topFields) {
+        const e = check(step, edited(step, path, undefined));
+        const message = evidenceFailure(e);
+        expect(message, `${id} without ${path}`).toBeDefined();
+        expect(message).toContain(path);
+        expect(message).toContain('missing');
+      }
+
+      // Each documented value, wrong: the message names the field and both values.
+      // (list-packages: lodash's entry has its own test below.)
+      for (const path of doc.whileDelayed ? [] : doc.values.filter((p) => !p.includes('['))) {
+        const want = getPath(expected, path);
+        if (want === undefined || (typeof want === 'object' && want !== null && !Array.isArray(want))) continue;
+        const wrong: Json = Array.isArray(want) ? [{ repositoryName: 'somewhere-else' }] : typeof want === 'number' ? (want as number) + 7 : 'not-what-aws-says';
+        const e = check(step, edited(step, path, wrong));
+        const message = evidenceFailure(e);
+        expect(message, `${id} with a wrong ${path}`).toBeDefined();
+        expect(message).toContain(path);
+        // Both values: the documented one (or, for a list, each documented entry's fields) and the printed one.
+        if (!Array.isArray(want)) expect(message).toContain(JSON.stringify(want));
+        expect(message).toMatch(Array.isArray(want) ? /somewhere-else/ : /not-what-aws-says|\d/);
+      }
+    });
+  }
+
+  test('list-packages fails when lodash comes back with another format, a namespace, or another origin', () => {
+    const step = documentedSteps.get('list-packages')!;
+    const base = JSON.parse(recorded.stdout['list-packages']!) as { packages: Record<string, Json>[] };
+    const cases: [string, (p: Record<string, Json>) => void, string][] = [
+      ['format', (p) => (p.format = 'maven'), 'packages[0].format'],
+      ['namespace', (p) => (p.namespace = 'lodash'), 'packages[0].namespace'],
+      ['origin', (p) => (p.originConfiguration = { restrictions: { publish: 'ALLOW', upstream: 'BLOCK' } }), 'packages[0].originConfiguration.restrictions.publish'],
+    ];
+    for (const [what, change, path] of cases) {
+      const copy = structuredClone(base);
+      change(copy.packages[0]!);
+      const message = evidenceFailure(check(step, JSON.stringify(copy)));
+      expect(message, what).toBeDefined();
+      expect(message).toContain(path);
+    }
+    // Without lodash, the output may just be early (the tutorial warns of a delay): the state check
+    // polls ListPackages for lodash's name and judges its entry there.
+    const early = check(step, JSON.stringify({ packages: [{ ...base.packages[0], package: 'lodash-es' }] }));
+    expect(evidenceFailure(early)).toBeUndefined();
+    expect(early.notes?.[0]).toContain('not listed yet');
+  });
+
+  test('the external connection status: AVAILABLE passes everywhere; the emulator\'s Available only off AWS, as a declared divergence', () => {
+    const step = documentedSteps.get('associate-external-connection')!;
+    const withStatus = (status: string) => recorded.stdout['associate-external-connection']!.replace(/"status": "\w+"/, `"status": "${status}"`);
+    const transcripts = check(step, withStatus('AVAILABLE'), 'aws');
+    expect(evidenceFailure(transcripts)).toBeUndefined();
+    expect(transcripts.declared).toEqual([]);
+    const emulator = check(step, withStatus('Available'), 'emulator');
+    expect(evidenceFailure(emulator)).toBeUndefined();
+    expect(emulator.declared.map((d) => d.divergence)).toEqual(['emulator-external-connection-status-model-case']);
+    expect(evidenceFailure(check(step, withStatus('Available'), 'aws'))).toContain('repository.externalConnections[0].status');
+    expect(evidenceFailure(check(step, withStatus('PENDING'), 'emulator'))).toContain('"PENDING"');
+    const divergence = readDivergences().find((d) => d.id === 'external-connection-status-transcripts-over-model')!;
+    expect(divergence.provenance.kind).toBe('aws-documented');
+  });
+
+  test('the transformers make aws CLI v1 and v2 and the examples comparable', () => {
+    const names = { domain: 'cc-abc-t1', account: '000000000000', region: 'us-east-1', repository: 'my-repo' };
+    expect(normalise({ createdTime: 1795976176.828 }, names)).toEqual({ createdTime: '<timestamp>' });
+    expect(normalise({ createdTime: '2026-11-29T18:16:16.828000+00:00' }, names)).toEqual({ createdTime: '<timestamp>' });
+    expect(normalise('arn:aws:codeartifact:us-east-1:000000000000:repository/cc-abc-t1/my-repo', names)).toBe('arn:aws:codeartifact:<region>:<account>:repository/<domain>/<repository>');
+    expect(normalise('http://127.0.0.1:4566/cc-abc-t1-000000000000/us-east-1/npm/my-repo/', names)).toBe('<repository-endpoint>/npm/<repository>/');
+    expect(normalise({ authorizationToken: 'secret-token-value' }, names)).toEqual({ authorizationToken: '<token>' });
+    expect(normalise('my-repo2', names)).toBe('my-repo2');
+  });
+
+  test('the committed baseline snapshots are what AWS documents, marked aws-documented', () => {
+    for (const scenario of scenarios) {
+      const file = JSON.parse(readFileSync(join(ROOT, 'scenarios/snapshots', `${scenario.id}.json`), 'utf8')) as SnapshotFile;
+      const seeded = documentedSnapshots(scenario);
+      for (const [id, entry] of Object.entries(file.steps)) {
+        if (entry.provenance.kind !== 'aws-documented') continue;
+        expect(entry, `${scenario.id} ${id}`).toEqual(seeded.steps[id]);
+      }
+      expect(Object.keys(file.steps).sort()).toEqual(Object.keys(seeded.steps).sort());
+      expect(file.transformers.map((t) => t.name)).toEqual(seeded.transformers.map((t) => t.name));
+    }
+  });
+
+  test('the docs fragment shows the expected output beside the printed one, where it comes from, escaped', () => {
+    const step = documentedSteps.get('create-domain')!;
+    const differs = check(step, edited(step, 'domain.status', '<script>x</script>'));
+    const html = evidenceHtml(differs);
+    expect(html).toContain('as documented (aws/aws-cli awscli/examples/codeartifact/create-domain.rst');
+    expect(html).toContain('domain.status');
+    expect(html).toContain('&lt;script&gt;');
+    expect(html).not.toContain('<script>');
+    expect(html).toContain('Expected, as documented');
+    expect(html).toContain('Printed (normalised)');
+    const onAws = evidenceHtml({ ...differs, differences: [], snapshot: { provenance: { kind: 'aws-recorded', date: '2026-11-28', region: 'us-east-1', awsCli: '2.31.0' }, differences: differs.differences, declared: [] } });
+    expect(onAws).toContain('recorded on AWS on 2026-11-28');
+    expect(evidenceHtml(check(step, recorded.stdout['create-domain']!))).toContain('as AWS prints it');
+  });
+});
+
+test.describe('record mode, on the endpoint target with the emulator standing in for AWS', () => {
+  let registry: FixtureRegistry;
+  let emulator: EmulatorProcess;
+  let snapshots: string;
+  test.beforeAll(async () => {
+    registry = await startFixtureRegistry(tutorialPackages);
+    emulator = await startEmulatorProcess(['--npmjs-url', registry.url]);
+    snapshots = mkdtempSync(join(tmpdir(), 'cc-snapshots-'));
+    // The declared divergences come along, as in the repository.
+    cpSync(join(ROOT, 'scenarios/snapshots/divergences.json'), join(snapshots, 'divergences.json'));
+  });
+  test.afterAll(async () => {
+    await emulator?.stop();
+    await registry?.close();
+    rmSync(snapshots, { recursive: true, force: true });
+  });
+
+  test('records snapshots with provenance; replaying passes; one changed value fails its step, naming the field', async ({}, testInfo) => {
+    test.setTimeout(900_000);
+    const env = {
+      ...parentEnv(),
+      CONFORMANCE_TARGET: 'endpoint',
+      CONFORMANCE_ENDPOINT_URL: emulator.url,
+      CONFORMANCE_SNAPSHOT_DIR: snapshots,
+    };
+    const recording = await runNested({ ...env, CONFORMANCE_RECORD: '1' });
+    await testInfo.attach('recording run', { body: recording.output, contentType: 'text/plain' });
+    expect(recording.exitCode).toBe(0);
+    const file = JSON.parse(readFileSync(join(snapshots, 'tutorial.json'), 'utf8')) as SnapshotFile;
+    const entry = file.steps['create-domain']!;
+    expect(entry.provenance).toMatchObject({ kind: 'emulator', date: new Date().toISOString().slice(0, 10), region: 'us-east-1' });
+    expect(entry.provenance.kind === 'emulator' && entry.provenance.awsCli).toMatch(/^\d+\.\d+\.\d+$/);
+    expect(entry.output).toMatchObject({ domain: { name: '<domain>', status: 'Active', owner: '<account>' } });
+    expect(entry.sdk?.DescribeDomain).toMatchObject({ domain: { name: '<domain>', status: 'Active' } });
+    expect(file.steps['list-packages']!.sdk?.['ListPackages my-repo']).toBeDefined();
+    expect(JSON.stringify(file)).not.toMatch(/cc-[a-z0-9]+-t/);
+
+    const replay = await runNested(env);
+    await testInfo.attach('replay run', { body: replay.output, contentType: 'text/plain' });
+    expect(replay.exitCode).toBe(0);
+    const replayed = replay.summary!.steps.find((s) => s.id === 'create-domain')!;
+    expect(replayed.outputCheck?.snapshot?.provenance.kind).toBe('emulator');
+    expect(replayed.outputCheck?.snapshot?.differences).toEqual([]);
+
+    const changed = structuredClone(file);
+    (changed.steps['update-repository-upstreams']!.output as { repository: { upstreams: { repositoryName: string }[] } }).repository.upstreams[0]!.repositoryName = 'other-store';
+    writeFileSync(join(snapshots, 'tutorial.json'), JSON.stringify(changed, null, 2));
+    const diverged = await runNested(env);
+    await testInfo.attach('run against a changed snapshot', { body: diverged.output, contentType: 'text/plain' });
+    expect(diverged.exitCode).not.toBe(0);
+    const failed = diverged.summary!.steps.filter((s) => s.kind === 'conformance-failure' || s.kind === 'infrastructure-problem');
+    expect(failed.map((s) => s.id)).toEqual(['update-repository-upstreams']);
+    expect(failed[0]!.observed).toContain('repository.upstreams[0].repositoryName');
+    expect(failed[0]!.observed).toContain('"other-store"');
+    expect(failed[0]!.observed).toContain('"npm-store"');
+    expect(failed[0]!.observed).toContain('recorded on');
+    expect(diverged.summary!.leftovers).toEqual([]);
+  });
+
+  test('record mode refuses the embedded emulator, saying what to use instead', async () => {
+    const run = await runNested({ ...parentEnv(), CONFORMANCE_TARGET: 'emulator', CONFORMANCE_RECORD: '1', CONFORMANCE_SNAPSHOT_DIR: snapshots });
+    expect(run.exitCode).not.toBe(0);
+    expect(run.output).toContain('CONFORMANCE_RECORD=1 records what a real service answers');
+  });
+});
