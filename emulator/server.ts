@@ -11,13 +11,14 @@ import { internalError, ServiceError, throttled, validationError } from './core/
 import { Faults, FAULTS, type FaultName } from './core/faults.ts';
 import { RawResponse, type EmulatorSettings, type Operation, type RequestContext, type Services } from './core/operation.ts';
 import { Persistence } from './core/persist.ts';
+import { quotasFrom } from './core/quotas.ts';
 import { parseInput } from './core/shapes.ts';
 import { SigV4Verifier, type Credential } from './core/sigv4.ts';
 import { Store } from './core/store.ts';
 import { TokenIssuer } from './core/tokens.ts';
 import { handleNpm, isNpmRequest } from './npm/registry.ts';
 import { NpmUpstream } from './npm/upstream.ts';
-import { operations, unimplemented } from './operations.ts';
+import { operations } from './operations.ts';
 import { answerSts, errorXml } from './sts.ts';
 
 export interface EmulatorOptions {
@@ -39,6 +40,8 @@ export interface EmulatorOptions {
   dataDir?: string;
   /** Where to report unexpected failures; defaults to stderr. */
   log?: (line: string) => void;
+  /** AWS quotas to change from their defaults: NAME=VALUE (see core/quotas.ts). */
+  quotas?: string[];
 }
 
 export interface RunningEmulator {
@@ -72,6 +75,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     accountId,
     baseUrl: () => baseUrl,
     ingestionDelayMs: () => delay.min + Math.floor(Math.random() * (delay.max - delay.min + 1)),
+    quotas: quotasFrom(options.quotas),
   };
   const services: Services = {
     store,
@@ -123,11 +127,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
       const key = `${req.method} ${url.pathname}`;
       const op = routes.get(key);
       if (!op) {
-        const name = unimplemented[key];
         throw validationError(
-          name
-            ? `The emulator does not implement ${name} yet.`
-            : `No CodeArtifact operation is routed at ${req.method} ${url.pathname}. Check the method and path against the CodeArtifact API reference.`,
+          `No CodeArtifact operation is routed at ${req.method} ${url.pathname}. Check the method and path against the CodeArtifact API reference.`,
           'UNKNOWN_OPERATION',
         );
       }

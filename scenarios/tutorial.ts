@@ -166,7 +166,7 @@ export const setupSteps: TutorialStep[] = [
     title: 'Use the associate-external-connection command to add an external connection to the npm public repository to your npm-store repository',
     documented:
       'aws codeartifact associate-external-connection --domain my-domain --domain-owner 326213389784 --repository npm-store --external-connection "public:npmjs"',
-    expectation: 'npm-store has the external connection public:npmjs, for npm packages, Available',
+    expectation: 'npm-store has the external connection public:npmjs, for npm packages, AVAILABLE',
     command: ({ names, account }) =>
       aws([
         'codeartifact', 'associate-external-connection', '--domain', names.domain, '--domain-owner', account,
@@ -174,10 +174,12 @@ export const setupSteps: TutorialStep[] = [
       ]),
     async check({ codeartifact, names }) {
       const repository = await describeRepository(codeartifact, names.domain, names.npmStore);
+      // AWS's transcripts print AVAILABLE (the tutorial's own sample output); the API model's
+      // enum says Available. Where they disagree, AWS's transcripts win (DESIGN.md, "Evidence").
       expectEqual(`${names.npmStore} external connections`, [
-        { externalConnectionName: 'public:npmjs', packageFormat: 'npm', status: 'Available' },
+        { externalConnectionName: 'public:npmjs', packageFormat: 'npm', status: 'AVAILABLE' },
       ], repository?.externalConnections);
-      return `${names.npmStore} has the external connection public:npmjs (npm, Available)`;
+      return `${names.npmStore} has the external connection public:npmjs (npm, AVAILABLE)`;
     },
   },
   {
