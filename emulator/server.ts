@@ -6,6 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { handleAdmin, isAdminRequest, logRequests } from './admin.ts';
 import { DirectoryBlobStore, MemoryBlobStore } from './core/blobs.ts';
 import { internalError, ServiceError, throttled, validationError } from './core/errors.ts';
 import { Faults, FAULTS, type FaultName } from './core/faults.ts';
@@ -42,6 +43,8 @@ export interface EmulatorOptions {
   log?: (line: string) => void;
   /** AWS quotas to change from their defaults: NAME=VALUE (see core/quotas.ts). */
   quotas?: string[];
+  /** One line per request (operation or npm route, status, milliseconds) to `log`. */
+  logRequests?: boolean;
 }
 
 export interface RunningEmulator {
@@ -88,6 +91,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
   };
 
   const server = createServer((req, res) => {
+    if (options.logRequests) logRequests(req, res, log);
     handle(req, res).catch((err: unknown) => {
       log(`emulator: unexpected failure on ${req.method} ${req.url}: ${(err as Error)?.stack ?? String(err)}`);
       if (!res.headersSent) sendError(res, new ServiceError('InternalServerException', 500, 'Internal failure in the emulator.'), randomUUID());
@@ -101,6 +105,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
       const body = await readBody(req);
       const url = splitUrl(req.url ?? '/');
       if (isNpmRequest(url.pathname)) return await handleNpm(services, req, res, body);
+      if (isAdminRequest(url.pathname)) return handleAdmin(services, req, res);
       if (url.pathname === '/-/emulator/faults' && options.faultAdmin) return faultAdmin(req, res, body);
       const caller = await verifier.verify({
         method: req.method ?? 'GET',
