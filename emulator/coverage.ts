@@ -124,7 +124,8 @@ export const coverage: Record<string, Behaviour[]> = {
   ],
   PublishPackageVersion: [
     { behaviour: 'Generic packages: SHA-256 checked, unfinished versions take more assets', state: 'done', source: API('PublishPackageVersion'), test: 'packages.spec.ts' },
-    { behaviour: 'A version that exists in an upstream: 409; the package group PUBLISH restriction applies; 150 assets per version', state: 'done', source: `${UG('Publishing and upstream repositories')}; ${UG('Quotas in AWS CodeArtifact')}`, test: 'packages.spec.ts, package-groups.spec.ts' },
+    { behaviour: 'A version that exists in an upstream: 409; the package group PUBLISH restriction applies', state: 'done', source: UG('Publishing and upstream repositories'), test: 'packages.spec.ts, package-groups.spec.ts' },
+    { behaviour: 'Quota: 150 assets per package version (402)', state: 'done', source: UG('Quotas in AWS CodeArtifact'), test: 'aws-parity.spec.ts' },
   ],
   PutDomainPermissionsPolicy: [
     { behaviour: 'Stores the policy with a revision', state: 'done', source: API('PutDomainPermissionsPolicy'), test: 'sdk-contract.spec.ts' },

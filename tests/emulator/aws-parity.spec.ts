@@ -20,6 +20,7 @@ import {
   GetPackageVersionAssetCommand,
   ListDomainsCommand,
   ListPackageVersionAssetsCommand,
+  PublishPackageVersionCommand,
   PutPackageOriginConfigurationCommand,
   UpdateRepositoryCommand,
 } from '@aws-sdk/client-codeartifact';
@@ -249,7 +250,7 @@ test('user guide "Quotas in AWS CodeArtifact": 10 domains per account and region
 test('--quota changes a default: domains, repositories per domain, package groups per domain (402 each)', async ({ cleanup }) => {
   const { ca, emulator } = await startStack(cleanup, {
     fixture: false,
-    args: ['--quota', 'domainsPerAccount=1', '--quota', 'repositoriesPerDomain=2', '--quota', 'packageGroupsPerDomain=2'],
+    args: ['--quota', 'domainsPerAccount=1', '--quota', 'repositoriesPerDomain=2', '--quota', 'packageGroupsPerDomain=2', '--quota', 'assetsPerPackageVersion=1'],
   });
   await ca.send(new CreateDomainCommand({ domain: 'only-one' }));
   const domains = await rejection(ca.send(new CreateDomainCommand({ domain: 'second' })));
@@ -262,6 +263,19 @@ test('--quota changes a default: domains, repositories per domain, package group
   await ca.send(new CreatePackageGroupCommand({ domain: 'only-one', packageGroup: '/npm/*' }));
   const groups = await rejection(ca.send(new CreatePackageGroupCommand({ domain: 'only-one', packageGroup: '/pypi/*' })));
   expect(groups.name).toBe('ServiceQuotaExceededException');
+  // Assets per package version (150 on AWS, not adjustable there): an unfinished generic version takes no more.
+  const asset = (assetName: string) => {
+    const assetContent = Buffer.from(assetName);
+    return ca.send(
+      new PublishPackageVersionCommand({
+        domain: 'only-one', repository: 'r1', format: 'generic', namespace: 'tools', package: 'kit', packageVersion: '1.0.0',
+        assetName, assetContent, assetSHA256: createHash('sha256').update(assetContent).digest('hex'), unfinished: true,
+      }),
+    );
+  };
+  await asset('one.bin');
+  const assets = await rejection(asset('two.bin'));
+  expect([assets.name, (assets as unknown as { resourceType?: string }).resourceType]).toEqual(['ServiceQuotaExceededException', 'package-version']);
 
   for (const cli of installedClis()) {
     const { aws, dispose } = await awsFor(cli, emulator.url);
