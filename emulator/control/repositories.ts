@@ -151,6 +151,12 @@ export const deleteRepository = defineOperation({
       }
     }
     domain.repositories.delete(repository.name);
+    // Package groups' allowed repository lists name repositories; a new one of the same name is another.
+    for (const group of domain.packageGroups ?? []) {
+      for (const type of Object.keys(group.allowedRepositories) as (keyof typeof group.allowedRepositories)[]) {
+        group.allowedRepositories[type] = group.allowedRepositories[type].filter((name) => name !== repository.name);
+      }
+    }
     return { repository: describeRepository(repository) };
   },
 });

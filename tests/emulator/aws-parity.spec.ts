@@ -124,6 +124,7 @@ test.describe('DeleteRepository of an upstream (issue 14: AWS deletes it, the do
 
   for (const cli of installedClis()) {
     test(`aws CLI ${cli.name}: delete-repository of another repository's upstream succeeds`, async ({ cleanup }) => {
+      test.setTimeout(240_000); // the aws CLIs take seconds per call on a shared machine
       const { ca, emulator } = await startStack(cleanup, { fixture: false });
       const domain = await makeDomain(ca, [['base'], ['app', ['base']]]);
       const { aws, dispose } = await awsFor(cli, emulator.url);
@@ -207,6 +208,7 @@ test('common errors are worded as AWS words them (sources in emulator/control/re
 
 for (const cli of installedClis()) {
   test(`aws CLI ${cli.name}: AWS's wording and statuses as the CLI prints them; status AVAILABLE; package.tgz`, async ({ cleanup }) => {
+    test.setTimeout(240_000); // the aws CLIs take seconds per call on a shared machine
     const { ca, emulator } = await startStack(cleanup, { fixture: false });
     const { aws, dispose } = await awsFor(cli, emulator.url);
     cleanup.add(dispose);
@@ -248,6 +250,8 @@ test('user guide "Quotas in AWS CodeArtifact": 10 domains per account and region
 });
 
 test('--quota changes a default: domains, repositories per domain, package groups per domain (402 each)', async ({ cleanup }) => {
+
+  test.setTimeout(240_000); // the aws CLIs take seconds per call on a shared machine
   const { ca, emulator } = await startStack(cleanup, {
     fixture: false,
     args: ['--quota', 'domainsPerAccount=1', '--quota', 'repositoriesPerDomain=2', '--quota', 'packageGroupsPerDomain=2', '--quota', 'assetsPerPackageVersion=1'],
@@ -324,6 +328,8 @@ test('a token stops working when its domain is deleted, also after a domain of t
 });
 
 test('the region in a SigV4 credential scope must be a real AWS region: "Credential should be scoped to a valid region"', async ({ cleanup }) => {
+
+  test.setTimeout(240_000); // the aws CLIs take seconds per call on a shared machine
   const { emulator } = await startStack(cleanup, { fixture: false });
   const moon = new CodeartifactClient({ endpoint: emulator.url, region: 'moon-east-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' }, maxAttempts: 1 });
   cleanup.add(async () => moon.destroy());

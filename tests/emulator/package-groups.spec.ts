@@ -11,6 +11,7 @@ import {
   CodeartifactClient,
   CreatePackageGroupCommand,
   DeletePackageGroupCommand,
+  DeleteRepositoryCommand,
   DescribePackageGroupCommand,
   GetAssociatedPackageGroupCommand,
   ListAllowedRepositoriesForGroupCommand,
@@ -175,6 +176,9 @@ test('UpdatePackageGroupOriginConfiguration: modes, INHERIT from the nearest anc
   );
   expect(removed.allowedRepositoryUpdates).toEqual({ PUBLISH: { REMOVED: ['other'] } });
   expect((await ca.send(new ListAllowedRepositoriesForGroupCommand({ domain, packageGroup: '/npm/space/*', originRestrictionType: 'EXTERNAL_UPSTREAM' }))).allowedRepositories).toEqual([]);
+  // A deleted repository leaves the lists: a new repository of that name is another repository.
+  await ca.send(new DeleteRepositoryCommand({ domain, repository: 'app' }));
+  expect((await ca.send(new ListAllowedRepositoriesForGroupCommand({ domain, packageGroup: '/npm/space/*', originRestrictionType: 'PUBLISH' }))).allowedRepositories).toEqual([]);
 
   const rootInherit = await rejection(ca.send(new UpdatePackageGroupOriginConfigurationCommand({ domain, packageGroup: '/*', restrictions: { PUBLISH: 'INHERIT' } })));
   expect(rootInherit.name).toBe('ValidationException');
@@ -283,6 +287,7 @@ test('PUBLISH=BLOCK refuses npm publish (403) and PublishPackageVersion (AccessD
 
 for (const cli of installedClis().filter((c) => c.packageGroups)) {
   test(`aws CLI ${cli.name}: create-package-group, get-associated-package-group, list-sub-package-groups, update-package-group-origin-configuration`, async ({ cleanup }) => {
+    test.setTimeout(240_000); // the aws CLIs take seconds per call on a shared machine
     const { ca, emulator } = await startStack(cleanup, { fixture: false });
     const domain = await makeDomain(ca, [['app']]);
     const { aws, dispose } = await awsFor(cli, emulator.url);
