@@ -28,12 +28,13 @@ async function portFree(port: number): Promise<boolean> {
 
 test('without --port it listens on 4567, and prints a line when it stops', async () => {
   test.skip(!(await portFree(DEFAULT_PORT)), `port ${DEFAULT_PORT} is taken on this machine (another emulator run?)`);
+  test.setTimeout(150_000); // starting tsx takes long on a loaded machine
   const child = spawn(process.execPath, ['--import', 'tsx', 'emulator/main.ts'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
   const exited = once(child, 'exit');
   try {
-    await expect.poll(() => out, { timeout: 15_000 }).toContain(`listening on http://127.0.0.1:${DEFAULT_PORT}`);
+    await expect.poll(() => out, { timeout: 90_000 }).toContain(`listening on http://127.0.0.1:${DEFAULT_PORT}`);
     expect((await fetch(`http://127.0.0.1:${DEFAULT_PORT}/_emulator/health`)).status).toBe(200);
   } finally {
     child.kill('SIGTERM');
