@@ -1,13 +1,18 @@
 /**
- * `npm run emulator -- --port <n> [--host 127.0.0.1] [--account-id <12 digits>]`
- * Prints one line when ready and serves until SIGINT/SIGTERM.
+ * `npm run emulator -- [--port <n>] [--host 127.0.0.1] [--account-id <12 digits>]`
+ * Prints one line when ready, serves until SIGINT/SIGTERM, and prints one line when it stops.
+ * Without --port it listens on DEFAULT_PORT, so that a config file can name it once.
  */
 import { parseArgs } from 'node:util';
 import { Faults, FAULTS } from './core/faults.ts';
+import { DEFAULT_QUOTAS, parseQuota } from './core/quotas.ts';
 import { startEmulator } from './server.ts';
 
+/** Next to LocalStack's 4566, so that both can run side by side. */
+const DEFAULT_PORT = 4567;
+
 const USAGE = `usage: npm run emulator -- [options]
-  --port <n>                 port to listen on (0 picks a free one; default 0)
+  --port <n>                 port to listen on (0 picks a free one; default ${DEFAULT_PORT})
   --host <address>           address to bind (default 127.0.0.1)
   --account-id <12 digits>   the account the emulator answers for (default 000000000000)
   --access-key-id <id> --secret-access-key <secret>
@@ -19,6 +24,8 @@ const USAGE = `usage: npm run emulator -- [options]
   --data-dir <dir>           keep state and tarballs in <dir> across restarts (default: memory)
   --fault <name[=arg]>       switch a fault on (repeatable): ${Object.keys(FAULTS).join(', ')}
   --fault-admin              serve GET/PUT/DELETE /-/emulator/faults to switch faults at run time
+  --quota <name=n>           change one of AWS's default quotas (repeatable): ${Object.entries(DEFAULT_QUOTAS).map(([k, v]) => `${k}=${v}`).join(', ')}
+  --log-requests             one line per request on stderr: operation or npm route, status, milliseconds
   --exit-with-stdin          stop when standard input closes (for a parent that starts it in its own
                              process group, so a terminal's Ctrl-C reaches the parent, not the emulator)`;
 
@@ -31,7 +38,7 @@ let values: Record<string, string | boolean | string[] | undefined>;
 try {
   ({ values } = parseArgs({
     options: {
-      port: { type: 'string', default: '0' },
+      port: { type: 'string', default: String(DEFAULT_PORT) },
       host: { type: 'string', default: '127.0.0.1' },
       'account-id': { type: 'string' },
       'access-key-id': { type: 'string' },
@@ -42,6 +49,8 @@ try {
       'data-dir': { type: 'string' },
       fault: { type: 'string', multiple: true },
       'fault-admin': { type: 'boolean' },
+      quota: { type: 'string', multiple: true },
+      'log-requests': { type: 'boolean' },
       'exit-with-stdin': { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -76,6 +85,14 @@ for (const spec of faults) {
     fail(`--fault: ${(err as Error).message}`);
   }
 }
+const quotas = (values.quota as string[] | undefined) ?? [];
+for (const spec of quotas) {
+  try {
+    parseQuota(spec);
+  } catch (err) {
+    fail(`--quota: ${(err as Error).message}`);
+  }
+}
 const npmjsUrl = values['npmjs-url'] as string | undefined;
 if (npmjsUrl !== undefined && !/^https?:\/\/[^/]+/.test(npmjsUrl)) fail(`--npmjs-url '${npmjsUrl}' is not an http(s) URL.`);
 const ttl = values['upstream-ttl'] as string | undefined;
@@ -90,6 +107,8 @@ try {
     ...(values['data-dir'] !== undefined ? { dataDir: String(values['data-dir']) } : {}),
     faults,
     faultAdmin: values['fault-admin'] === true,
+    quotas,
+    logRequests: values['log-requests'] === true,
     port,
     host: String(values.host),
     ...(values['account-id'] !== undefined ? { accountId: String(values['account-id']) } : {}),
@@ -99,18 +118,19 @@ try {
   });
   process.stdout.write(`CodeArtifact emulator listening on ${emulator.url}\n`);
   let stopping = false;
-  const stop = () => {
+  const stop = (why: string) => {
     if (stopping) return;
     stopping = true;
-    emulator.close().then(
-      () => process.exit(0),
-      () => process.exit(0),
-    );
+    const stopped = () => {
+      process.stdout.write(`CodeArtifact emulator on ${emulator.url} stopped (${why})\n`);
+      process.exit(0);
+    };
+    emulator.close().then(stopped, stopped);
   };
-  process.on('SIGINT', stop);
-  process.on('SIGTERM', stop);
+  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('SIGTERM', () => stop('SIGTERM'));
   if (values['exit-with-stdin']) {
-    process.stdin.on('end', stop).on('close', stop).resume();
+    process.stdin.on('end', () => stop('standard input closed')).on('close', () => stop('standard input closed')).resume();
   }
 } catch (err) {
   const e = err as NodeJS.ErrnoException;

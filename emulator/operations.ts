@@ -1,9 +1,22 @@
 /**
- * The operation table: one entry per CodeArtifact API operation the emulator answers, in the
- * API model's order. Routing is derived from it (method + path), nothing else.
+ * The operation table: one entry per CodeArtifact API operation, all 48 of the API model
+ * (2018-09-22), in the model's (alphabetical) order. Routing is derived from it (method +
+ * path), nothing else; so is the coverage page (npm run emulator:coverage).
  */
 import type { Operation } from './core/operation.ts';
 import { getAuthorizationToken, getRepositoryEndpoint } from './control/access.ts';
+import {
+  createPackageGroup,
+  deletePackageGroup,
+  describePackageGroup,
+  getAssociatedPackageGroup,
+  listAllowedRepositoriesForGroup,
+  listAssociatedPackages,
+  listPackageGroups,
+  listSubPackageGroups,
+  updatePackageGroup,
+  updatePackageGroupOriginConfiguration,
+} from './control/package-groups.ts';
 import { createDomain, deleteDomain, describeDomainOp, listDomains } from './control/domains.ts';
 import {
   copyPackageVersions,
@@ -46,56 +59,50 @@ export const operations: readonly Operation[] = [
   associateExternalConnection,
   copyPackageVersions,
   createDomain,
+  createPackageGroup,
   createRepository,
   deleteDomain,
   deleteDomainPermissionsPolicy,
   deletePackage,
+  deletePackageGroup,
   deletePackageVersions,
   deleteRepository,
   deleteRepositoryPermissionsPolicy,
   describeDomainOp,
   describePackage,
+  describePackageGroup,
   describePackageVersion,
   describeRepositoryOp,
   disassociateExternalConnection,
   disposePackageVersions,
+  getAssociatedPackageGroup,
   getAuthorizationToken,
   getDomainPermissionsPolicy,
   getPackageVersionAsset,
   getPackageVersionReadme,
   getRepositoryEndpoint,
   getRepositoryPermissionsPolicy,
+  listAllowedRepositoriesForGroup,
+  listAssociatedPackages,
   listDomains,
+  listPackageGroups,
   listPackageVersionAssets,
   listPackageVersionDependencies,
   listPackageVersions,
   listPackages,
   listRepositories,
   listRepositoriesInDomain,
+  listSubPackageGroups,
   listTagsForResource,
-  putDomainPermissionsPolicy,
   publishPackageVersion,
+  putDomainPermissionsPolicy,
   putPackageOriginConfiguration,
   putRepositoryPermissionsPolicy,
   tagResource,
   untagResource,
+  updatePackageGroup,
+  updatePackageGroupOriginConfiguration,
   updatePackageVersionsStatus,
   updateRepository,
 ];
 
-/**
- * Operations of the API model the emulator does not answer yet, with their routes, so that a
- * client calling one gets a plain "not implemented here" instead of an unknown-route error.
- */
-export const unimplemented: Record<string, string> = {
-  'POST /v1/package-group': 'CreatePackageGroup',
-  'DELETE /v1/package-group': 'DeletePackageGroup',
-  'GET /v1/package-group': 'DescribePackageGroup',
-  'GET /v1/get-associated-package-group': 'GetAssociatedPackageGroup',
-  'GET /v1/package-group-allowed-repositories': 'ListAllowedRepositoriesForGroup',
-  'GET /v1/list-associated-packages': 'ListAssociatedPackages',
-  'POST /v1/package-groups': 'ListPackageGroups',
-  'POST /v1/package-groups/sub-groups': 'ListSubPackageGroups',
-  'PUT /v1/package-group': 'UpdatePackageGroup',
-  'PUT /v1/package-group-origin-configuration': 'UpdatePackageGroupOriginConfiguration',
-};

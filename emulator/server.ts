@@ -6,18 +6,20 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { handleAdmin, isAdminRequest, logRequests } from './admin.ts';
 import { DirectoryBlobStore, MemoryBlobStore } from './core/blobs.ts';
 import { internalError, ServiceError, throttled, validationError } from './core/errors.ts';
 import { Faults, FAULTS, type FaultName } from './core/faults.ts';
 import { RawResponse, type EmulatorSettings, type Operation, type RequestContext, type Services } from './core/operation.ts';
 import { Persistence } from './core/persist.ts';
+import { quotasFrom } from './core/quotas.ts';
 import { parseInput } from './core/shapes.ts';
 import { SigV4Verifier, type Credential } from './core/sigv4.ts';
 import { Store } from './core/store.ts';
 import { TokenIssuer } from './core/tokens.ts';
 import { handleNpm, isNpmRequest } from './npm/registry.ts';
 import { NpmUpstream } from './npm/upstream.ts';
-import { operations, unimplemented } from './operations.ts';
+import { operations } from './operations.ts';
 import { answerSts, errorXml } from './sts.ts';
 
 export interface EmulatorOptions {
@@ -39,6 +41,10 @@ export interface EmulatorOptions {
   dataDir?: string;
   /** Where to report unexpected failures; defaults to stderr. */
   log?: (line: string) => void;
+  /** AWS quotas to change from their defaults: NAME=VALUE (see core/quotas.ts). */
+  quotas?: string[];
+  /** One line per request (operation or npm route, status, milliseconds) to `log`. */
+  logRequests?: boolean;
 }
 
 export interface RunningEmulator {
@@ -72,6 +78,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     accountId,
     baseUrl: () => baseUrl,
     ingestionDelayMs: () => delay.min + Math.floor(Math.random() * (delay.max - delay.min + 1)),
+    quotas: quotasFrom(options.quotas),
   };
   const services: Services = {
     store,
@@ -84,6 +91,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
   };
 
   const server = createServer((req, res) => {
+    if (options.logRequests) logRequests(req, res, log);
     handle(req, res).catch((err: unknown) => {
       log(`emulator: unexpected failure on ${req.method} ${req.url}: ${(err as Error)?.stack ?? String(err)}`);
       if (!res.headersSent) sendError(res, new ServiceError('InternalServerException', 500, 'Internal failure in the emulator.'), randomUUID());
@@ -97,6 +105,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
       const body = await readBody(req);
       const url = splitUrl(req.url ?? '/');
       if (isNpmRequest(url.pathname)) return await handleNpm(services, req, res, body);
+      if (isAdminRequest(url.pathname)) return handleAdmin(services, req, res);
       if (url.pathname === '/-/emulator/faults' && options.faultAdmin) return faultAdmin(req, res, body);
       const caller = await verifier.verify({
         method: req.method ?? 'GET',
@@ -123,11 +132,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
       const key = `${req.method} ${url.pathname}`;
       const op = routes.get(key);
       if (!op) {
-        const name = unimplemented[key];
         throw validationError(
-          name
-            ? `The emulator does not implement ${name} yet.`
-            : `No CodeArtifact operation is routed at ${req.method} ${url.pathname}. Check the method and path against the CodeArtifact API reference.`,
+          `No CodeArtifact operation is routed at ${req.method} ${url.pathname}. Check the method and path against the CodeArtifact API reference.`,
           'UNKNOWN_OPERATION',
         );
       }

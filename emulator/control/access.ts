@@ -29,7 +29,13 @@ export const getAuthorizationToken = defineOperation({
     // 0 means "as long as the caller's session"; the emulator's static keys never expire, so 12 h.
     const seconds = duration === undefined || duration === 0 ? DEFAULT_TOKEN_SECONDS : duration;
     const expMs = Math.floor(Date.now() / 1000) * 1000 + seconds * 1000;
-    const authorizationToken = ctx.tokens.issue({ domain: d.name, owner: d.owner, region: ctx.region, exp: expMs });
+    const authorizationToken = ctx.tokens.issue({
+      domain: d.name,
+      owner: d.owner,
+      region: ctx.region,
+      ...(d.incarnation ? { did: d.incarnation } : {}),
+      exp: expMs,
+    });
     return { authorizationToken, expiration: expMs / 1000 };
   },
 });

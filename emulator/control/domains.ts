@@ -1,7 +1,10 @@
+import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { conflict, validationError } from '../core/errors.ts';
 import { defineOperation } from '../core/operation.ts';
 import { paginate } from '../core/pagination.ts';
+import { enforceQuota } from '../core/quotas.ts';
+import { rootGroup } from '../packages/groups.ts';
 import { shapes, TagList } from '../core/shapes.ts';
 import { epochSeconds, RegionState, type DomainRecord } from '../core/store.ts';
 import { defaultEncryptionKey, describeDomain, domainArn, requireDomain, summarizeDomain } from './resources.ts';
@@ -28,6 +31,8 @@ export const createDomain = defineOperation({
         'ENCRYPTION_KEY_ERROR',
       );
     }
+    const owned = [...ctx.state.domains.values()].filter((d) => d.owner === ctx.account).length;
+    enforceQuota(ctx.settings.quotas, 'domainsPerAccount', owned, 'domain', input.domain, `Account ${ctx.account} cannot have more domains in ${ctx.region}`);
     const record: DomainRecord = {
       name: input.domain,
       owner: ctx.account,
@@ -38,7 +43,10 @@ export const createDomain = defineOperation({
       createdTime: epochSeconds(),
       tags: input.tags ?? [],
       repositories: new Map(),
+      incarnation: randomUUID(),
     };
+    // Every domain has the root package group /*, created with it (user guide, "Package groups").
+    record.packageGroups = [rootGroup(record)];
     ctx.state.domains.set(RegionState.key(ctx.account, input.domain), record);
     return { domain: describeDomain(record) };
   },
@@ -78,11 +86,9 @@ export const deleteDomain = defineOperation({
     // AWS answers a delete of a missing domain with an empty success, not a 404.
     if (!d) return {};
     if (d.repositories.size > 0) {
-      throw conflict(
-        'domain',
-        d.name,
-        `Domain ${d.name} cannot be deleted because it contains ${d.repositories.size} repositories. Delete its repositories first.`,
-      );
+      // AWS's wording and status, as AWS answered CloudFormation
+      // (aws-cloudformation-resource-providers-codeartifact pull request 63).
+      throw conflict('domain', d.name, 'Domain must contain 0 repositories before deletion');
     }
     ctx.state.domains.delete(RegionState.key(d.owner, d.name));
     return { domain: { ...describeDomain(d), status: 'Deleted' } };

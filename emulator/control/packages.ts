@@ -29,6 +29,8 @@ import {
   type RepositoryRecord,
 } from '../core/store.ts';
 import { ensurePackage, npmId, searchOrder, type PackageId } from '../packages/graph.ts';
+import { groupAllows } from '../packages/groups.ts';
+import { enforceQuota } from '../core/quotas.ts';
 import { requireRepository } from './resources.ts';
 
 // ---------------------------------------------------------------------------------------------
@@ -127,7 +129,9 @@ function packageNotFound(id: PackageId, repository: RepositoryRecord) {
   return notFound(
     'package',
     id.name,
-    `Package not found. Package: ${fullName(id)}, format: ${id.format}, repository: ${repository.name}, domain: ${repository.domainName}.`,
+    // Worded like AWS's domain and repository answers (see resources.ts); no public transcript
+    // of AWS's package-not-found message was found to copy exactly.
+    `Package not found. Package '${fullName(id)}' with format '${id.format}' in repository '${repository.name}' in domain '${repository.domainName}' owned by account '${repository.domainOwner}' does not exist.`,
   );
 }
 
@@ -805,10 +809,14 @@ export const publishPackageVersion = defineOperation({
     if (pkg?.originConfiguration.restrictions.publish === 'BLOCK') {
       throw accessDenied(`Publishing ${fullName(id)} to ${repository.name} is blocked by the package's origin configuration (publish=BLOCK). Change it with PutPackageOriginConfiguration.`);
     }
+    if (!groupAllows(domain, repository, id, 'PUBLISH')) {
+      throw accessDenied(`Publishing ${fullName(id)} to ${repository.name} is blocked by the origin configuration of its package group (PUBLISH). Change it with UpdatePackageGroupOriginConfiguration.`);
+    }
     const existing = pkg?.versions.get(input.packageVersion);
     if (existing && existing.status !== 'Unfinished') {
       throw conflict('package-version', input.packageVersion, `${what} already exists in ${repository.name} with status ${existing.status}; only Unfinished versions take more assets.`);
     }
+    if (existing) enforceQuota(ctx.settings.quotas, 'assetsPerPackageVersion', existing.assets.length, 'package-version', input.packageVersion, `${what} cannot have more assets`);
     if (existing?.assets.some((a) => a.name === input.assetName)) {
       throw conflict('asset', input.assetName, `${what} already has an asset named ${input.assetName}.`);
     }

@@ -1,7 +1,8 @@
 import { z } from 'zod';
-import { conflict, notFound, quotaExceeded, validationError } from '../core/errors.ts';
+import { conflict, notFound, validationError } from '../core/errors.ts';
 import { defineOperation } from '../core/operation.ts';
 import { paginate } from '../core/pagination.ts';
+import { enforceQuota, type Quotas } from '../core/quotas.ts';
 import { shapes, TagList, UpstreamRepositoryList } from '../core/shapes.ts';
 import { epochSeconds, type DomainRecord, type RepositoryRecord } from '../core/store.ts';
 import {
@@ -12,8 +13,6 @@ import {
   summarizeRepository,
 } from './resources.ts';
 
-/** AWS's quota: direct upstreams per repository. */
-export const MAX_DIRECT_UPSTREAMS = 10;
 
 /** Public repositories CodeArtifact can connect to, and the package format each serves. */
 export const EXTERNAL_CONNECTIONS: Record<string, string> = {
@@ -37,15 +36,9 @@ const repositoryId = {
 };
 
 /** Upstreams live in the same domain, exist, are listed once, and never include the repository itself. */
-function checkUpstreams(domain: DomainRecord, self: string, upstreams: { repositoryName: string }[]): string[] {
+function checkUpstreams(quotas: Quotas, domain: DomainRecord, self: string, upstreams: { repositoryName: string }[]): string[] {
   const names = upstreams.map((u) => u.repositoryName);
-  if (names.length > MAX_DIRECT_UPSTREAMS) {
-    throw quotaExceeded(
-      'repository',
-      self,
-      `A repository can have at most ${MAX_DIRECT_UPSTREAMS} upstream repositories; ${names.length} were given.`,
-    );
-  }
+  enforceQuota(quotas, 'directUpstreamsPerRepository', 0, 'repository', self, `Repository ${self} cannot have ${names.length} direct upstream repositories`, names.length);
   const seen = new Set<string>();
   for (const name of names) {
     if (name === self) throw validationError(`Repository ${self} cannot be an upstream of itself.`);
@@ -82,7 +75,8 @@ export const createRepository = defineOperation({
         `Repository already exists. Repository name: ${input.repository}, domain name: ${domain.name}`,
       );
     }
-    const upstreams = checkUpstreams(domain, input.repository, input.upstreams ?? []);
+    enforceQuota(ctx.settings.quotas, 'repositoriesPerDomain', domain.repositories.size, 'repository', input.repository, `Domain ${domain.name} cannot have more repositories`);
+    const upstreams = checkUpstreams(ctx.settings.quotas, domain, input.repository, input.upstreams ?? []);
     const record: RepositoryRecord = {
       name: input.repository,
       domainName: domain.name,
@@ -125,9 +119,16 @@ export const updateRepository = defineOperation({
   handler(input, ctx) {
     const { domain, repository } = requireRepository(ctx, input.domain, input.domainOwner, input.repository);
     // Validate everything before changing anything: a rejected update leaves the repository as it was.
-    const upstreams = input.upstreams === undefined ? undefined : checkUpstreams(domain, repository.name, input.upstreams);
+    const upstreams = input.upstreams === undefined ? undefined : checkUpstreams(ctx.settings.quotas, domain, repository.name, input.upstreams);
     if (input.description !== undefined) repository.description = input.description;
     if (upstreams !== undefined) repository.upstreams = upstreams;
+    // An update mends a dangling upstream graph (see deleteRepository): upstreams that no
+    // longer exist are dropped, and the repository's endpoint answers again.
+    if (repository.danglingUpstreams) {
+      const gone = new Set(repository.danglingUpstreams);
+      if (upstreams === undefined) repository.upstreams = repository.upstreams.filter((name) => !gone.has(name));
+      delete repository.danglingUpstreams;
+    }
     return { repository: describeRepository(repository) };
   },
 });
@@ -140,15 +141,22 @@ export const deleteRepository = defineOperation({
   input: z.object(repositoryId),
   handler(input, ctx) {
     const { domain, repository } = requireRepository(ctx, input.domain, input.domainOwner, input.repository);
-    const downstream = [...domain.repositories.values()].filter((r) => r.upstreams.includes(repository.name));
-    if (downstream.length > 0) {
-      throw conflict(
-        'repository',
-        repository.name,
-        `Repository ${repository.name} is an upstream of ${downstream.map((r) => r.name).join(', ')}. Remove it from their upstreams, or delete them, first.`,
-      );
+    // AWS deletes a repository that is another's upstream and leaves the downstream's graph
+    // dangling, until UpdateRepository is called on the downstream; a repository created again
+    // under the same name is not linked back (user guide, "Delete a repository": delete it
+    // from its downstreams' upstreams first, or their endpoints fail).
+    for (const downstream of domain.repositories.values()) {
+      if (downstream !== repository && downstream.upstreams.includes(repository.name)) {
+        downstream.danglingUpstreams = [...new Set([...(downstream.danglingUpstreams ?? []), repository.name])];
+      }
     }
     domain.repositories.delete(repository.name);
+    // Package groups' allowed repository lists name repositories; a new one of the same name is another.
+    for (const group of domain.packageGroups ?? []) {
+      for (const type of Object.keys(group.allowedRepositories) as (keyof typeof group.allowedRepositories)[]) {
+        group.allowedRepositories[type] = group.allowedRepositories[type].filter((name) => name !== repository.name);
+      }
+    }
     return { repository: describeRepository(repository) };
   },
 });
@@ -240,14 +248,13 @@ export const associateExternalConnection = defineOperation({
       );
     }
     if (existing) {
-      throw quotaExceeded(
-        'repository',
-        repository.name,
-        `Repository ${repository.name} already has the external connection ${existing.externalConnectionName}; a repository can have only one. Disassociate it first, or use another repository.`,
-      );
+      // AWS's status and wording (awsdocs/aws-cloudformation-user-guide pull request 1127:
+      // "ExternalConnections for repositories are currently limited to 1 (Service:
+      // Codeartifact, Status Code: 400 ...)").
+      throw validationError('ExternalConnections for repositories are currently limited to 1');
     }
     repository.externalConnections = [
-      { externalConnectionName: input.externalConnection, packageFormat, status: 'Available' },
+      { externalConnectionName: input.externalConnection, packageFormat, status: 'AVAILABLE' },
     ];
     return { repository: describeRepository(repository) };
   },

@@ -8,7 +8,9 @@ export function requireDomain(ctx: RequestContext, domain: string, domainOwner?:
   const owner = domainOwner ?? ctx.account;
   const record = ctx.state.domain(owner, domain);
   if (!record) {
-    throw notFound('domain', domain, `Domain not found. Domain name: ${domain}, domain owner: ${owner}`);
+    // AWS's wording, as AWS printed it (aws/aws-cdk issue 19792): "Domain not found. Domain
+    // 'mydomain' owned by account '123456789' does not exist".
+    throw notFound('domain', domain, `Domain not found. Domain '${domain}' owned by account '${owner}' does not exist`);
   }
   return record;
 }
@@ -22,10 +24,13 @@ export function requireRepository(
   const d = requireDomain(ctx, domain, domainOwner);
   const r = d.repositories.get(repository);
   if (!r) {
+    // AWS's wording, as the aws CLI printed it for CopyPackageVersions (a public cross-account
+    // CodeArtifact example script, kyhau/aws-tools): "Repository not found. Repository
+    // 'team-2-dev' in domain '...' owned by account '...' does not exist."
     throw notFound(
       'repository',
       repository,
-      `Repository not found. Repository name: ${repository}, domain name: ${domain}, domain owner: ${d.owner}`,
+      `Repository not found. Repository '${repository}' in domain '${domain}' owned by account '${d.owner}' does not exist.`,
     );
   }
   return { domain: d, repository: r };
@@ -44,7 +49,23 @@ export function defaultEncryptionKey(region: string, owner: string): string {
   return `arn:aws:kms:${region}:${owner}:key/${id}`;
 }
 
-export function describeDomain(d: DomainRecord, assetSizeBytes = 0) {
+/**
+ * The bytes of every asset stored in the domain's repositories. A blob is stored once per
+ * domain however many repositories keep it (user guide, "Domain"), so it is counted once.
+ */
+export function domainAssetSizeBytes(d: DomainRecord): number {
+  const seen = new Map<string, number>();
+  for (const r of d.repositories.values()) {
+    for (const p of r.packages.values()) {
+      for (const v of p.versions.values()) for (const a of v.assets) seen.set(a.hashes['SHA-512'], a.size);
+    }
+  }
+  let total = 0;
+  for (const size of seen.values()) total += size;
+  return total;
+}
+
+export function describeDomain(d: DomainRecord, assetSizeBytes = domainAssetSizeBytes(d)) {
   return {
     name: d.name,
     owner: d.owner,
@@ -79,7 +100,8 @@ export function describeRepository(r: RepositoryRecord) {
     ...(r.description !== undefined ? { description: r.description } : {}),
     // AWS always sends both lists, empty or not; clients and the tutorial's readers rely on it.
     upstreams: r.upstreams.map((repositoryName) => ({ repositoryName })),
-    externalConnections: r.externalConnections.map((c) => ({ ...c })),
+    // status: AWS prints AVAILABLE (see ExternalConnection in store.ts); older snapshots say Available.
+    externalConnections: r.externalConnections.map((c) => ({ ...c, status: 'AVAILABLE' })),
     createdTime: r.createdTime,
   };
 }

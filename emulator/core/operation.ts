@@ -8,6 +8,7 @@ import type { z } from 'zod';
 import type { NpmUpstream } from '../npm/upstream.ts';
 import type { BlobStore } from './blobs.ts';
 import type { Faults } from './faults.ts';
+import type { Quotas } from './quotas.ts';
 import type { RegionState, Store } from './store.ts';
 import type { TokenIssuer } from './tokens.ts';
 
@@ -17,6 +18,8 @@ export interface EmulatorSettings {
   baseUrl: () => string;
   /** Milliseconds before a version that came in through an external connection is listed. */
   ingestionDelayMs: () => number;
+  /** AWS's default resource quotas, or the values given with --quota. */
+  quotas: Quotas;
 }
 
 /** Everything that lives as long as the emulator, shared by the control and data planes. */

@@ -7,7 +7,8 @@
 import { timingSafeEqual } from 'node:crypto';
 import { Hash } from '@smithy/hash-node';
 import { createScope, getCanonicalHeaders, getPayloadHash, getSigningKey, SignatureV4Base } from '@smithy/signature-v4';
-import { authErrors } from './errors.ts';
+import { authErrors, ServiceError } from './errors.ts';
+import { isAwsRegion } from './regions.ts';
 
 export interface Credential {
   accessKeyId: string;
@@ -103,6 +104,10 @@ export class SigV4Verifier {
     const [, accessKeyId, shortDate, region, service, signedHeaderList, signature] = m as unknown as string[];
     const credential = this.secrets.get(accessKeyId!);
     if (!credential) throw authErrors.unknownKey();
+    if (!isAwsRegion(region!)) {
+      // AWS's answer to a scope naming no region it has.
+      throw new ServiceError('InvalidSignatureException', 403, `Credential should be scoped to a valid region, not '${region}'. `);
+    }
 
     const amzDate = header(req.headers, 'x-amz-date');
     if (!amzDate || !/^\d{8}T\d{6}Z$/.test(amzDate)) {

@@ -15,7 +15,11 @@ export interface ResourcePolicy {
 export interface ExternalConnection {
   externalConnectionName: string;
   packageFormat: string;
-  status: 'Available';
+  /**
+   * The API model's enum says `Available`; every AWS transcript (the tutorial's, the CLI's
+   * examples) prints `AVAILABLE`. AWS's transcripts win.
+   */
+  status: 'AVAILABLE';
 }
 
 export type OriginMode = 'ALLOW' | 'BLOCK';
@@ -78,6 +82,12 @@ export interface RepositoryRecord {
   policy?: ResourcePolicy;
   /** key: packageKey(format, namespace, name) */
   packages: Map<string, PackageRecord>;
+  /**
+   * Upstreams that were deleted while this repository still listed them. AWS leaves the graph
+   * dangling: the npm endpoint refuses requests until UpdateRepository is called on this
+   * repository. A repository created again under the same name does not re-link.
+   */
+  danglingUpstreams?: string[];
 }
 
 export function packageKey(format: string, namespace: string | undefined, name: string): string {
@@ -95,6 +105,30 @@ export interface DomainRecord {
   tags: Tag[];
   policy?: ResourcePolicy;
   repositories: Map<string, RepositoryRecord>;
+  /**
+   * Identifies this incarnation of the domain: tokens carry it, so a token stops working when
+   * its domain is deleted, also after a domain of the same name is created again.
+   * (Absent in snapshots written before it existed.)
+   */
+  incarnation?: string;
+  /** Package groups, the root group `/*` first (absent in older snapshots: created on use). */
+  packageGroups?: PackageGroupRecord[];
+}
+
+export type PackageGroupRestrictionType = 'EXTERNAL_UPSTREAM' | 'INTERNAL_UPSTREAM' | 'PUBLISH';
+export type PackageGroupRestrictionMode = 'ALLOW' | 'ALLOW_SPECIFIC_REPOSITORIES' | 'BLOCK' | 'INHERIT';
+
+export interface PackageGroupRecord {
+  /** The pattern as stored (normalised): `/*`, `/npm/*`, `/npm/space/*`, `/npm/space/name$`, ... */
+  pattern: string;
+  arn: string;
+  createdTime: number;
+  contactInfo?: string;
+  description?: string;
+  tags: Tag[];
+  restrictions: Record<PackageGroupRestrictionType, PackageGroupRestrictionMode>;
+  /** Allowed repository lists, per restriction type. */
+  allowedRepositories: Record<PackageGroupRestrictionType, string[]>;
 }
 
 export class RegionState {

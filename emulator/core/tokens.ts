@@ -9,6 +9,8 @@ export interface TokenClaims {
   domain: string;
   owner: string;
   region: string;
+  /** The domain's incarnation: a token dies with its domain, even if the name comes back. */
+  did?: string;
   /** Expiry, epoch milliseconds. */
   exp: number;
 }

@@ -15,12 +15,14 @@ import {
   fetchVersion,
   npmFullName,
   npmId,
+  NPM_ASSET_NAME,
   resolvePackage,
   tarballName,
   type PackageId,
   type ResolvedPackage,
   type VersionSource,
 } from '../packages/graph.ts';
+import { danglingGraph, publishRefusal, revokedToken } from './guards.ts';
 import { UpstreamError } from './upstream.ts';
 
 const PREFIX = /^\/([a-z][a-z0-9-]{0,48}[a-z0-9])-(\d{12})\/([a-z0-9-]+)\/npm\/([A-Za-z0-9][A-Za-z0-9._-]{1,99})\/(.*)$/;
@@ -68,9 +70,13 @@ export async function handleNpm(services: Services, req: IncomingMessage, res: S
   if (c.domain !== domainName || c.owner !== owner || c.region !== region) {
     return error(res, 401, `The authorization token is for domain ${c.domain} (${c.owner}, ${c.region}), not ${domainName} (${owner}, ${region}).`, challenge);
   }
+  const revoked = revokedToken(services, c);
+  if (revoked) return error(res, 401, revoked, challenge);
   const domain = services.store.region(region).domain(owner, domainName);
   const repository = domain?.repositories.get(repoName);
   if (!domain || !repository) return error(res, 404, `Repository ${repoName} not found in domain ${domainName}.`);
+  const dangling = danglingGraph(domain, repository);
+  if (dangling) return error(res, dangling.status, dangling.message);
 
   const host = req.headers.host ?? new URL(services.settings.baseUrl()).host;
   const endpoint = `http://${host}${rawPath.slice(0, rawPath.length - rest.length)}`;
@@ -97,8 +103,10 @@ export async function handleNpm(services: Services, req: IncomingMessage, res: S
 
 function bearerToken(header: string | undefined): string | undefined {
   if (!header) return undefined;
-  const [scheme, value] = header.split(/\s+/, 2);
-  if (!value) return undefined;
+  // Exactly "<scheme> <credentials>": anything after the credentials (Bearer <token> junk) is refused.
+  const parts = header.trim().split(/\s+/);
+  if (parts.length !== 2) return undefined;
+  const [scheme, value] = parts as [string, string];
   if (/^bearer$/i.test(scheme!)) return value;
   if (/^basic$/i.test(scheme!)) {
     const decoded = Buffer.from(value, 'base64').toString('utf8');
@@ -313,12 +321,14 @@ async function publish(services: Services, ctx: NpmRequest, name: string, body: 
   if (existing?.versions.has(version)) {
     return error(ctx.res, 409, `${name}@${version} already exists in ${ctx.repository.name}; versions cannot be published over.`);
   }
+  const refusal = await publishRefusal(services, ctx.domain, ctx.repository, id, version);
+  if (refusal) return error(ctx.res, refusal.status, refusal.message);
   const bytes = Buffer.from(attachments[0].data, 'base64');
   const integrity = manifest.dist?.integrity;
   if (integrity?.startsWith('sha512-') && createHash('sha512').update(bytes).digest('base64') !== integrity.slice(7)) {
     return error(ctx.res, 400, `The attached tarball does not match the integrity ${integrity} declared for ${name}@${version}.`);
   }
-  const asset = hashAsset(tarballName(id, version), bytes);
+  const asset = hashAsset(NPM_ASSET_NAME, bytes);
   services.blobs.put(asset.hashes['SHA-512'], bytes);
   const { dist: _d, _id, _nodeVersion, _npmVersion, ...clean } = manifest as Record<string, unknown>;
   void _id; void _nodeVersion; void _npmVersion;

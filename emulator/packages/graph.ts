@@ -21,6 +21,7 @@ import {
   type RepositoryRecord,
 } from '../core/store.ts';
 import type { UpstreamError, UpstreamManifest, UpstreamPackument } from '../npm/upstream.ts';
+import { groupAllows } from './groups.ts';
 
 export const MAX_SEARCHED_REPOSITORIES = 25;
 
@@ -69,6 +70,8 @@ export function searchOrder(domain: DomainRecord, start: RepositoryRecord, id: P
     seen.add(repo.name);
     order.push(repo);
     if (repo.packages.get(key)?.originConfiguration.restrictions.upstream === 'BLOCK') return;
+    // The package group's INTERNAL_UPSTREAM decides whether this repository takes versions from its upstreams.
+    if (!groupAllows(domain, repo, id, 'INTERNAL_UPSTREAM')) return;
     for (const name of repo.upstreams) {
       const upstream = domain.repositories.get(name);
       if (upstream) visit(upstream);
@@ -79,8 +82,8 @@ export function searchOrder(domain: DomainRecord, start: RepositoryRecord, id: P
 }
 
 /** Which repositories may consult their external connection (not those whose package blocks upstreams). */
-function externalAllowed(repo: RepositoryRecord, id: PackageId): boolean {
-  return repo.packages.get(keyOf(id))?.originConfiguration.restrictions.upstream !== 'BLOCK';
+function externalAllowed(domain: DomainRecord, repo: RepositoryRecord, id: PackageId): boolean {
+  return repo.packages.get(keyOf(id))?.originConfiguration.restrictions.upstream !== 'BLOCK' && groupAllows(domain, repo, id, 'EXTERNAL_UPSTREAM');
 }
 
 export async function resolvePackage(services: Services, domain: DomainRecord, asked: RepositoryRecord, id: PackageId): Promise<ResolvedPackage> {
@@ -98,7 +101,7 @@ export async function resolvePackage(services: Services, domain: DomainRecord, a
       tagSources.push(pkg.distTags);
     }
     const connection = repo.externalConnections.find((c) => c.packageFormat === id.format);
-    if (connection && id.format === 'npm' && externalAllowed(repo, id)) {
+    if (connection && id.format === 'npm' && externalAllowed(domain, repo, id)) {
       let packument: UpstreamPackument | undefined;
       try {
         packument = await services.npmjs.packument(npmFullName(id));
@@ -196,7 +199,7 @@ export async function fetchVersion(
   if (!source.external) return undefined;
   const { manifest, connection } = source.external;
   const bytes = await services.npmjs.tarball(manifest);
-  const asset = hashAsset(tarballName(resolved.id, source.version), bytes);
+  const asset = hashAsset(NPM_ASSET_NAME, bytes);
   const { dist: _dist, ...rest } = manifest;
   const record: PackageVersionRecord = {
     version: source.version,
@@ -218,6 +221,13 @@ export async function fetchVersion(
   }
   return { record, bytes };
 }
+
+/**
+ * The name of an npm package version's one asset, as ListPackageVersionAssets and
+ * GetPackageVersionAsset show it on AWS (user guide, "Download package version assets":
+ * `--asset package.tgz` for npm). The tarball's URL keeps npm's <name>-<version>.tgz.
+ */
+export const NPM_ASSET_NAME = 'package.tgz';
 
 export function tarballName(id: PackageId, version: string): string {
   return `${id.name}-${version}.tgz`;

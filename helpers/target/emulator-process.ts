@@ -17,7 +17,7 @@ export interface EmulatorProcess {
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
-export async function startEmulatorProcess(args: string[] = [], timeoutMs = 15_000): Promise<EmulatorProcess> {
+export async function startEmulatorProcess(args: string[] = [], timeoutMs = 60_000): Promise<EmulatorProcess> {
   // Its own process group: a Ctrl-C in the terminal reaches the harness, which still needs
   // the emulator to undo what the run created. It stops when we close its stdin, which also
   // happens when this process dies, so it never outlives the harness.

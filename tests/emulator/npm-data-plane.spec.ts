@@ -398,10 +398,10 @@ test.describe('npm registry protocol', () => {
 
 /**
  * A token in the emulator's format (emulator/core/tokens.ts): base64url of the JSON claims
- * {v:1, domain, owner, region, exp (epoch ms), n}, a dot, and base64url HMAC-SHA256 of that
- * payload string under the emulator's key.
+ * {v:1, domain, owner, region, did (the domain's incarnation), exp (epoch ms), n}, a dot, and
+ * base64url HMAC-SHA256 of that payload string under the emulator's key.
  */
-function forgeToken(key: Buffer, claims: { domain: string; owner: string; region: string; exp: number }): string {
+function forgeToken(key: Buffer, claims: { domain: string; owner: string; region: string; did?: string; exp: number }): string {
   const payload = Buffer.from(JSON.stringify({ v: 1, ...claims, n: randomBytes(9).toString('base64url') })).toString('base64url');
   return `${payload}.${createHmac('sha256', key).update(payload).digest('base64url')}`;
 }
@@ -460,7 +460,9 @@ test.describe('token authentication', () => {
     // expired token without waiting that long is to make one: the emulator seals tokens with the
     // key it keeps in <data-dir>/token.key, in the format of emulator/core/tokens.ts.
     const key = await readFile(path.join(dataDir, 'token.key'));
-    const claims = { domain, owner: ACCOUNT, region: REGION };
+    // The incarnation of the domain a token opens is only in a real token's claims.
+    const { did } = JSON.parse(Buffer.from(npm.token.split('.')[0]!, 'base64url').toString('utf8')) as { did?: string };
+    const claims = { domain, owner: ACCOUNT, region: REGION, ...(did ? { did } : {}) };
 
     const valid = forgeToken(key, { ...claims, exp: Date.now() + 10 * 60_000 });
     expect((await npm.fetch('lodash', { auth: `Bearer ${valid}` })).status, 'the forged token format is right').toBe(200);
@@ -736,7 +738,7 @@ test('a tarball that does not match its declared integrity is refused and nothin
       expect(await packageNames(ca, domain, repository), repository).not.toContain('lodash');
       expect(await npmVersions(ca, domain, repository, 'lodash'), repository).toEqual([]);
       await expect(
-        ca.send(new GetPackageVersionAssetCommand({ domain, repository, format: 'npm', package: 'lodash', packageVersion: '4.17.21', asset: 'lodash-4.17.21.tgz' })),
+        ca.send(new GetPackageVersionAssetCommand({ domain, repository, format: 'npm', package: 'lodash', packageVersion: '4.17.21', asset: 'package.tgz' })),
       ).rejects.toMatchObject({ name: 'ResourceNotFoundException' });
     }
   };

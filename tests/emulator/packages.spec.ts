@@ -379,8 +379,9 @@ test('npm publish creates npm packages that the package APIs describe, list and 
 
   // The asset the API serves is the tarball npm uploaded and the npm endpoint serves.
   const assets = await ca.send(new ListPackageVersionAssetsCommand({ ...id, packageVersion: '1.1.0' }));
-  expect(assets.assets?.map((a) => a.name)).toEqual(['widget-1.1.0.tgz']);
-  const download = await ca.send(new GetPackageVersionAssetCommand({ ...id, packageVersion: '1.1.0', asset: 'widget-1.1.0.tgz' }));
+  // npm assets are named package.tgz on AWS (user guide, "Download package version assets").
+  expect(assets.assets?.map((a) => a.name)).toEqual(['package.tgz']);
+  const download = await ca.send(new GetPackageVersionAssetCommand({ ...id, packageVersion: '1.1.0', asset: 'package.tgz' }));
   const bytes = Buffer.from(await download.asset!.transformToByteArray());
   expect(sha512(bytes)).toBe(assets.assets?.[0]?.hashes?.['SHA-512']);
   expect(bytes.length).toBe(assets.assets?.[0]?.size);
@@ -882,7 +883,7 @@ test('ListPackages hides a version ingested through an external connection until
   expect((await ca.send(new DescribePackageCommand(lodash))).package?.originConfiguration).toEqual({
     restrictions: { publish: 'BLOCK', upstream: 'ALLOW' },
   });
-  const asset = await ca.send(new GetPackageVersionAssetCommand({ ...lodash, packageVersion: '4.17.21', asset: 'lodash-4.17.21.tgz' }));
+  const asset = await ca.send(new GetPackageVersionAssetCommand({ ...lodash, packageVersion: '4.17.21', asset: 'package.tgz' }));
   expect(Buffer.from(await asset.asset!.transformToByteArray()).equals(registry.tarballs.get('lodash@4.17.21')!.bytes)).toBe(true);
 
   // The never-visible fault hides externally ingested versions again, for as long as it is on.

@@ -441,7 +441,8 @@ test.describe('external connections', () => {
       await codeartifact.send(new CreateDomainCommand({ domain }));
       await codeartifact.send(new CreateRepositoryCommand({ domain, repository: 'store', description: 'keep' }));
 
-      const info = { externalConnectionName: externalConnection, packageFormat, status: 'Available' };
+      // AWS prints AVAILABLE in every transcript; the model's enum says Available. AWS wins.
+      const info = { externalConnectionName: externalConnection, packageFormat, status: 'AVAILABLE' };
       const associated = await codeartifact.send(
         new AssociateExternalConnectionCommand({ domain, domainOwner: ACCOUNT, repository: 'store', externalConnection }),
       );
