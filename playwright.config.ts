@@ -33,6 +33,11 @@ function whichBinary(bin: string): string {
 if (process.argv[2] === 'test' && !process.argv.includes('--list')) rmSync(`${reports}/allure-results`, { recursive: true, force: true });
 
 const target = process.env.CONFORMANCE_TARGET || 'emulator';
+// On the emulator target the suite runs the tutorial on both of the emulator's runtimes: the
+// conformance projects on the local process (unless CONFORMANCE_EMULATOR_RUNTIME asks for
+// another), the conformance-container projects in a container.
+const processUnlessAsked = target === 'emulator' && !process.env.CONFORMANCE_EMULATOR_RUNTIME ? { emulatorRuntime: 'process' } : {};
+const inContainer = { emulatorRuntime: 'container', skipWithoutContainerEngine: true };
 /**
  * Allure failure categories, by what the harness's errors say (helpers/run/scenario-runner.ts
  * StepFailure "... did not work. Expected: ... What happened: ...", helpers/run/errors.ts
@@ -111,9 +116,16 @@ export default defineConfig({
   projects: [
     { name: 'emulator-contract', testDir: 'tests/emulator' },
     // The tutorial with the aws CLI the user names (AWS_CLI, default `aws` on PATH)...
-    { name: 'conformance', testDir: 'tests/conformance', metadata: { awsCli: process.env.AWS_CLI ?? 'aws' } },
+    { name: 'conformance', testDir: 'tests/conformance', metadata: { awsCli: process.env.AWS_CLI ?? 'aws', ...processUnlessAsked } },
     // ...and always also with aws CLI v2 from Debian, so `npm test` covers both majors.
-    { name: 'conformance-aws-cli-v2', testDir: 'tests/conformance', metadata: { awsCli: '/usr/bin/aws' } },
+    { name: 'conformance-aws-cli-v2', testDir: 'tests/conformance', metadata: { awsCli: '/usr/bin/aws', ...processUnlessAsked } },
+    // Both again with the emulator in a container; they skip, saying why, where no engine answers.
+    ...(target === 'emulator'
+      ? [
+          { name: 'conformance-container', testDir: 'tests/conformance', metadata: { awsCli: process.env.AWS_CLI ?? 'aws', ...inContainer } },
+          { name: 'conformance-container-aws-cli-v2', testDir: 'tests/conformance', metadata: { awsCli: '/usr/bin/aws', ...inContainer } },
+        ]
+      : []),
     // The harness's own behaviour: it fails where it should, cleans up, keeps secrets.
     { name: 'harness', testDir: 'tests/harness', timeout: 300_000 },
     // The CLI-version matrix: one project per cell (scenarios/matrix-cells.ts), selecting the
