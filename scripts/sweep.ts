@@ -1,13 +1,15 @@
 /**
  * `npm run sweep [-- --ttl-hours 6] [--dry-run]`
  * Deletes harness-tagged domains older than the TTL on the configured target
- * (CONFORMANCE_TARGET=aws or endpoint) and nothing else.
+ * (CONFORMANCE_TARGET=aws or endpoint) and nothing else; on the emulator target, the emulator
+ * containers of runs that died.
  */
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig } from '../helpers/run/config.ts';
 import { InfrastructureError } from '../helpers/run/errors.ts';
 import { sweep } from '../helpers/run/sweep.ts';
 import { openTarget } from '../helpers/target/targets.ts';
+import { sweepEmulatorContainers } from '../helpers/target/emulator-container.ts';
 
 function fail(message: string, code = 2): never {
   process.stderr.write(`sweep: ${message}\n`);
@@ -26,7 +28,15 @@ if (!Number.isFinite(hours) || hours < 0) fail(`--ttl-hours '${values['ttl-hours
 try {
   const config = loadConfig();
   if (config.target === 'emulator') {
-    fail('the embedded emulator starts empty for every run, so there is nothing to sweep. Set CONFORMANCE_TARGET=aws or endpoint.');
+    // The emulator starts empty for every run, so its leftovers are only containers of runs that died (SIGKILL).
+    const c = await sweepEmulatorContainers({ dryRun: values['dry-run'] === true });
+    const verb = values['dry-run'] ? 'would be removed' : 'removed';
+    if (c.skipped) process.stdout.write(`sweep: emulator containers not looked at: ${c.skipped}\n`);
+    for (const id of c.removed) process.stdout.write(`  emulator container ${id} ${verb}\n`);
+    for (const k of c.kept) process.stdout.write(`  kept emulator container ${k.id}: ${k.why}\n`);
+    for (const f of c.failed) process.stdout.write(`  FAILED emulator container ${f.id}: ${f.error}\n`);
+    process.stdout.write(`emulator containers: ${c.removed.length} ${verb}, ${c.kept.length} kept, ${c.failed.length} failed (domains: the embedded emulator starts empty for every run; set CONFORMANCE_TARGET=aws or endpoint to sweep those)\n`);
+    process.exit(c.failed.length > 0 ? 1 : 0);
   }
   const target = await openTarget(config);
   const client = target.codeartifact();
