@@ -284,7 +284,14 @@ async function docker(args: string[], log: (line: string) => void): Promise<void
   }
 }
 
+/** A rebuild leaves the previous image untagged: remove those, and only those, of this project. */
+async function pruneReplacedImages(): Promise<void> {
+  const cli = dockerCli();
+  if (cli) await run(cli, ['image', 'prune', '-f', '--filter', `label=${LABEL.sourceHash}`]).catch(() => undefined);
+}
+
 async function imageSize(image: string): Promise<number> {
+  await pruneReplacedImages();
   const { getContainerRuntimeClient } = await import('testcontainers');
   const client = await getContainerRuntimeClient();
   return (await client.container.dockerode.getImage(image).inspect()).Size;

@@ -1,8 +1,9 @@
 /**
  * Where the tutorial runs. Every target is reached the same way, through the wire; they
  * differ only in endpoint, credentials, account and region.
- *  - emulator: this project's emulator, started for the run (a container where a container
- *    engine exists, else a local process) and stopped after it;
+ *  - emulator: this project's emulator, started for the run and stopped after it: in a
+ *    container or as a local process, as CONFORMANCE_EMULATOR_RUNTIME decides
+ *    (helpers/target/emulator-container.ts);
  *  - endpoint: an already running CodeArtifact-compatible service (e.g. LocalStack);
  *  - aws: real AWS through the default credential chain, only in the configured account.
  */
