@@ -35,6 +35,11 @@ if (process.argv[2] === 'test' && !process.argv.includes('--list')) rmSync(`${re
 const target = process.env.CONFORMANCE_TARGET || 'emulator';
 // Allure's failure categories come from each step's outcome kind (a label the runner sets), never
 // from message text: see ALLURE_CATEGORIES in helpers/outcome/model.ts and scripts/report-allure.ts.
+// On the emulator target the suite runs the tutorial on both of the emulator's runtimes: the
+// conformance projects on the local process (unless CONFORMANCE_EMULATOR_RUNTIME asks for
+// another), the conformance-container projects in a container.
+const processUnlessAsked = target === 'emulator' && !process.env.CONFORMANCE_EMULATOR_RUNTIME ? { emulatorRuntime: 'process' } : {};
+const inContainer = { emulatorRuntime: 'container', skipWithoutContainerEngine: true };
 
 export default defineConfig({
   timeout: 60_000,
@@ -90,9 +95,16 @@ export default defineConfig({
   projects: [
     { name: 'emulator-contract', testDir: 'tests/emulator' },
     // The tutorial with the aws CLI the user names (AWS_CLI, default `aws` on PATH)...
-    { name: 'conformance', testDir: 'tests/conformance', metadata: { awsCli: process.env.AWS_CLI ?? 'aws' } },
+    { name: 'conformance', testDir: 'tests/conformance', metadata: { awsCli: process.env.AWS_CLI ?? 'aws', ...processUnlessAsked } },
     // ...and always also with aws CLI v2 from Debian, so `npm test` covers both majors.
-    { name: 'conformance-aws-cli-v2', testDir: 'tests/conformance', metadata: { awsCli: '/usr/bin/aws' } },
+    { name: 'conformance-aws-cli-v2', testDir: 'tests/conformance', metadata: { awsCli: '/usr/bin/aws', ...processUnlessAsked } },
+    // Both again with the emulator in a container; they skip, saying why, where no engine answers.
+    ...(target === 'emulator'
+      ? [
+          { name: 'conformance-container', testDir: 'tests/conformance', metadata: { awsCli: process.env.AWS_CLI ?? 'aws', ...inContainer } },
+          { name: 'conformance-container-aws-cli-v2', testDir: 'tests/conformance', metadata: { awsCli: '/usr/bin/aws', ...inContainer } },
+        ]
+      : []),
     // The harness's own behaviour: it fails where it should, cleans up, keeps secrets.
     { name: 'harness', testDir: 'tests/harness', timeout: 300_000 },
     // The CLI-version matrix: one project per cell (scenarios/matrix-cells.ts), selecting the

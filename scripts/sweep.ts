@@ -4,7 +4,8 @@
  *  - on this machine: the sandboxes (with their tokens) and the clean-up ledgers of runs
  *    whose process is gone; a dead run's ledger is undone on the configured target;
  *  - on the configured target (CONFORMANCE_TARGET=aws or endpoint): harness-tagged domains
- *    older than the TTL.
+ *    older than the TTL;
+ *  - on this machine's container engine: emulator containers of runs that died.
  * Nothing the harness did not create is touched. Exit 0: all done; 1: something could not be
  * removed (see the FAILED lines); 2: configuration or target problem.
  */
@@ -14,6 +15,7 @@ import { InfrastructureError } from '../helpers/run/errors.ts';
 import { stateDir } from '../helpers/run/owner.ts';
 import { deadRunLedgers, deadRunSandboxes, taggedDomains, type SweepLine, type SweepTarget } from '../helpers/run/sweep.ts';
 import { openTarget, type Target } from '../helpers/target/targets.ts';
+import { sweepEmulatorContainers } from '../helpers/target/emulator-container.ts';
 
 function fail(message: string, code = 2): never {
   process.stderr.write(`sweep: ${message}\n`);
@@ -73,11 +75,21 @@ const sweepTarget: SweepTarget | undefined =
       }
     : undefined;
 
+async function containerLines(dry: boolean): Promise<SweepLine[]> {
+  const c = await sweepEmulatorContainers({ dryRun: dry });
+  if (c.skipped) return [{ action: 'kept', resource: 'emulator containers', why: `not looked at: ${c.skipped}` }];
+  return [
+    ...c.removed.map((id): SweepLine => ({ action: dry ? 'would remove' : 'removed', resource: `emulator container ${id}`, why: 'its run is gone' })),
+    ...c.kept.map((k): SweepLine => ({ action: 'kept', resource: `emulator container ${k.id}`, why: k.why })),
+    ...c.failed.map((f): SweepLine => ({ action: 'failed', resource: `emulator container ${f.id}`, why: f.error })),
+  ];
+}
+
 const rules: { name: string; run: () => Promise<SweepLine[]> | SweepLine[] }[] = [
   { name: 'dead runs\' ledgers', run: () => deadRunLedgers(sweepTarget, { dryRun }) },
   { name: 'dead runs\' sandboxes', run: () => deadRunSandboxes({ dryRun }) },
-  // Emulator containers of dead runs (issue 15): helpers/target/emulator-container.ts adds a
-  // rule here that returns SweepLines like the others.
+  // Emulator containers of runs that died (SIGKILL): their own run stops them on every other exit.
+  { name: 'dead runs\' emulator containers', run: () => containerLines(dryRun) },
   ...(client ? [{ name: 'harness-tagged domains past the TTL', run: () => taggedDomains(client, hours * 3_600_000, { dryRun }) }] : []),
 ];
 for (const rule of rules) {

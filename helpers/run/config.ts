@@ -5,6 +5,8 @@
 import { z } from 'zod';
 
 export type TargetKind = 'emulator' | 'aws' | 'endpoint';
+/** How the emulator target runs the emulator: a container where one can run (auto), always one, or a local process. */
+export type EmulatorRuntime = 'auto' | 'container' | 'process';
 
 export interface HarnessConfig {
   target: TargetKind;
@@ -21,6 +23,7 @@ export interface HarnessConfig {
   visibilityLimitMs: number;
   /** Registry the embedded emulator's public:npmjs uses (default: what npm uses). */
   npmjsUrl?: string;
+  emulatorRuntime: EmulatorRuntime;
   /** Identifies this run in names and tags. */
   runId: string;
   /** Credentials for the emulator and endpoint targets (real AWS uses its default chain). */
@@ -49,6 +52,7 @@ const schema = z.object({
   CONFORMANCE_NPM: z.string().min(1).default('npm'),
   CONFORMANCE_VISIBILITY_LIMIT_MS: z.coerce.number().int().positive().optional(),
   CONFORMANCE_NPMJS_URL: z.url({ protocol: /^https?$/ }).optional(),
+  CONFORMANCE_EMULATOR_RUNTIME: z.enum(['auto', 'container', 'process']).default('auto'),
   CONFORMANCE_RUN_ID: z.string().regex(RUN_ID, 'must be 4-20 lower-case letters and digits').optional(),
   CONFORMANCE_ACCESS_KEY_ID: z.string().min(1).default('test'),
   CONFORMANCE_SECRET_ACCESS_KEY: z.string().min(1).default('test'),
@@ -63,6 +67,7 @@ const FIXES: Record<string, string> = {
   CONFORMANCE_VISIBILITY_LIMIT_MS: 'Set it to a number of milliseconds, e.g. 60000.',
   CONFORMANCE_NPMJS_URL: 'Set it to an npm registry URL, e.g. http://127.0.0.1:4873/.',
   CONFORMANCE_RUN_ID: 'Leave it unset to get a fresh one.',
+  CONFORMANCE_EMULATOR_RUNTIME: 'Set it to auto (default: a container where an engine answers, else a local process), container or process.',
 };
 
 /** Reads and checks the configuration; throws ConfigError with every problem and its fix. */
@@ -87,6 +92,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): HarnessConfig 
   if (v.CONFORMANCE_TARGET === 'aws' && !v.CONFORMANCE_AWS_ACCOUNT) {
     problems.push(`- CONFORMANCE_TARGET=aws needs CONFORMANCE_AWS_ACCOUNT: the harness refuses to run in an account it was not told about. ${FIXES.CONFORMANCE_AWS_ACCOUNT}`);
   }
+  if (v.CONFORMANCE_EMULATOR_RUNTIME === 'container' && v.CONFORMANCE_TARGET !== 'emulator') {
+    problems.push(`- CONFORMANCE_EMULATOR_RUNTIME=container asks for the emulator in a container, but CONFORMANCE_TARGET is ${v.CONFORMANCE_TARGET}. Set CONFORMANCE_TARGET=emulator, or unset CONFORMANCE_EMULATOR_RUNTIME.`);
+  }
   const region = v.AWS_REGION ?? v.AWS_DEFAULT_REGION ?? (v.CONFORMANCE_TARGET === 'aws' ? undefined : 'us-east-1');
   if (!region) problems.push(`- CONFORMANCE_TARGET=aws needs AWS_REGION. ${FIXES.AWS_REGION}`);
   if (problems.length > 0) throw new ConfigError(`The harness configuration is not valid:\n${problems.join('\n')}`);
@@ -99,6 +107,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): HarnessConfig 
     npm: v.CONFORMANCE_NPM,
     visibilityLimitMs: v.CONFORMANCE_VISIBILITY_LIMIT_MS ?? (v.CONFORMANCE_TARGET === 'aws' ? 15 * 60_000 : 60_000),
     ...(v.CONFORMANCE_NPMJS_URL ? { npmjsUrl: v.CONFORMANCE_NPMJS_URL } : {}),
+    emulatorRuntime: v.CONFORMANCE_EMULATOR_RUNTIME,
     runId: v.CONFORMANCE_RUN_ID ?? newRunId(),
     localCredentials: { accessKeyId: v.CONFORMANCE_ACCESS_KEY_ID, secretAccessKey: v.CONFORMANCE_SECRET_ACCESS_KEY },
   };

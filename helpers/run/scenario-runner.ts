@@ -13,11 +13,12 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Scenario, StepContext, TutorialStep } from '../../scenarios/types.ts';
 import { runCli, type CliRun } from './cli.ts';
-import { loadConfig, type HarnessConfig } from './config.ts';
+import { loadConfig, type EmulatorRuntime, type HarnessConfig } from './config.ts';
 import { CleanupLedger, type LedgerResource } from './ledger.ts';
 import { redact } from './redact.ts';
 import { createSandbox, type Sandbox } from './sandbox.ts';
 import { openTarget, type Target } from '../target/targets.ts';
+import { ContainerEngineUnavailable } from '../target/emulator-container.ts';
 import { cellToolbox, plainToolbox, type Toolbox } from './toolbox.ts';
 import type { MatrixCell } from '../../scenarios/matrix-cells.ts';
 import type { RunRecord } from '../outcome/records.ts';
@@ -163,7 +164,13 @@ export class ScenarioRun {
       ? await cellToolbox(cell, config.target)
       : plainToolbox(String(testInfo.project.metadata.awsCli ?? config.awsCli), config.npm);
     const emulatorArgs = (process.env.CONFORMANCE_EMULATOR_ARGS ?? '').split(/\s+/).filter(Boolean);
-    const target = await openTarget(config, emulatorArgs);
+    // A project may pin the emulator's runtime (playwright.config.ts: the conformance projects).
+    const runtime = testInfo.project.metadata.emulatorRuntime as EmulatorRuntime | undefined;
+    const target = await openTarget(runtime ? { ...config, emulatorRuntime: runtime } : config, emulatorArgs).catch((err: unknown) => {
+      // The container projects of `npm test` skip, saying why, where no container engine answers.
+      if (err instanceof ContainerEngineUnavailable && testInfo.project.metadata.skipWithoutContainerEngine) test.skip(true, err.message);
+      throw err;
+    });
     const project = testInfo.project.name;
     const sandbox = createSandbox(`${scenario.id}-${project}`);
     // On disk in the state folder, where `npm run sweep` finds it if this process is killed.

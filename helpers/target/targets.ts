@@ -1,18 +1,20 @@
 /**
  * Where the tutorial runs. Every target is reached the same way, through the wire; they
  * differ only in endpoint, credentials, account and region.
- *  - emulator: this project's emulator, started for the run (a container where a container
- *    engine exists, else a local process) and stopped after it;
+ *  - emulator: this project's emulator, started for the run and stopped after it: in a
+ *    container or as a local process, as CONFORMANCE_EMULATOR_RUNTIME decides
+ *    (helpers/target/emulator-container.ts);
  *  - endpoint: an already running CodeArtifact-compatible service (e.g. LocalStack);
  *  - aws: real AWS through the default credential chain, only in the configured account.
  */
 import type { CodeartifactClient } from '@aws-sdk/client-codeartifact';
 import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
 import { defaultProvider } from '@aws-sdk/credential-provider-node';
-import type { HarnessConfig, TargetKind } from '../run/config.ts';
+import type { EmulatorRuntime, HarnessConfig, TargetKind } from '../run/config.ts';
 import { startEmulatorProcess, type EmulatorProcess } from './emulator-process.ts';
 import { InfrastructureError } from '../run/errors.ts';
 import { codeartifactClient, stsClient } from '../run/sdk.ts';
+import { ContainerEngineUnavailable, containerDescription, containerReadiness, startEmulatorContainer } from './emulator-container.ts';
 
 // Node 20 is this project's runtime by design; the SDK's notice about Node 22 is noise.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
@@ -94,44 +96,32 @@ async function callerAccount(region: string, credentials: Credentials, endpointU
   }
 }
 
-/** Is a container engine usable? testcontainers answers in milliseconds when there is none. */
-async function containerRuntimeAvailable(): Promise<boolean> {
-  if (process.env.CONFORMANCE_EMULATOR_RUNTIME === 'process') return false;
-  try {
-    const { getContainerRuntimeClient } = await import('testcontainers');
-    await getContainerRuntimeClient();
-    return true;
-  } catch {
-    return false;
+/**
+ * Container or process, and why, for the run's description. `container` never falls back: a run
+ * that was asked for the container and cannot have one has no verdict.
+ */
+async function chooseEmulatorRuntime(asked: EmulatorRuntime): Promise<{ container: boolean; why: string }> {
+  if (asked === 'process') return { container: false, why: 'CONFORMANCE_EMULATOR_RUNTIME=process' };
+  const ready = await containerReadiness();
+  if (ready.ok) return { container: true, why: `CONFORMANCE_EMULATOR_RUNTIME=${asked}: ${ready.why}` };
+  if (asked === 'container') {
+    const message = `CONFORMANCE_EMULATOR_RUNTIME=container, but the emulator cannot run in a container: ${ready.reason}`;
+    throw ready.noEngine ? new ContainerEngineUnavailable(message, ready.fix) : new InfrastructureError(message, ready.fix);
   }
-}
-
-async function startEmulatorContainer(args: string[]): Promise<{ url: string; stop: () => Promise<void> }> {
-  const { GenericContainer, Wait } = await import('testcontainers');
-  const root = new URL('../..', import.meta.url).pathname;
-  const image = await GenericContainer.fromDockerfile(root, 'emulator/Dockerfile').build('codeartifact-emulator:conformance', {
-    deleteOnExit: false,
-  });
-  const container = await image
-    .withExposedPorts(4566)
-    .withCommand(['--host', '0.0.0.0', '--port', '4566', ...args])
-    .withWaitStrategy(Wait.forLogMessage(/CodeArtifact emulator listening on/))
-    .start();
-  return {
-    url: `http://${container.getHost()}:${container.getMappedPort(4566)}`,
-    stop: async () => {
-      await container.stop();
-    },
-  };
+  return { container: false, why: `CONFORMANCE_EMULATOR_RUNTIME=auto, and ${ready.reason}` };
 }
 
 export async function openTarget(config: HarnessConfig, emulatorArgs: string[] = []): Promise<Target> {
   if (config.target === 'emulator') {
     const args = [...(config.npmjsUrl ? ['--npmjs-url', config.npmjsUrl] : []), ...emulatorArgs];
-    if (await containerRuntimeAvailable()) {
-      const c = await startEmulatorContainer(args);
-      const account = await callerAccount(config.region, config.localCredentials, c.url, `The emulator container at ${c.url}`);
-      return makeTarget('emulator', `the project's emulator in a container at ${c.url}`, config.region, account, config.localCredentials, c.url, c.stop);
+    const runtime = await chooseEmulatorRuntime(config.emulatorRuntime);
+    if (runtime.container) {
+      const c = await startEmulatorContainer(args, { runId: config.runId });
+      const account = await callerAccount(config.region, config.localCredentials, c.url, `The emulator container at ${c.url}`).catch(async (err) => {
+        await c.stop();
+        throw err;
+      });
+      return makeTarget('emulator', `${containerDescription(c)}; ${runtime.why}`, config.region, account, config.localCredentials, c.url, c.stop);
     }
     let emulator: EmulatorProcess;
     try {
@@ -140,7 +130,7 @@ export async function openTarget(config: HarnessConfig, emulatorArgs: string[] =
       throw new InfrastructureError(`The embedded emulator did not start: ${(err as Error).message}`, 'Run npm ci, then npm run emulator to see why.');
     }
     const account = await callerAccount(config.region, config.localCredentials, emulator.url, `The emulator at ${emulator.url}`);
-    return makeTarget('emulator', `the project's emulator, a local process at ${emulator.url}`, config.region, account, config.localCredentials, emulator.url, async () => {
+    return makeTarget('emulator', `the project's emulator, a local process at ${emulator.url}; ${runtime.why}`, config.region, account, config.localCredentials, emulator.url, async () => {
       await emulator.stop();
     });
   }
