@@ -23,7 +23,7 @@ import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { parseDocument } from 'yaml';
 import { ROOT } from './nested-run.ts';
-import { alreadyHere, folderArtifacts, freshCheckout, playJob, type Job, type Step, type Workflow } from './workflow-player.ts';
+import { alreadyHere, evaluate, folderArtifacts, freshCheckout, playJob, type Job, type Step, type Workflow } from './workflow-player.ts';
 
 const DIR = join(ROOT, '.github', 'workflows');
 
@@ -218,7 +218,7 @@ test('the reports are published on GitHub Pages: the docs page at the root, the 
   expect(conformance.steps[upload]!.if).toBe('always()');
   const publish = nightly.workflow.jobs.publish!;
   expect(publish.needs).toBe('conformance');
-  expect(publish.if).toMatch(/^always\(\)/);
+  expect(publish.if).toBe("${{ !cancelled() && needs.conformance.result != 'skipped' }}");
   expect(publish.steps.map((s) => s.uses)).toEqual(['actions/deploy-pages@v4']);
   // gate.md and the summary link to where the site will be.
   const names = index(conformance, (s) => /CONFORMANCE_REPORTS_URL=/.test(s.run ?? ''));
@@ -235,7 +235,7 @@ test('the nightly compares the published page with the scenarios first; its repo
   const issue = drift.steps.find((s) => /gh issue/.test(s.run ?? ''));
   expect(issue?.if).toBe("always() && steps.drift.outputs.exit-code == '1'");
   expect(conformance.needs).toBe('drift');
-  expect((conformance as Job & { if?: string }).if, 'the service is judged also when the page drifted').toBe('always()');
+  expect((conformance as Job & { if?: string }).if, 'the service is judged also when the page drifted').toBe('${{ !cancelled() }}');
   const upload = drift.steps.find((s) => s.uses === 'actions/upload-artifact@v4');
   const download = conformance.steps.findIndex((s) => s.uses === 'actions/download-artifact@v4');
   expect(conformance.steps[download]!.with?.name).toBe(upload?.with?.name);
@@ -259,7 +259,7 @@ test('the matrix runs as shards, each leaving its reports, and one job merges th
 
   const merge = matrixWorkflow.workflow.jobs.merge!;
   expect(merge.needs).toBe('shard');
-  expect((merge as Job & { if?: string }).if).toBe('always()');
+  expect((merge as Job & { if?: string }).if).toBe('${{ !cancelled() }}');
   const download = merge.steps.find((s) => s.uses === 'actions/download-artifact@v4');
   expect(download?.with).toEqual({ pattern: 'matrix-shard-*', path: 'shards' });
   expect(runs(merge)).toContain('npm run matrix:merge -- shards/* --out reports');
@@ -291,6 +291,24 @@ test('no secret, account id or role is written in the workflows: only ${{ vars.*
       expect(String(value), `${file}: ${key}`).toMatch(/^\$\{\{ (vars|secrets)\.[A-Z][A-Z0-9_]* \}\}$/);
     }
   }
+});
+
+test('job conditions, evaluated: the AWS run goes on after drift but not after a cancel; Pages after a failed gate; the merge after a failed shard', () => {
+  const when = (job: Job, needs: Record<string, string>, cancelled = false) => {
+    const expr = String((job as Job & { if?: string }).if).replace(/^\$\{\{\s*|\s*\}\}$/g, '');
+    const failed = Object.values(needs).includes('failure');
+    return evaluate(expr, { needs: Object.fromEntries(Object.entries(needs).map(([k, result]) => [k, { result }])) }, { failed, cancelled });
+  };
+  expect(when(conformance, { drift: 'failure' })).toBe(true);
+  expect(when(conformance, { drift: 'success' })).toBe(true);
+  expect(when(conformance, { drift: 'failure' }, true)).toBe(false);
+  const publish = nightly.workflow.jobs.publish!;
+  expect(when(publish, { conformance: 'failure' })).toBe(true);
+  expect(when(publish, { conformance: 'skipped' })).toBe(false);
+  expect(when(publish, { conformance: 'success' }, true)).toBe(false);
+  const merge = matrixWorkflow.workflow.jobs.merge!;
+  expect(when(merge, { shard: 'failure' })).toBe(true);
+  expect(when(merge, { shard: 'failure' }, true)).toBe(false);
 });
 
 test.describe('the nightly drift job, played', () => {
