@@ -293,6 +293,23 @@ test('no secret, account id or role is written in the workflows: only ${{ vars.*
   }
 });
 
+test("in Actions, Playwright's github reporter writes workflow commands (the pull request's annotations); elsewhere it is off", async () => {
+  test.setTimeout(300_000);
+  const reports = mkdtempSync(join(tmpdir(), 'cc-github-reporter-'));
+  try {
+    // One quick test that passes; the github reporter's run summary is a `::notice` workflow command.
+    const args = ['playwright', 'test', '--project=harness', 'tests/harness/drift.spec.ts', '-g', 'HTML is recognised'];
+    const inActions = await execa('npx', args, { cwd: ROOT, env: { ...process.env, GITHUB_ACTIONS: 'true', CONFORMANCE_REPORTS_DIR: reports }, reject: false, all: true });
+    expect(inActions.exitCode, inActions.all).toBe(0);
+    expect(inActions.stdout).toMatch(/^::notice title=.*Playwright Run Summary::/m);
+    const local = await execa('npx', args, { cwd: ROOT, env: { ...process.env, GITHUB_ACTIONS: '', CONFORMANCE_REPORTS_DIR: reports }, reject: false, all: true });
+    expect(local.exitCode, local.all).toBe(0);
+    expect(local.stdout).not.toMatch(/^::notice /m);
+  } finally {
+    rmSync(reports, { recursive: true, force: true });
+  }
+});
+
 test('job conditions, evaluated: the AWS run goes on after drift but not after a cancel; Pages after a failed gate; the merge after a failed shard', () => {
   const when = (job: Job, needs: Record<string, string>, cancelled = false) => {
     const expr = String((job as Job & { if?: string }).if).replace(/^\$\{\{\s*|\s*\}\}$/g, '');
