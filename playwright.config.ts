@@ -1,4 +1,4 @@
-import { defineConfig } from '@playwright/test';
+import { defineConfig, type ReporterDescription } from '@playwright/test';
 import type { TestResult as AllureTestResult } from 'allure-js-commons';
 import { accessSync, constants, rmSync } from 'node:fs';
 import { delimiter, join, resolve } from 'node:path';
@@ -57,6 +57,10 @@ export default defineConfig({
     ['./helpers/report/console.ts'],
     ['html', { outputFolder: `${reports}/html`, open: 'never' }],
     ['junit', { outputFile: `${reports}/junit.xml` }],
+    // On GitHub Actions, failures as annotations on the pull request's lines.
+    ...(process.env.GITHUB_ACTIONS === 'true' ? [['github'] satisfies ReporterDescription] : []),
+    // A shard (`--shard=i/n`) leaves its blob for scripts/merge-matrix.ts, which merges the shards into one report.
+    ...(process.argv.some((a) => a.startsWith('--shard')) ? [['blob', { outputDir: `${reports}/blob-report` }] satisfies ReporterDescription] : []),
     [
       'allure-playwright',
       {

@@ -1,15 +1,19 @@
 /**
- * Tutorial drift detection: commands are read from Markdown and copy-pasted plain text, and
- * compared with the tutorial scenario's documented steps; `npm run drift` reports and exits
- * 0 (no drift), 1 (drift) or 2 (no readable document). The documents here are written for the
- * tests; only the tutorial's commands (the scenario's `documented`) are reused.
+ * Tutorial drift detection: commands are read from Markdown, copy-pasted plain text and the HTML
+ * page as AWS publishes it (from a file or a URL), and compared with the tutorial scenario's
+ * documented steps; `npm run drift` reports and exits 0 (no drift), 1 (drift) or 2 (no readable
+ * document). The documents here are written for the tests (fixtures/getting-started-cli.html
+ * has the shape of an AWS user guide page); only the tutorial's commands are reused.
  */
 import { expect, test } from '@playwright/test';
 import { execa } from 'execa';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { compareWithScenario, extractCommands, parseCommand, tutorialTextSteps, type DriftReport } from '../../helpers/drift/drift.ts';
+import { htmlToTutorialText, isHtmlDocument } from '../../helpers/drift/html.ts';
 import { manualConfigurationScenario, tutorialScenario } from '../../scenarios/tutorial.ts';
 import { ROOT } from './nested-run.ts';
 
@@ -289,7 +293,7 @@ test.describe('npm run drift', () => {
     const none = await drift([]);
     expect(none.exitCode).toBe(2);
     expect(none.stderr).toContain('no tutorial file given');
-    expect(none.stderr).toContain('usage: npm run drift -- <tutorial file>');
+    expect(none.stderr).toContain('usage: npm run drift -- <tutorial file or URL>');
 
     const missing = await drift([join(dir, 'nope.md')]);
     expect(missing.exitCode).toBe(2);
@@ -299,5 +303,177 @@ test.describe('npm run drift', () => {
     const folder = await drift([dir]);
     expect(folder.exitCode).toBe(2);
     expect(folder.stderr).toContain('is a folder');
+  });
+});
+
+/** The tutorial as an HTML page in the structure of AWS's user guide. */
+const PAGE = readFileSync(join(ROOT, 'tests', 'harness', 'fixtures', 'getting-started-cli.html'), 'utf8');
+
+/** The page with one `<li>` of the procedure (the one showing `command`) taken out. */
+function withoutStep(html: string, command: string): string {
+  const at = html.indexOf(command);
+  const start = html.lastIndexOf('<li>', at);
+  const end = html.indexOf('</li>', at) + '</li>'.length;
+  expect(start > 0 && at > start && end > at, `the page has a step showing ${command}`).toBe(true);
+  return html.slice(0, start) + html.slice(end);
+}
+
+/** The page with a step added after the one showing `after`. */
+function withStepAfter(html: string, after: string, command: string): string {
+  const end = html.indexOf('</li>', html.indexOf(after)) + '</li>'.length;
+  const step = `\n<li><p>Look at the repository once more.</p><pre class="programlisting"><div class="code-btn-container"></div><code class="nohighlight">${command}</code></pre></li>`;
+  return html.slice(0, end) + step + html.slice(end);
+}
+
+function replaced(html: string, from: string, to: string): string {
+  expect(html, `the page has ${from}`).toContain(from);
+  return html.replace(from, to);
+}
+
+test.describe('the tutorial as an HTML page', () => {
+  test('the article reads as the tutorial: every step with its command in order, entities decoded', () => {
+    const text = htmlToTutorialText(PAGE);
+    expect(extractCommands(text)).toEqual(COMMANDS);
+    expect(compareWithScenario(extractCommands(text), tutorialScenario).changes).toEqual([]);
+    // numbered steps and fenced code blocks
+    expect(text).toMatch(/^1\. Create the domain with `create-domain`/m);
+    expect(text).toMatch(/^8\. See that the package is now in `my-repo`/m);
+    expect(text).toContain('--external-connection "public:npmjs"');
+  });
+
+  test("chrome around the article is left out: scripts, navigation, the page's footer, copy buttons", () => {
+    const text = htmlToTutorialText(PAGE);
+    for (const outside of ['something-else', 'list-domains', 'delete-domain', 'Did this page help', 'Docs home', 'PDF', 'pre.programlisting']) {
+      expect(text, `${outside} is not the tutorial's`).not.toContain(outside);
+    }
+    expect(extractCommands(text)).not.toContain('npm install');
+  });
+
+  test('a page without main-col-body is read from <main>, then <body>', () => {
+    const main = `<!doctype html><html><body><nav><pre>aws codeartifact delete-domain --domain my-domain</pre></nav><main><ol><li><p>Make it.</p><pre><code>aws codeartifact create-domain --domain my-domain</code></pre></li></ol></main></body></html>`;
+    expect(extractCommands(htmlToTutorialText(main))).toEqual(['aws codeartifact create-domain --domain my-domain']);
+    const body = `<html><body><p>Then run <code>npm install --save-dev lodash</code> and wait.</p><pre>aws codeartifact list-packages --domain my-domain --repository my-repo &amp;&amp; npm --version</pre></body></html>`;
+    expect(extractCommands(htmlToTutorialText(body))).toEqual([
+      'npm install --save-dev lodash',
+      'aws codeartifact list-packages --domain my-domain --repository my-repo',
+      'npm --version',
+    ]);
+  });
+
+  test('HTML is recognised by media type, file name or doctype; text and Markdown are not HTML', () => {
+    expect(isHtmlDocument('anything', { contentType: 'text/html; charset=UTF-8' })).toBe(true);
+    expect(isHtmlDocument('<!doctype html>', { contentType: 'text/plain' })).toBe(false);
+    expect(isHtmlDocument('plain', { path: '/tmp/page.HTML' })).toBe(true);
+    expect(isHtmlDocument('<html><body></body></html>', { path: '/tmp/notes.md' })).toBe(false);
+    expect(isHtmlDocument('\uFEFF  <!DOCTYPE html>\n<html>', {})).toBe(true);
+    expect(isHtmlDocument('# Walkthrough\n\n<b>bold</b>', {})).toBe(false);
+  });
+});
+
+test.describe('npm run drift on the HTML page', () => {
+  let dir: string;
+  test.beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'cc-drift-html-'));
+  });
+  test.afterEach(() => {
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  /** `npm run drift -- <arg>` from `dir`, as a user in that folder types it. */
+  const npmDrift = (arg: string) =>
+    execa('npm', ['run', '--silent', '--prefix', ROOT, 'drift', '--', arg], {
+      cwd: dir,
+      env: { ...process.env, CONFORMANCE_REPORTS_DIR: join(dir, 'reports') },
+      reject: false,
+    });
+  const readReport = () => JSON.parse(readFileSync(join(dir, 'reports', 'drift.json'), 'utf8')) as DriftReport & { found: string[]; format: string };
+
+  test('npm run drift -- page.html: no drift on the tutorial as published', async () => {
+    writeFileSync(join(dir, 'page.html'), PAGE);
+    const run = await npmDrift('page.html');
+    expect(run.exitCode, run.stdout + run.stderr).toBe(0);
+    expect(run.stdout).toContain('Drift of page.html (HTML)');
+    expect(run.stdout).toContain(`No drift: the document's ${COMMANDS.length} commands match the scenario's steps`);
+    expect(readReport()).toMatchObject({ document: 'page.html', format: 'html', changes: [], found: COMMANDS });
+    expect(readFileSync(join(dir, 'reports', 'drift.md'), 'utf8')).toContain('## Tutorial drift: none');
+  });
+
+  test('npm run drift -- page.html: a changed flag, a removed step and an added step', async () => {
+    let page = replaced(PAGE, '--external-connection &quot;public:npmjs&quot;', '--external-connection &quot;public:npmjs&quot; --region us-west-2');
+    page = replaced(page, 'npm install --save-dev lodash', 'npm install --save-optional lodash');
+    page = withoutStep(page, 'aws codeartifact login --tool npm');
+    const describe = 'aws codeartifact describe-repository --domain my-domain --repository my-repo';
+    page = withStepAfter(page, '--repository npm-store</code>', describe);
+    writeFileSync(join(dir, 'page.html'), page);
+
+    const run = await npmDrift('page.html');
+    expect(run.exitCode, run.stdout + run.stderr).toBe(1);
+    expect(run.stdout).toContain('4 changes:');
+    const changes = readReport().changes.map((c) => [c.kind, c.stepId ?? c.found, c.detail]);
+    expect(changes).toEqual([
+      ['added', describe, 'the document has a command after step create-repository-npm-store that the scenario has no step for'],
+      ['changed', 'associate-external-connection', '--region added (us-west-2)'],
+      ['removed', 'login', 'step login is no longer in the document'],
+      ['changed', 'npm-install', '--save-dev removed; --save-optional added'],
+    ]);
+    const md = readFileSync(join(dir, 'reports', 'drift.md'), 'utf8');
+    expect(md).toContain('## Tutorial drift: 4 changes');
+    expect(md).toContain('| removed | login |');
+  });
+
+  test.describe('from a URL', () => {
+    let server: Server;
+    let base: string;
+    test.beforeEach(async () => {
+      server = createServer((req, res) => {
+        if (req.url === '/codeartifact/latest/ug/getting-started-cli.html') {
+          res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(PAGE);
+        } else if (req.url === '/moved') {
+          res.writeHead(301, { location: '/codeartifact/latest/ug/getting-started-cli.html' }).end();
+        } else if (req.url === '/as-text') {
+          res.writeHead(200, { 'content-type': 'text/plain' }).end(markdown(COMMANDS));
+        } else {
+          res.writeHead(404, { 'content-type': 'text/html' }).end('<html><body>Not here</body></html>');
+        }
+      });
+      await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
+      base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    });
+    test.afterEach(async () => {
+      await new Promise((done) => server.close(done));
+    });
+
+    test('the published page is fetched, followed through a redirect, and read as HTML by its media type', async () => {
+      const url = `${base}/codeartifact/latest/ug/getting-started-cli.html`;
+      const run = await npmDrift(url);
+      expect(run.exitCode, run.stdout + run.stderr).toBe(0);
+      expect(readReport()).toMatchObject({ document: url, format: 'html', changes: [], found: COMMANDS });
+
+      const moved = await npmDrift(`${base}/moved`);
+      expect(moved.exitCode, moved.stdout + moved.stderr).toBe(0);
+
+      const text = await npmDrift(`${base}/as-text`);
+      expect(text.exitCode, text.stdout + text.stderr).toBe(0);
+      expect(readReport()).toMatchObject({ format: 'text', changes: [] });
+    });
+
+    test('exit 2 with the problem and the fix: a page that is not there, a server that does not answer, another scheme', async () => {
+      const missing = await npmDrift(`${base}/codeartifact/latest/ug/gone.html`);
+      expect(missing.exitCode).toBe(2);
+      expect(missing.stderr).toContain('answered HTTP 404');
+      expect(missing.stderr).toContain('Fix: check the URL');
+
+      await new Promise((done) => server.close(done));
+      const down = await npmDrift(`${base}/codeartifact/latest/ug/getting-started-cli.html`);
+      expect(down.exitCode).toBe(2);
+      expect(down.stderr).toContain(`could not fetch ${base}/codeartifact/latest/ug/getting-started-cli.html: ECONNREFUSED`);
+      expect(down.stderr).toContain('or save the page and pass the file');
+      server = createServer(); // closed again by afterEach
+      server.listen(0, '127.0.0.1');
+
+      const ftp = await npmDrift('ftp://127.0.0.1/page.html');
+      expect(ftp.exitCode).toBe(2);
+      expect(ftp.stderr).toContain('only http and https URLs can be fetched');
+    });
   });
 });
