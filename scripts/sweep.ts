@@ -32,7 +32,7 @@ const hours = Number(values['ttl-hours']);
 if (!Number.isFinite(hours) || hours < 0) fail(`--ttl-hours '${values['ttl-hours']}' is not a number of hours (0 or more).`);
 const dryRun = values['dry-run'] === true;
 
-let config;
+let config: ReturnType<typeof loadConfig>;
 try {
   config = loadConfig();
 } catch (err) {

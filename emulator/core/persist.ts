@@ -6,7 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { RegionState, Store, type DomainRecord, type PackageRecord, type RepositoryRecord } from './store.ts';
+import { RegionState, type Store, type DomainRecord, type PackageRecord, type RepositoryRecord } from './store.ts';
 
 const SNAPSHOT = 'state.json';
 const VERSION = 1;

@@ -251,7 +251,7 @@ async function tarball(services: Services, ctx: NpmRequest, name: string, file: 
     if (resolved.externalError) return error(ctx.res, 502, `${name}@${version} could not be fetched: ${resolved.externalError.message}`);
     return error(ctx.res, 404, `${name}@${version} is not in repository ${ctx.repository.name} or its upstreams.`);
   }
-  let fetched;
+  let fetched: Awaited<ReturnType<typeof fetchVersion>>;
   try {
     fetched = await fetchVersion(services, ctx.repository, resolved, source);
   } catch (err) {

@@ -145,7 +145,7 @@ export function diff(expected: Json, actual: Json | undefined, source: string, v
   if (et === 'array') {
     const e = expected as Json[];
     const a = actual as Json[];
-    e.forEach((v, i) => out.push(...diff(v, a[i], source, values, strict, join(path, i))));
+    for (const [i, v] of e.entries()) out.push(...diff(v, a[i], source, values, strict, join(path, i)));
     if (whole) for (let i = e.length; i < a.length; i++) out.push({ kind: 'extra', source, path: join(path, i), actual: a[i]! });
   } else if (et === 'object') {
     const e = expected as Record<string, Json>;

@@ -15,7 +15,7 @@ import type { DriftChange, DriftReport as FullDriftReport } from '../drift/drift
 import { redact } from '../run/redact.ts';
 import { MATRIX_CSS, matrixRows, matrixTable } from './matrix.ts';
 import { KIND_LABEL, TUTORIAL_URL, headline as verdictHeadline, titleOf, whereOf, type ScenarioOutcome, type StepKind, type StepOutcome, type Summary, type Verdict } from '../outcome/model.ts';
-import { readSummaryFile } from './summary-json.ts';
+import { readSummaryFile } from '../outcome/files.ts';
 import { evidenceHtml } from './evidence-html.ts';
 
 /** What summary.json holds (helpers/outcome/model.ts). */

@@ -13,6 +13,9 @@ import { writeDocsReport } from './docs.ts';
 import { writeMatrixReport } from './matrix.ts';
 import { redact } from '../run/redact.ts';
 import type { RunRecord } from '../outcome/records.ts';
+import { currentRunId, readPreflight, readSummaryFile, reportsDirOf } from '../outcome/files.ts';
+
+export { currentRunId, readPreflight, readSummaryFile, reportsDirOf };
 import {
   SUMMARY_SCHEMA_VERSION,
   decideRun,
@@ -32,37 +35,6 @@ import {
 } from '../outcome/model.ts';
 
 const annotation = (test: TestCase, type: string) => test.annotations.find((a) => a.type === type)?.description;
-
-export const reportsDirOf = (): string => process.env.CONFORMANCE_REPORTS_DIR ?? 'reports';
-
-/** This run's id: playwright.config.ts sets it before any reporter or worker starts. */
-export const currentRunId = (): string => process.env.CONFORMANCE_RUN_ID ?? 'unknown';
-
-/** Reads summary.json and checks it against the schema; undefined when missing, invalid or another run's. */
-export function readSummaryFile(reportsDir: string, runId?: string): Summary | undefined {
-  const file = join(reportsDir, 'summary.json');
-  if (!existsSync(file)) return undefined;
-  try {
-    const parsed = summarySchema.safeParse(JSON.parse(readFileSync(file, 'utf8')));
-    if (!parsed.success) return undefined;
-    if (runId !== undefined && parsed.data.runId !== runId) return undefined;
-    return parsed.data;
-  } catch {
-    return undefined;
-  }
-}
-
-/** The preflight record of this run, if preflight ran. */
-export function readPreflight(reportsDir: string, runId: string): PreflightRecord | undefined {
-  const file = join(reportsDir, 'preflight.json');
-  if (!existsSync(file)) return undefined;
-  try {
-    const parsed = preflightRecordSchema.safeParse(JSON.parse(readFileSync(file, 'utf8')));
-    return parsed.success && parsed.data.runId === runId ? parsed.data : undefined;
-  } catch {
-    return undefined;
-  }
-}
 
 /** The finding the runner attached to a step's result, if any. */
 function findingOf(result: TestResult): StepFinding | undefined {
@@ -139,13 +111,11 @@ export default class SummaryJsonReporter implements Reporter {
     this.suite = suite;
     const dir = reportsDirOf();
     this.preflight = readPreflight(dir, currentRunId());
-    {
       // An earlier run's reports must not pass for this run's (Playwright's and Allure's are
       // replaced by every run too): a run without tutorial steps leaves no summary at all.
       for (const stale of ['summary.json', 'gate.md', 'matrix.md', 'matrix', 'runs', join('docs', 'index.html')]) {
         rmSync(join(dir, stale), { recursive: true, force: true });
       }
-    }
   }
 
   onTestEnd(test: TestCase, result: TestResult): void {

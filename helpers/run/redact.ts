@@ -13,7 +13,7 @@ const PATTERNS: RegExp[] = [
   /(AWS_SECRET_ACCESS_KEY=)\S+/g,
   /(AWS_SESSION_TOKEN=)\S+/g,
   // CodeArtifact tokens (AWS's and the emulator's) are base64url JSON: they start with "eyJ".
-  /()\beyJ[A-Za-z0-9_\-]{20,}(?:\.[A-Za-z0-9_\-=]+)*/g,
+  /()\beyJ[A-Za-z0-9_-]{20,}(?:\.[A-Za-z0-9_\-=]+)*/g,
 ];
 
 export const MASK = '***';

@@ -496,7 +496,7 @@ export async function startEmulatorContainer(
       .withEnvironment({ NODE_EXTRA_CA_CERTS: '/etc/conformance/extra-ca.pem' });
   }
   installExitHook();
-  let started;
+  let started: Awaited<ReturnType<typeof container.start>>;
   try {
     started = await container.start();
   } catch (err) {

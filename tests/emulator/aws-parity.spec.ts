@@ -293,17 +293,17 @@ test('--quota changes a default: domains, repositories per domain, package group
 test('API reference DescribeDomain: assetSizeBytes counts the stored assets, each blob once per domain; repositoryCount', async ({ cleanup }) => {
   const { ca } = await startStack(cleanup);
   const domain = await makeDomain(ca, [['store'], ['app', ['store']]], ['store']);
-  const describe = async () => (await ca.send(new DescribeDomainCommand({ domain }))).domain!;
-  expect([(await describe()).assetSizeBytes, (await describe()).repositoryCount]).toEqual([0, 2]);
+  const describeDomain = async () => (await ca.send(new DescribeDomainCommand({ domain }))).domain!;
+  expect([(await describeDomain()).assetSizeBytes, (await describeDomain()).repositoryCount]).toEqual([0, 2]);
   const app = await endpointOf(ca, domain, 'app');
   const bytes = Buffer.alloc(1234, 7);
   expect((await npmPublish(app, 'sized', '1.0.0', bytes)).status).toBe(200);
-  expect((await describe()).assetSizeBytes).toBe(1234);
+  expect((await describeDomain()).assetSizeBytes).toBe(1234);
   // lodash through app: kept in app and in store (the connection's owner), stored once.
   const tarball = await npmGet(app, 'lodash/-/lodash-4.17.21.tgz');
   expect(tarball.status).toBe(200);
   const lodashBytes = Buffer.from(await tarball.arrayBuffer()).length;
-  expect((await describe()).assetSizeBytes).toBe(1234 + lodashBytes);
+  expect((await describeDomain()).assetSizeBytes).toBe(1234 + lodashBytes);
 });
 
 // ---- tokens and signatures --------------------------------------------------------------------

@@ -8,7 +8,7 @@
  */
 import { createHash } from 'node:crypto';
 import {
-  CodeartifactClient,
+  type CodeartifactClient,
   CreatePackageGroupCommand,
   DeletePackageGroupCommand,
   DeleteRepositoryCommand,
