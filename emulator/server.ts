@@ -62,7 +62,10 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
   const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
   const verifier = new SigV4Verifier(options.credentials ?? DEFAULT_CREDENTIALS);
   const store = new Store();
-  const persistence = options.dataDir ? new Persistence(options.dataDir, store) : undefined;
+  const blobs = options.dataDir ? new DirectoryBlobStore(options.dataDir) : new MemoryBlobStore();
+  const persistence = options.dataDir
+    ? new Persistence(options.dataDir, store, () => (blobs as DirectoryBlobStore).settle())
+    : undefined;
   const tokens = new TokenIssuer(persistence?.load());
   const faults = new Faults();
   for (const spec of options.faults ?? []) faults.set(...Faults.parse(spec));
@@ -76,11 +79,11 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
   const services: Services = {
     store,
     tokens,
-    blobs: options.dataDir ? new DirectoryBlobStore(options.dataDir) : new MemoryBlobStore(),
+    blobs,
     faults,
     npmjs: new NpmUpstream(options.npmjsUrl, options.upstreamTtlMs ?? 5 * 60_000, faults),
     settings,
-    changed: () => persistence?.changed(),
+    changed: () => persistence?.changed() ?? Promise.resolve(),
   };
 
   const server = createServer((req, res) => {
@@ -142,7 +145,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
       };
       const input = parseInput(op.input, buildInput(op, url.searchParams, req, body));
       const result = await op.handler(input, ctx);
-      if (op.method !== 'GET') services.changed();
+      // Acknowledged only once it is on disk (with --data-dir).
+      if (op.method !== 'GET') await services.changed();
       if (result instanceof RawResponse) {
         res.writeHead(result.status, { ...result.headers, 'x-amzn-RequestId': requestId });
         res.end(result.body);

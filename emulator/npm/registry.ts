@@ -276,7 +276,7 @@ async function putPackument(services: Services, ctx: NpmRequest, name: string): 
 }
 
 /** npm deprecate sends the whole packument back with `deprecated` set on some versions. */
-function deprecate(services: Services, ctx: NpmRequest, name: string, body: PublishBody): void {
+async function deprecate(services: Services, ctx: NpmRequest, name: string, body: PublishBody): Promise<void> {
   const id = npmId(name);
   const pkg = ctx.repository.packages.get(`npm:${id.namespace ?? ''}:${id.name}`);
   if (!pkg) return error(ctx.res, 404, `${name} has no versions stored in ${ctx.repository.name}; only stored versions can be deprecated.`);
@@ -293,7 +293,7 @@ function deprecate(services: Services, ctx: NpmRequest, name: string, body: Publ
     changed++;
   }
   if (changed === 0) return error(ctx.res, 400, `The request changed no version of ${name} stored in ${ctx.repository.name}.`);
-  services.changed();
+  await services.changed();
   send(ctx.res, 200, { ok: true, id: name });
 }
 
@@ -336,7 +336,8 @@ async function publish(services: Services, ctx: NpmRequest, name: string, body: 
   const pkg = ensurePackage(ctx.repository, id, 'published');
   pkg.versions.set(version, record);
   for (const [tag, v] of Object.entries(body['dist-tags'] ?? { latest: version })) pkg.distTags[tag] = v;
-  services.changed();
+  // Acknowledged only once it is on disk (with --data-dir).
+  await services.changed();
   send(ctx.res, 200, { ok: true, id: name });
 }
 
@@ -370,6 +371,6 @@ async function distTags(services: Services, ctx: NpmRequest, rest: string, metho
   } else {
     return error(ctx.res, 405, `${method} is not supported on dist-tags.`);
   }
-  services.changed();
+  await services.changed();
   send(ctx.res, 200, pkg.distTags);
 }
