@@ -4,6 +4,7 @@
  */
 import { parseArgs } from 'node:util';
 import { Faults, FAULTS } from './core/faults.ts';
+import type { Limits } from './core/limits.ts';
 import { startEmulator } from './server.ts';
 
 const USAGE = `usage: npm run emulator -- [options]
@@ -16,7 +17,12 @@ const USAGE = `usage: npm run emulator -- [options]
   --upstream-ttl <ms>        how long upstream packuments are cached (default 300000)
   --ingestion-delay <ms|min-max>
                              delay before externally ingested versions are listed (default 0)
-  --data-dir <dir>           keep state and tarballs in <dir> across restarts (default: memory)
+  --data-dir <dir>           keep state and tarballs in <dir> across restarts (default: memory);
+                             a write is answered only once it is on disk
+  --request-timeout <ms>     a request must arrive completely within this time; stalled
+                             connections are closed after it (default 120000)
+  --max-body-size <bytes>    largest control-plane request body, larger ones get 413 (default 2097152)
+  --max-publish-size <bytes> largest npm publish body or package asset (default 33554432)
   --fault <name[=arg]>       switch a fault on (repeatable): ${Object.keys(FAULTS).join(', ')}
   --fault-admin              serve GET/PUT/DELETE /-/emulator/faults to switch faults at run time
   --exit-with-stdin          stop when standard input closes (for a parent that starts it in its own
@@ -40,6 +46,9 @@ try {
       'upstream-ttl': { type: 'string' },
       'ingestion-delay': { type: 'string' },
       'data-dir': { type: 'string' },
+      'request-timeout': { type: 'string' },
+      'max-body-size': { type: 'string' },
+      'max-publish-size': { type: 'string' },
       fault: { type: 'string', multiple: true },
       'fault-admin': { type: 'boolean' },
       'exit-with-stdin': { type: 'boolean' },
@@ -82,6 +91,15 @@ const ttl = values['upstream-ttl'] as string | undefined;
 if (ttl !== undefined && !/^\d+$/.test(ttl)) fail(`--upstream-ttl '${ttl}' is not a number of milliseconds.`);
 const ingestionDelayMs = parseDelay(values['ingestion-delay'] as string | undefined);
 
+const LIMIT_FLAGS = { 'request-timeout': 'requestTimeoutMs', 'max-body-size': 'controlBodyBytes', 'max-publish-size': 'publishBodyBytes' } as const;
+const limits: Partial<Limits> = {};
+for (const [flag, member] of Object.entries(LIMIT_FLAGS)) {
+  const value = values[flag] as string | undefined;
+  if (value === undefined) continue;
+  if (!/^[1-9]\d*$/.test(value)) fail(`--${flag} '${value}' is not a positive whole number.`);
+  limits[member] = Number(value);
+}
+
 try {
   const emulator = await startEmulator({
     ...(npmjsUrl !== undefined ? { npmjsUrl } : {}),
@@ -89,6 +107,7 @@ try {
     ...(ingestionDelayMs ? { ingestionDelayMs } : {}),
     ...(values['data-dir'] !== undefined ? { dataDir: String(values['data-dir']) } : {}),
     faults,
+    limits,
     faultAdmin: values['fault-admin'] === true,
     port,
     host: String(values.host),

@@ -9,13 +9,24 @@ import type { AddressInfo } from 'node:net';
 import { DirectoryBlobStore, MemoryBlobStore } from './core/blobs.ts';
 import { internalError, ServiceError, throttled, validationError } from './core/errors.ts';
 import { Faults, FAULTS, type FaultName } from './core/faults.ts';
+import {
+  BodyBudget,
+  ClientGone,
+  closeAfterRefusal,
+  CONTROL_JSON,
+  DEFAULT_LIMITS,
+  httpServerOptions,
+  jsonShapeProblem,
+  readBody,
+  type Limits,
+} from './core/limits.ts';
 import { RawResponse, type EmulatorSettings, type Operation, type RequestContext, type Services } from './core/operation.ts';
 import { Persistence } from './core/persist.ts';
 import { parseInput } from './core/shapes.ts';
 import { SigV4Verifier, type Credential } from './core/sigv4.ts';
 import { Store } from './core/store.ts';
 import { TokenIssuer } from './core/tokens.ts';
-import { handleNpm, isNpmRequest } from './npm/registry.ts';
+import { handleNpm, isNpmRequest, sendNpmError } from './npm/registry.ts';
 import { NpmUpstream } from './npm/upstream.ts';
 import { operations, unimplemented } from './operations.ts';
 import { answerSts, errorXml } from './sts.ts';
@@ -39,6 +50,8 @@ export interface EmulatorOptions {
   dataDir?: string;
   /** Where to report unexpected failures; defaults to stderr. */
   log?: (line: string) => void;
+  /** Body sizes and timeouts (core/limits.ts); unset members keep their defaults. */
+  limits?: Partial<Limits>;
 }
 
 export interface RunningEmulator {
@@ -49,7 +62,6 @@ export interface RunningEmulator {
 
 export const DEFAULT_ACCOUNT_ID = '000000000000';
 export const DEFAULT_CREDENTIALS: Credential[] = [{ accessKeyId: 'test', secretAccessKey: 'test' }];
-const MAX_BODY_BYTES = 64 * 1024 * 1024;
 
 const routes = new Map<string, Operation>(operations.map((op) => [`${op.method} ${op.path}`, op]));
 
@@ -70,6 +82,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
   const faults = new Faults();
   for (const spec of options.faults ?? []) faults.set(...Faults.parse(spec));
   const delay = options.ingestionDelayMs ?? { min: 0, max: 0 };
+  const limits: Limits = { ...DEFAULT_LIMITS, ...options.limits };
+  const budget = new BodyBudget(limits.inFlightBodyBytes);
   let baseUrl = '';
   const settings: EmulatorSettings = {
     accountId,
@@ -86,8 +100,9 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     changed: () => persistence?.changed() ?? Promise.resolve(),
   };
 
-  const server = createServer((req, res) => {
+  const server = createServer(httpServerOptions(limits), (req, res) => {
     handle(req, res).catch((err: unknown) => {
+      if (err instanceof ClientGone) return;
       log(`emulator: unexpected failure on ${req.method} ${req.url}: ${(err as Error)?.stack ?? String(err)}`);
       if (!res.headersSent) sendError(res, new ServiceError('InternalServerException', 500, 'Internal failure in the emulator.'), randomUUID());
       else res.destroy();
@@ -97,9 +112,14 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const requestId = randomUUID();
     try {
-      const body = await readBody(req);
       const url = splitUrl(req.url ?? '/');
-      if (isNpmRequest(url.pathname)) return await handleNpm(services, req, res, body);
+      const npm = isNpmRequest(url.pathname);
+      const body = await readBody(req, ...bodyLimit(req, url.pathname, npm)).catch((err: unknown) => {
+        if (err instanceof ServiceError) closeAfterRefusal(res);
+        if (npm && err instanceof ServiceError) sendNpmError(res, err);
+        throw err;
+      });
+      if (npm) return await handleNpm(services, req, res, body);
       if (url.pathname === '/-/emulator/faults' && options.faultAdmin) return faultAdmin(req, res, body);
       const caller = await verifier.verify({
         method: req.method ?? 'GET',
@@ -161,6 +181,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
       res.end(json);
     } catch (err) {
       if (!(err instanceof ServiceError)) throw err;
+      if (res.headersSent) return;
       if (isStsRequest(req)) {
         res.writeHead(err.status, { 'content-type': 'text/xml', 'x-amzn-RequestId': requestId });
         res.end(errorXml(STS_ERROR_CODES[err.type] ?? err.type, err.message, requestId));
@@ -168,6 +189,15 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
       }
       sendError(res, err, requestId);
     }
+  }
+
+  /** Which limit applies to a request's body: publishes may be large, everything else is small. */
+  function bodyLimit(req: IncomingMessage, pathname: string, npm: boolean): [number, BodyBudget, string] {
+    if (npm) {
+      return req.method === 'PUT' ? [limits.publishBodyBytes, budget, 'npm publish body'] : [limits.controlBodyBytes, budget, 'request body'];
+    }
+    if (routes.get(`${req.method} ${pathname}`)?.rawBody) return [limits.publishBodyBytes, budget, 'package asset'];
+    return [limits.controlBodyBytes, budget, 'request body'];
   }
 
   /** GET lists active faults; PUT {"name","arg"} switches one on; DELETE [?name=] switches off. */
@@ -253,6 +283,8 @@ function buildInput(op: Operation, params: URLSearchParams, req: IncomingMessage
     if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
       throw validationError('The request body must be a JSON object.', 'CANNOT_PARSE');
     }
+    const problem = jsonShapeProblem(parsed, CONTROL_JSON);
+    if (problem) throw validationError(`The request body cannot be handled: ${problem}.`, 'CANNOT_PARSE');
     input = parsed as Record<string, unknown>;
   }
   for (const [member, name] of Object.entries(op.query ?? {})) {
@@ -264,26 +296,6 @@ function buildInput(op: Operation, params: URLSearchParams, req: IncomingMessage
     if (typeof value === 'string') input[member] = value;
   }
   return input;
-}
-
-const EMPTY = Buffer.alloc(0);
-
-async function readBody(req: IncomingMessage): Promise<Buffer> {
-  // Most control-plane calls are bodiless GETs: skip the stream machinery for them.
-  if (req.headers['content-length'] === undefined && req.headers['transfer-encoding'] === undefined) {
-    req.resume();
-    return EMPTY;
-  }
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > MAX_BODY_BYTES) {
-      throw validationError(`The request body is larger than ${MAX_BODY_BYTES} bytes.`);
-    }
-    chunks.push(chunk as Buffer);
-  }
-  return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
 }
 
 /** Path and query of a request target, without the cost of a full WHATWG URL parse. */

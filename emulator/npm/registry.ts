@@ -8,6 +8,8 @@ import { createHash, randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import semver from 'semver';
 import { hashAsset } from '../core/blobs.ts';
+import type { ServiceError } from '../core/errors.ts';
+import { jsonShapeProblem, NPM_JSON } from '../core/limits.ts';
 import type { Services } from '../core/operation.ts';
 import { epochSeconds, type DomainRecord, type PackageVersionRecord, type RepositoryRecord } from '../core/store.ts';
 import {
@@ -48,6 +50,22 @@ function send(res: ServerResponse, status: number, body: unknown, headers: Recor
 
 const error = (res: ServerResponse, status: number, message: string, headers: Record<string, string> = {}) =>
   send(res, status, { error: message }, headers);
+
+/** A modeled error (e.g. a body over the limit) answered on the npm endpoint: npm reads `error`. */
+export function sendNpmError(res: ServerResponse, err: ServiceError): void {
+  send(res, err.status, { error: err.message, message: err.message }, { 'x-amzn-ErrorType': err.type, ...err.headers });
+}
+
+function safeDecode(s: string): string {
+  try {
+    return decodeURIComponent(s);
+  } catch {
+    return s;
+  }
+}
+
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+const describe = (v: unknown) => (v === null ? 'null' : Array.isArray(v) ? 'an array' : typeof v);
 
 export async function handleNpm(services: Services, req: IncomingMessage, res: ServerResponse, body: Buffer): Promise<void> {
   const rawPath = (req.url ?? '/').split('?')[0]!;
@@ -265,12 +283,21 @@ interface PublishBody {
 
 /** A PUT of a packument is a publish when it carries a tarball, else a metadata edit (npm deprecate). */
 async function putPackument(services: Services, ctx: NpmRequest, name: string): Promise<void> {
-  let body: PublishBody;
+  let parsed: unknown;
   try {
-    body = JSON.parse(ctx.body.toString('utf8')) as PublishBody;
+    parsed = JSON.parse(ctx.body.toString('utf8'));
   } catch {
     return error(ctx.res, 400, 'The request body is not JSON.');
   }
+  if (!isObject(parsed)) return error(ctx.res, 400, `The request body must be a JSON object (a packument); it is ${describe(parsed)}.`);
+  const problem = jsonShapeProblem(parsed, NPM_JSON);
+  if (problem) return error(ctx.res, 400, `The packument cannot be handled: ${problem}.`);
+  for (const member of ['versions', '_attachments', 'dist-tags'] as const) {
+    if (parsed[member] !== undefined && !isObject(parsed[member])) {
+      return error(ctx.res, 400, `'${member}' must be a JSON object; it is ${describe(parsed[member])}.`);
+    }
+  }
+  const body = parsed as PublishBody;
   if (Object.keys(body._attachments ?? {}).length === 0) return deprecate(services, ctx, name, body);
   return publish(services, ctx, name, body);
 }
@@ -283,7 +310,7 @@ async function deprecate(services: Services, ctx: NpmRequest, name: string, body
   let changed = 0;
   for (const [version, manifest] of Object.entries(body.versions ?? {})) {
     const stored = pkg.versions.get(version);
-    if (!stored) continue;
+    if (!stored || !isObject(manifest)) continue;
     const message = (manifest as { deprecated?: unknown }).deprecated;
     if (typeof message === 'string' && message !== '') stored.manifest = { ...stored.manifest, deprecated: message };
     else if (message === undefined || message === '') {
@@ -305,6 +332,7 @@ async function publish(services: Services, ctx: NpmRequest, name: string, body: 
   }
   const [version, manifest] = versions[0]!;
   if (!semver.valid(version)) return error(ctx.res, 400, `'${version}' is not a valid semver version.`);
+  if (!isObject(manifest)) return error(ctx.res, 400, `versions['${version}'] must be a JSON object (the version's manifest); it is ${describe(manifest)}.`);
   const id = npmId(name);
   const existing = ctx.repository.packages.get(`npm:${id.namespace ?? ''}:${id.name}`);
   if (existing?.originConfiguration.restrictions.publish === 'BLOCK') {
@@ -345,8 +373,8 @@ async function publish(services: Services, ctx: NpmRequest, name: string, body: 
 async function distTags(services: Services, ctx: NpmRequest, rest: string, method: string): Promise<void> {
   const m = /^(.+?)\/dist-tags(?:\/([^/]+))?$/.exec(rest.replace(/%2f/gi, '/'));
   if (!m) return error(ctx.res, 404, `Nothing is served at -/package/${rest}.`);
-  const name = decodeURIComponent(m[1]!);
-  const tag = m[2] ? decodeURIComponent(m[2]) : undefined;
+  const name = safeDecode(m[1]!);
+  const tag = m[2] ? safeDecode(m[2]) : undefined;
   if (method === 'GET') {
     const resolved = await resolveOr404(services, ctx, name);
     if (resolved) send(ctx.res, 200, resolved.distTags);
