@@ -23,6 +23,7 @@ import {
   type ResolvedPackage,
   type VersionSource,
 } from '../packages/graph.ts';
+import { checkTarball } from './tarball.ts';
 import { UpstreamError } from './upstream.ts';
 
 const PREFIX = /^\/([a-z][a-z0-9-]{0,48}[a-z0-9])-(\d{12})\/([a-z0-9-]+)\/npm\/([A-Za-z0-9][A-Za-z0-9._-]{1,99})\/(.*)$/;
@@ -324,32 +325,95 @@ async function deprecate(services: Services, ctx: NpmRequest, name: string, body
   send(ctx.res, 200, { ok: true, id: name });
 }
 
+/**
+ * A publish, checked as a registry checks it: exactly the one version named in the URL, its
+ * manifest naming the same package and version, dist-tags naming versions, a gzip tarball
+ * holding package/package.json for that package and version, a sha512 integrity (and a shasum,
+ * if sent) that match the bytes. Each problem is a 400 that names it; nothing is stored then.
+ */
 async function publish(services: Services, ctx: NpmRequest, name: string, body: PublishBody): Promise<void> {
+  const bad = (message: string) => error(ctx.res, 400, `Cannot publish ${name}: ${message}`);
+  if (body.name !== name) return bad(`the packument's name is ${JSON.stringify(body.name ?? null)?.slice(0, 100)}, not '${name}'.`);
   const versions = Object.entries(body.versions ?? {});
-  const attachments = Object.values(body._attachments ?? {});
-  if (body.name !== name || versions.length !== 1 || attachments.length !== 1 || !attachments[0]?.data) {
-    return error(ctx.res, 400, `A publish of ${name} must carry exactly one version and its tarball attachment.`);
+  if (versions.length !== 1) {
+    return bad(`'versions' must hold exactly the version being published; it holds ${versions.length}.`);
   }
   const [version, manifest] = versions[0]!;
-  if (!semver.valid(version)) return error(ctx.res, 400, `'${version}' is not a valid semver version.`);
-  if (!isObject(manifest)) return error(ctx.res, 400, `versions['${version}'] must be a JSON object (the version's manifest); it is ${describe(manifest)}.`);
+  if (!semver.valid(version)) return bad(`'${version.slice(0, 100)}' is not a valid semver version.`);
+  if (!isObject(manifest)) return bad(`versions['${version}'] must be a JSON object (the version's manifest); it is ${describe(manifest)}.`);
+  if (manifest.name !== name || manifest.version !== version) {
+    return bad(`versions['${version}'] names ${String(manifest.name).slice(0, 100)}@${String(manifest.version).slice(0, 100)}, not ${name}@${version}.`);
+  }
+  const attachments = Object.values(body._attachments ?? {});
+  if (attachments.length !== 1) return bad(`'_attachments' must hold exactly one tarball; it holds ${attachments.length}.`);
+  const attachment = attachments[0] as unknown;
+  if (!isObject(attachment) || typeof attachment.data !== 'string' || attachment.data === '') {
+    return bad(`the attachment must be an object whose 'data' is the tarball in base64.`);
+  }
+  const distTags = body['dist-tags'] ?? { latest: version };
+  for (const [tag, target] of Object.entries(distTags)) {
+    if (tag === '' || tag.length > 256 || semver.validRange(tag)) {
+      return bad(`'${tag.slice(0, 100)}' cannot be a dist-tag (a tag must be a non-empty name that is not a version range).`);
+    }
+    if (typeof target !== 'string' || !semver.valid(target)) {
+      return bad(`dist-tags['${tag}'] must be a semver version string; it is ${typeof target === 'string' ? `'${target.slice(0, 100)}'` : describe(target)}.`);
+    }
+  }
+  const dist = manifest.dist;
+  if (!isObject(dist)) return bad(`versions['${version}'].dist must be an object with the tarball's integrity; it is ${describe(dist)}.`);
+  const integrity = typeof dist.integrity === 'string' ? dist.integrity : undefined;
+  const sha512s = (integrity ?? '').split(/\s+/).filter((h) => h.startsWith('sha512-'));
+  if (sha512s.length === 0) {
+    return bad(`dist.integrity must be a sha512 integrity (sha512-<base64>); it is ${integrity === undefined ? describe(dist.integrity) : `'${integrity.slice(0, 100)}'`}.`);
+  }
+  if (dist.shasum !== undefined && (typeof dist.shasum !== 'string' || !/^[0-9a-f]{40}$/i.test(dist.shasum))) {
+    return bad(`dist.shasum must be a hex SHA-1 digest when it is sent.`);
+  }
+
   const id = npmId(name);
-  const existing = ctx.repository.packages.get(`npm:${id.namespace ?? ''}:${id.name}`);
-  if (existing?.originConfiguration.restrictions.publish === 'BLOCK') {
-    return error(ctx.res, 403, `Publishing ${name} to ${ctx.repository.name} is blocked by the package's origin configuration (publish=BLOCK). Change it with aws codeartifact put-package-origin-configuration.`);
+  const existingPackage = () => ctx.repository.packages.get(`npm:${id.namespace ?? ''}:${id.name}`);
+  const conflictOrBlocked = (): boolean => {
+    const existing = existingPackage();
+    if (existing?.originConfiguration.restrictions.publish === 'BLOCK') {
+      error(ctx.res, 403, `Publishing ${name} to ${ctx.repository.name} is blocked by the package's origin configuration (publish=BLOCK). Change it with aws codeartifact put-package-origin-configuration.`);
+      return true;
+    }
+    if (existing?.versions.has(version)) {
+      error(ctx.res, 409, `${name}@${version} already exists in ${ctx.repository.name}; versions cannot be published over.`);
+      return true;
+    }
+    return false;
+  };
+  if (conflictOrBlocked()) return;
+  for (const target of Object.values(distTags)) {
+    if (target !== version && !existingPackage()?.versions.has(target)) {
+      return bad(`a dist-tag points at ${target}, which is neither the version being published nor stored in ${ctx.repository.name}.`);
+    }
   }
-  if (existing?.versions.has(version)) {
-    return error(ctx.res, 409, `${name}@${version} already exists in ${ctx.repository.name}; versions cannot be published over.`);
-  }
-  const bytes = Buffer.from(attachments[0].data, 'base64');
-  const integrity = manifest.dist?.integrity;
-  if (integrity?.startsWith('sha512-') && createHash('sha512').update(bytes).digest('base64') !== integrity.slice(7)) {
-    return error(ctx.res, 400, `The attached tarball does not match the integrity ${integrity} declared for ${name}@${version}.`);
+
+  const bytes = Buffer.from(attachment.data, 'base64');
+  if (attachment.length !== undefined && attachment.length !== bytes.length) {
+    return bad(`the attachment's length says ${String(attachment.length).slice(0, 30)} bytes but its data holds ${bytes.length}.`);
   }
   const asset = hashAsset(tarballName(id, version), bytes);
+  const actual = Buffer.from(asset.hashes['SHA-512'], 'hex').toString('base64');
+  if (sha512s.some((h) => h.slice('sha512-'.length) !== actual)) {
+    return bad(`the attached tarball does not match the integrity ${integrity!.slice(0, 200)} declared for ${name}@${version}.`);
+  }
+  if (typeof dist.shasum === 'string' && dist.shasum.toLowerCase() !== asset.hashes['SHA-1']) {
+    return bad(`the attached tarball does not match the shasum ${dist.shasum} declared for ${name}@${version}.`);
+  }
+  const tarball = await checkTarball(bytes);
+  if (!tarball.ok) return bad(`the attached tarball ${tarball.problem}.`);
+  if (tarball.packageJson.name !== name || tarball.packageJson.version !== version) {
+    return bad(`the tarball's package/package.json is for ${String(tarball.packageJson.name).slice(0, 100)}@${String(tarball.packageJson.version).slice(0, 100)}, not ${name}@${version}.`);
+  }
+  // The checks above took time: another publish of this version may have landed meanwhile.
+  if (conflictOrBlocked()) return;
+
   services.blobs.put(asset.hashes['SHA-512'], bytes);
-  const { dist: _d, _id, _nodeVersion, _npmVersion, ...clean } = manifest as Record<string, unknown>;
-  void _id; void _nodeVersion; void _npmVersion;
+  const { dist: _d, _id, _nodeVersion, _npmVersion, ...clean } = manifest;
+  void _d; void _id; void _nodeVersion; void _npmVersion;
   const record: PackageVersionRecord = {
     version,
     revision: randomUUID(),
@@ -363,7 +427,7 @@ async function publish(services: Services, ctx: NpmRequest, name: string, body: 
   };
   const pkg = ensurePackage(ctx.repository, id, 'published');
   pkg.versions.set(version, record);
-  for (const [tag, v] of Object.entries(body['dist-tags'] ?? { latest: version })) pkg.distTags[tag] = v;
+  for (const [tag, v] of Object.entries(distTags)) pkg.distTags[tag] = v;
   // Acknowledged only once it is on disk (with --data-dir).
   await services.changed();
   send(ctx.res, 200, { ok: true, id: name });
