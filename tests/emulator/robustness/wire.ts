@@ -6,7 +6,7 @@
 import { Hash } from '@smithy/hash-node';
 import { HttpRequest } from '@smithy/protocol-http';
 import { SignatureV4 } from '@smithy/signature-v4';
-import { Agent, request } from 'undici';
+import { Agent, request as undiciRequest } from 'undici';
 
 export const REGION = 'us-east-1';
 export const ACCOUNT = '000000000000';
@@ -52,6 +52,9 @@ function signer(secret: string): SignatureV4 {
   return s;
 }
 
+/** The string with lone surrogates replaced by U+FFFD, as UTF-8 encoding does. */
+export const wellFormed = (s: string): string => Buffer.from(s, 'utf8').toString('utf8');
+
 export class Wire {
   readonly agent: Agent;
   constructor(
@@ -65,11 +68,15 @@ export class Wire {
   /** The query string exactly as sent (and signed). */
   static queryString(query: Record<string, string> = {}): string {
     return Object.entries(query)
-      .map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(v)}`)
+      .map(([k, v]) => `${encodeURIComponent(wellFormed(k))}=${encodeURIComponent(wellFormed(v))}`)
       .join('&');
   }
 
-  async send(r: WireRequest): Promise<WireAnswer> {
+  async send(request: WireRequest): Promise<WireAnswer> {
+    // A URL cannot carry a lone surrogate: send (and sign) what a client would, U+FFFD.
+    const r = request.query
+      ? { ...request, query: Object.fromEntries(Object.entries(request.query).map(([k, v]) => [wellFormed(k), wellFormed(String(v))])) }
+      : request;
     const url = new URL(this.baseUrl);
     const headers: Record<string, string> = { host: url.host, ...r.headers };
     if (r.body !== undefined && headers['content-type'] === undefined) headers['content-type'] = 'application/json';
@@ -89,7 +96,7 @@ export class Wire {
     }
     const qs = Wire.queryString(r.query);
     const started = performance.now();
-    const res = await request(`${url.origin}${r.path}${qs ? `?${qs}` : ''}`, {
+    const res = await undiciRequest(`${url.origin}${r.path}${qs ? `?${qs}` : ''}`, {
       method: r.method as 'GET',
       headers,
       body: r.body ?? null,
