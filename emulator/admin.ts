@@ -89,8 +89,12 @@ export function handleAdmin(services: Services, req: IncomingMessage, res: Serve
   if (route === 'reset' && method === 'POST') {
     const domains = [...services.store.regions.values()].reduce((n, s) => n + s.domains.size, 0);
     services.store.regions.clear();
-    services.changed();
-    return reply(res, 200, { reset: true, domainsRemoved: domains });
+    // Answered once the empty state is on disk (with --data-dir), like every other write.
+    void services.changed().then(
+      () => reply(res, 200, { reset: true, domainsRemoved: domains }),
+      (err: unknown) => reply(res, 500, { message: `reset did not reach the disk: ${(err as Error).message}` }),
+    );
+    return;
   }
   const known = ['GET health', 'GET state', 'POST reset'];
   return reply(res, route === 'health' || route === 'state' || route === 'reset' ? 405 : 404, {

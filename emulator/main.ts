@@ -6,6 +6,7 @@
 import { parseArgs } from 'node:util';
 import { Faults, FAULTS } from './core/faults.ts';
 import { DEFAULT_QUOTAS, parseQuota } from './core/quotas.ts';
+import type { Limits } from './core/limits.ts';
 import { startEmulator } from './server.ts';
 
 /** Next to LocalStack's 4566, so that both can run side by side. */
@@ -21,7 +22,12 @@ const USAGE = `usage: npm run emulator -- [options]
   --upstream-ttl <ms>        how long upstream packuments are cached (default 300000)
   --ingestion-delay <ms|min-max>
                              delay before externally ingested versions are listed (default 0)
-  --data-dir <dir>           keep state and tarballs in <dir> across restarts (default: memory)
+  --data-dir <dir>           keep state and tarballs in <dir> across restarts (default: memory);
+                             a write is answered only once it is on disk
+  --request-timeout <ms>     a request must arrive completely within this time; stalled
+                             connections are closed after it (default 120000)
+  --max-body-size <bytes>    largest control-plane request body, larger ones get 413 (default 2097152)
+  --max-publish-size <bytes> largest npm publish body or package asset (default 33554432)
   --fault <name[=arg]>       switch a fault on (repeatable): ${Object.keys(FAULTS).join(', ')}
   --fault-admin              serve GET/PUT/DELETE /-/emulator/faults to switch faults at run time
   --quota <name=n>           change one of AWS's default quotas (repeatable): ${Object.entries(DEFAULT_QUOTAS).map(([k, v]) => `${k}=${v}`).join(', ')}
@@ -47,6 +53,9 @@ try {
       'upstream-ttl': { type: 'string' },
       'ingestion-delay': { type: 'string' },
       'data-dir': { type: 'string' },
+      'request-timeout': { type: 'string' },
+      'max-body-size': { type: 'string' },
+      'max-publish-size': { type: 'string' },
       fault: { type: 'string', multiple: true },
       'fault-admin': { type: 'boolean' },
       quota: { type: 'string', multiple: true },
@@ -99,6 +108,15 @@ const ttl = values['upstream-ttl'] as string | undefined;
 if (ttl !== undefined && !/^\d+$/.test(ttl)) fail(`--upstream-ttl '${ttl}' is not a number of milliseconds.`);
 const ingestionDelayMs = parseDelay(values['ingestion-delay'] as string | undefined);
 
+const LIMIT_FLAGS = { 'request-timeout': 'requestTimeoutMs', 'max-body-size': 'controlBodyBytes', 'max-publish-size': 'publishBodyBytes' } as const;
+const limits: Partial<Limits> = {};
+for (const [flag, member] of Object.entries(LIMIT_FLAGS)) {
+  const value = values[flag] as string | undefined;
+  if (value === undefined) continue;
+  if (!/^[1-9]\d*$/.test(value)) fail(`--${flag} '${value}' is not a positive whole number.`);
+  limits[member] = Number(value);
+}
+
 try {
   const emulator = await startEmulator({
     ...(npmjsUrl !== undefined ? { npmjsUrl } : {}),
@@ -106,6 +124,7 @@ try {
     ...(ingestionDelayMs ? { ingestionDelayMs } : {}),
     ...(values['data-dir'] !== undefined ? { dataDir: String(values['data-dir']) } : {}),
     faults,
+    limits,
     faultAdmin: values['fault-admin'] === true,
     quotas,
     logRequests: values['log-requests'] === true,

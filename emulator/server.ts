@@ -10,6 +10,17 @@ import { handleAdmin, isAdminRequest, logRequests } from './admin.ts';
 import { DirectoryBlobStore, MemoryBlobStore } from './core/blobs.ts';
 import { internalError, ServiceError, throttled, validationError } from './core/errors.ts';
 import { Faults, FAULTS, type FaultName } from './core/faults.ts';
+import {
+  BodyBudget,
+  ClientGone,
+  closeAfterRefusal,
+  CONTROL_JSON,
+  DEFAULT_LIMITS,
+  httpServerOptions,
+  jsonShapeProblem,
+  readBody,
+  type Limits,
+} from './core/limits.ts';
 import { RawResponse, type EmulatorSettings, type Operation, type RequestContext, type Services } from './core/operation.ts';
 import { Persistence } from './core/persist.ts';
 import { quotasFrom } from './core/quotas.ts';
@@ -17,7 +28,7 @@ import { parseInput } from './core/shapes.ts';
 import { SigV4Verifier, type Credential } from './core/sigv4.ts';
 import { Store } from './core/store.ts';
 import { TokenIssuer } from './core/tokens.ts';
-import { handleNpm, isNpmRequest } from './npm/registry.ts';
+import { handleNpm, isNpmRequest, sendNpmError } from './npm/registry.ts';
 import { NpmUpstream } from './npm/upstream.ts';
 import { operations } from './operations.ts';
 import { answerSts, errorXml } from './sts.ts';
@@ -45,6 +56,8 @@ export interface EmulatorOptions {
   quotas?: string[];
   /** One line per request (operation or npm route, status, milliseconds) to `log`. */
   logRequests?: boolean;
+  /** Body sizes and timeouts (core/limits.ts); unset members keep their defaults. */
+  limits?: Partial<Limits>;
 }
 
 export interface RunningEmulator {
@@ -55,7 +68,6 @@ export interface RunningEmulator {
 
 export const DEFAULT_ACCOUNT_ID = '000000000000';
 export const DEFAULT_CREDENTIALS: Credential[] = [{ accessKeyId: 'test', secretAccessKey: 'test' }];
-const MAX_BODY_BYTES = 64 * 1024 * 1024;
 
 const routes = new Map<string, Operation>(operations.map((op) => [`${op.method} ${op.path}`, op]));
 
@@ -68,11 +80,16 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
   const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
   const verifier = new SigV4Verifier(options.credentials ?? DEFAULT_CREDENTIALS);
   const store = new Store();
-  const persistence = options.dataDir ? new Persistence(options.dataDir, store) : undefined;
+  const blobs = options.dataDir ? new DirectoryBlobStore(options.dataDir) : new MemoryBlobStore();
+  const persistence = options.dataDir
+    ? new Persistence(options.dataDir, store, () => (blobs as DirectoryBlobStore).settle())
+    : undefined;
   const tokens = new TokenIssuer(persistence?.load());
   const faults = new Faults();
   for (const spec of options.faults ?? []) faults.set(...Faults.parse(spec));
   const delay = options.ingestionDelayMs ?? { min: 0, max: 0 };
+  const limits: Limits = { ...DEFAULT_LIMITS, ...options.limits };
+  const budget = new BodyBudget(limits.inFlightBodyBytes);
   let baseUrl = '';
   const settings: EmulatorSettings = {
     accountId,
@@ -83,16 +100,17 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
   const services: Services = {
     store,
     tokens,
-    blobs: options.dataDir ? new DirectoryBlobStore(options.dataDir) : new MemoryBlobStore(),
+    blobs,
     faults,
     npmjs: new NpmUpstream(options.npmjsUrl, options.upstreamTtlMs ?? 5 * 60_000, faults),
     settings,
-    changed: () => persistence?.changed(),
+    changed: () => persistence?.changed() ?? Promise.resolve(),
   };
 
-  const server = createServer((req, res) => {
+  const server = createServer(httpServerOptions(limits), (req, res) => {
     if (options.logRequests) logRequests(req, res, log);
     handle(req, res).catch((err: unknown) => {
+      if (err instanceof ClientGone) return;
       log(`emulator: unexpected failure on ${req.method} ${req.url}: ${(err as Error)?.stack ?? String(err)}`);
       if (!res.headersSent) sendError(res, new ServiceError('InternalServerException', 500, 'Internal failure in the emulator.'), randomUUID());
       else res.destroy();
@@ -102,9 +120,14 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const requestId = randomUUID();
     try {
-      const body = await readBody(req);
       const url = splitUrl(req.url ?? '/');
-      if (isNpmRequest(url.pathname)) return await handleNpm(services, req, res, body);
+      const npm = isNpmRequest(url.pathname);
+      const body = await readBody(req, ...bodyLimit(req, url.pathname, npm)).catch((err: unknown) => {
+        if (err instanceof ServiceError) closeAfterRefusal(res);
+        if (npm && err instanceof ServiceError) sendNpmError(res, err);
+        throw err;
+      });
+      if (npm) return await handleNpm(services, req, res, body);
       if (isAdminRequest(url.pathname)) return handleAdmin(services, req, res);
       if (url.pathname === '/-/emulator/faults' && options.faultAdmin) return faultAdmin(req, res, body);
       const caller = await verifier.verify({
@@ -148,7 +171,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
       };
       const input = parseInput(op.input, buildInput(op, url.searchParams, req, body));
       const result = await op.handler(input, ctx);
-      if (op.method !== 'GET') services.changed();
+      // Acknowledged only once it is on disk (with --data-dir).
+      if (op.method !== 'GET') await services.changed();
       if (result instanceof RawResponse) {
         res.writeHead(result.status, { ...result.headers, 'x-amzn-RequestId': requestId });
         res.end(result.body);
@@ -163,6 +187,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
       res.end(json);
     } catch (err) {
       if (!(err instanceof ServiceError)) throw err;
+      if (res.headersSent) return;
       if (isStsRequest(req)) {
         res.writeHead(err.status, { 'content-type': 'text/xml', 'x-amzn-RequestId': requestId });
         res.end(errorXml(STS_ERROR_CODES[err.type] ?? err.type, err.message, requestId));
@@ -170,6 +195,15 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
       }
       sendError(res, err, requestId);
     }
+  }
+
+  /** Which limit applies to a request's body: publishes may be large, everything else is small. */
+  function bodyLimit(req: IncomingMessage, pathname: string, npm: boolean): [number, BodyBudget, string] {
+    if (npm) {
+      return req.method === 'PUT' ? [limits.publishBodyBytes, budget, 'npm publish body'] : [limits.controlBodyBytes, budget, 'request body'];
+    }
+    if (routes.get(`${req.method} ${pathname}`)?.rawBody) return [limits.publishBodyBytes, budget, 'package asset'];
+    return [limits.controlBodyBytes, budget, 'request body'];
   }
 
   /** GET lists active faults; PUT {"name","arg"} switches one on; DELETE [?name=] switches off. */
@@ -255,6 +289,8 @@ function buildInput(op: Operation, params: URLSearchParams, req: IncomingMessage
     if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
       throw validationError('The request body must be a JSON object.', 'CANNOT_PARSE');
     }
+    const problem = jsonShapeProblem(parsed, CONTROL_JSON);
+    if (problem) throw validationError(`The request body cannot be handled: ${problem}.`, 'CANNOT_PARSE');
     input = parsed as Record<string, unknown>;
   }
   for (const [member, name] of Object.entries(op.query ?? {})) {
@@ -266,26 +302,6 @@ function buildInput(op: Operation, params: URLSearchParams, req: IncomingMessage
     if (typeof value === 'string') input[member] = value;
   }
   return input;
-}
-
-const EMPTY = Buffer.alloc(0);
-
-async function readBody(req: IncomingMessage): Promise<Buffer> {
-  // Most control-plane calls are bodiless GETs: skip the stream machinery for them.
-  if (req.headers['content-length'] === undefined && req.headers['transfer-encoding'] === undefined) {
-    req.resume();
-    return EMPTY;
-  }
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > MAX_BODY_BYTES) {
-      throw validationError(`The request body is larger than ${MAX_BODY_BYTES} bytes.`);
-    }
-    chunks.push(chunk as Buffer);
-  }
-  return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
 }
 
 /** Path and query of a request target, without the cost of a full WHATWG URL parse. */

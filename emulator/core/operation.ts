@@ -30,8 +30,8 @@ export interface Services {
   faults: Faults;
   npmjs: NpmUpstream;
   settings: EmulatorSettings;
-  /** Records that state changed (persistence writes a snapshot). */
-  changed: () => void;
+  /** Records that state changed; resolves once the change is on disk (with --data-dir). */
+  changed: () => Promise<void>;
 }
 
 export interface RequestContext extends Services {

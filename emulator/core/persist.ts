@@ -1,12 +1,18 @@
 /**
- * --data-dir: the store as one JSON snapshot (written atomically, shortly after each change
- * and on shutdown) plus content-addressed blobs, and the token key, so that state, tarballs
- * and issued tokens all survive a restart.
+ * --data-dir: the store as one JSON snapshot plus content-addressed blobs, and the token key,
+ * so that state, tarballs and issued tokens all survive a restart.
+ *
+ * A change is acknowledged only once it is on disk: changed() resolves after a snapshot that
+ * holds the change (and every blob it names) has been written, fsynced and renamed into
+ * place. Changes that arrive while a snapshot is being written share the next one (group
+ * commit), so a burst of writes costs a few snapshots, not one each. kill -9 at any moment
+ * leaves the previous complete snapshot or the new one, never a torn one.
  */
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { RegionState, type Store, type DomainRecord, type PackageRecord, type RepositoryRecord } from './store.ts';
+import { removeStrayTemporaries, writeFileDurably, writeFileDurablySync } from './durable.ts';
+import { RegionState, Store, type DomainRecord, type PackageRecord, type RepositoryRecord } from './store.ts';
 
 const SNAPSHOT = 'state.json';
 const VERSION = 1;
@@ -59,13 +65,18 @@ function fromJson(snapshot: Snapshot, store: Store): void {
 }
 
 export class Persistence {
-  private timer: NodeJS.Timeout | undefined;
+  /** The snapshot being written, and the one that will follow it for changes made meanwhile. */
+  private writing: Promise<void> | undefined;
+  private next: Promise<void> | undefined;
 
   constructor(
     private readonly dir: string,
     private readonly store: Store,
+    /** Resolves once every blob stored so far is on disk. */
+    private readonly blobsSettled: () => Promise<void> = () => Promise.resolve(),
   ) {
     mkdirSync(dir, { recursive: true });
+    removeStrayTemporaries(dir);
   }
 
   /** Loads an earlier snapshot into the store; returns the token key to use. */
@@ -84,26 +95,40 @@ export class Persistence {
       fromJson(snapshot, this.store);
     }
     const keyPath = join(this.dir, 'token.key');
-    if (!existsSync(keyPath)) writeFileSync(keyPath, randomBytes(32), { mode: 0o600 });
+    if (!existsSync(keyPath) || readFileSync(keyPath).length !== 32) writeFileDurablySync(keyPath, randomBytes(32), 0o600);
     return readFileSync(keyPath);
   }
 
-  /** Schedules a snapshot; many changes in a burst cost one write. */
-  changed(): void {
-    this.timer ??= setTimeout(() => {
-      this.timer = undefined;
-      this.flush();
-    }, 50);
+  /** Resolves once the store as it is now is on disk. */
+  changed(): Promise<void> {
+    if (this.next) return this.next;
+    if (this.writing) {
+      // The snapshot being written may predate this change: it goes into the next one.
+      const after = this.writing.catch(() => {});
+      this.next = after.then(() => {
+        this.next = undefined;
+        return this.write();
+      });
+      return this.next;
+    }
+    return this.write();
   }
 
+  private write(): Promise<void> {
+    // The snapshot is taken now, synchronously: everything changed so far is in it.
+    const json = JSON.stringify(toJson(this.store));
+    const blobs = this.blobsSettled();
+    const written = blobs.then(() => writeFileDurably(join(this.dir, SNAPSHOT), json));
+    this.writing = written;
+    const done = () => {
+      if (this.writing === written) this.writing = undefined;
+    };
+    written.then(done, done);
+    return written;
+  }
+
+  /** Writes the snapshot now (on shutdown). */
   flush(): void {
-    if (this.timer) {
-      clearTimeout(this.timer);
-      this.timer = undefined;
-    }
-    const path = join(this.dir, SNAPSHOT);
-    const tmp = `${path}.${process.pid}.tmp`;
-    writeFileSync(tmp, JSON.stringify(toJson(this.store)));
-    renameSync(tmp, path);
+    writeFileDurablySync(join(this.dir, SNAPSHOT), JSON.stringify(toJson(this.store)));
   }
 }

@@ -15,17 +15,41 @@ interface StringSpec {
 export function str(spec: StringSpec = {}) {
   const re = spec.pattern ? new RegExp(`^(?:${spec.pattern})$`, 'u') : undefined;
   return z.string().superRefine((value, ctx) => {
-    const len = [...value].length;
+    // The model counts characters (code points). A string longer than twice the maximum in
+    // UTF-16 units is over it whatever it holds: say so without counting, copying or
+    // matching megabytes of it.
+    if (spec.max !== undefined && value.length > 2 * spec.max) {
+      ctx.addIssue({ code: 'custom', message: `Member must have length less than or equal to ${spec.max}` });
+      return;
+    }
+    const len = codePoints(value);
     if (spec.min !== undefined && len < spec.min) {
       ctx.addIssue({ code: 'custom', message: `Member must have length greater than or equal to ${spec.min}` });
     }
     if (spec.max !== undefined && len > spec.max) {
       ctx.addIssue({ code: 'custom', message: `Member must have length less than or equal to ${spec.max}` });
+      return;
     }
     if (re && !re.test(value)) {
       ctx.addIssue({ code: 'custom', message: `Member must satisfy regular expression pattern: ${spec.pattern}` });
     }
   });
+}
+
+/** Characters as the model counts them: surrogate pairs are one. */
+function codePoints(value: string): number {
+  let n = value.length;
+  for (let i = 0; i < value.length; i++) {
+    const c = value.charCodeAt(i);
+    if (c >= 0xd800 && c <= 0xdbff && i + 1 < value.length) {
+      const d = value.charCodeAt(i + 1);
+      if (d >= 0xdc00 && d <= 0xdfff) {
+        n--;
+        i++;
+      }
+    }
+  }
+  return n;
 }
 
 /** Integers arrive as JSON numbers in bodies and as strings in query strings. */
@@ -89,9 +113,47 @@ export function parseInput<S extends z.ZodType>(schema: S, input: Record<string,
   throw validationError(`${n} validation error${n === 1 ? '' : 's'} detected: ${parts.join('; ')}`);
 }
 
+const QUOTED_CHARS = 200;
+
+/** The offending value as a short quote: never more than QUOTED_CHARS, whatever its size or depth. */
 function describeValue(value: unknown): string {
   if (value === undefined || value === null) return 'null';
-  if (typeof value === 'string') return `'${value.length > 200 ? `${value.slice(0, 200)}...` : value}'`;
+  if (typeof value === 'string') return `'${value.length > QUOTED_CHARS ? `${value.slice(0, QUOTED_CHARS)}...` : value}'`;
   if (typeof value === 'number' || typeof value === 'boolean') return `'${value}'`;
-  return `'${JSON.stringify(value).slice(0, 200)}'`;
+  const quoted = boundedJson(value, QUOTED_CHARS + 1);
+  return `'${quoted.length > QUOTED_CHARS ? `${quoted.slice(0, QUOTED_CHARS)}...` : quoted}'`;
+}
+
+/**
+ * JSON text of a value, cut after about `budget` characters. It walks only as far as it
+ * writes, so a value nested thousands of levels deep (where JSON.stringify overflows the
+ * stack) or megabytes large costs no more than the quote.
+ */
+function boundedJson(value: unknown, budget: number): string {
+  let out = '';
+  const write = (v: unknown, depth: number): void => {
+    if (out.length >= budget) return;
+    if (depth > 20) {
+      out += '...';
+      return;
+    }
+    if (v === null || typeof v !== 'object') {
+      const text = typeof v === 'string' ? JSON.stringify(v.slice(0, budget)) : String(JSON.stringify(v) ?? null);
+      out += text;
+      return;
+    }
+    const isArray = Array.isArray(v);
+    out += isArray ? '[' : '{';
+    let first = true;
+    for (const key in v as object) {
+      if (out.length >= budget) break;
+      if (!first) out += ',';
+      first = false;
+      if (!isArray) out += `${JSON.stringify(key.slice(0, budget))}:`;
+      write((v as Record<string, unknown>)[key], depth + 1);
+    }
+    out += isArray ? ']' : '}';
+  };
+  write(value, 0);
+  return out;
 }

@@ -8,6 +8,8 @@ import { createHash, randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import semver from 'semver';
 import { hashAsset } from '../core/blobs.ts';
+import type { ServiceError } from '../core/errors.ts';
+import { jsonShapeProblem, NPM_JSON } from '../core/limits.ts';
 import type { Services } from '../core/operation.ts';
 import { epochSeconds, type DomainRecord, type PackageVersionRecord, type RepositoryRecord } from '../core/store.ts';
 import {
@@ -23,6 +25,7 @@ import {
   type VersionSource,
 } from '../packages/graph.ts';
 import { danglingGraph, publishRefusal, revokedToken } from './guards.ts';
+import { checkTarball } from './tarball.ts';
 import { UpstreamError } from './upstream.ts';
 
 const PREFIX = /^\/([a-z][a-z0-9-]{0,48}[a-z0-9])-(\d{12})\/([a-z0-9-]+)\/npm\/([A-Za-z0-9][A-Za-z0-9._-]{1,99})\/(.*)$/;
@@ -50,6 +53,22 @@ function send(res: ServerResponse, status: number, body: unknown, headers: Recor
 
 const error = (res: ServerResponse, status: number, message: string, headers: Record<string, string> = {}) =>
   send(res, status, { error: message }, headers);
+
+/** A modeled error (e.g. a body over the limit) answered on the npm endpoint: npm reads `error`. */
+export function sendNpmError(res: ServerResponse, err: ServiceError): void {
+  send(res, err.status, { error: err.message, message: err.message }, { 'x-amzn-ErrorType': err.type, ...err.headers });
+}
+
+function safeDecode(s: string): string {
+  try {
+    return decodeURIComponent(s);
+  } catch {
+    return s;
+  }
+}
+
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+const describe = (v: unknown) => (v === null ? 'null' : Array.isArray(v) ? 'an array' : typeof v);
 
 export async function handleNpm(services: Services, req: IncomingMessage, res: ServerResponse, body: Buffer): Promise<void> {
   const rawPath = (req.url ?? '/').split('?')[0]!;
@@ -273,25 +292,34 @@ interface PublishBody {
 
 /** A PUT of a packument is a publish when it carries a tarball, else a metadata edit (npm deprecate). */
 async function putPackument(services: Services, ctx: NpmRequest, name: string): Promise<void> {
-  let body: PublishBody;
+  let parsed: unknown;
   try {
-    body = JSON.parse(ctx.body.toString('utf8')) as PublishBody;
+    parsed = JSON.parse(ctx.body.toString('utf8'));
   } catch {
     return error(ctx.res, 400, 'The request body is not JSON.');
   }
+  if (!isObject(parsed)) return error(ctx.res, 400, `The request body must be a JSON object (a packument); it is ${describe(parsed)}.`);
+  const problem = jsonShapeProblem(parsed, NPM_JSON);
+  if (problem) return error(ctx.res, 400, `The packument cannot be handled: ${problem}.`);
+  for (const member of ['versions', '_attachments', 'dist-tags'] as const) {
+    if (parsed[member] !== undefined && !isObject(parsed[member])) {
+      return error(ctx.res, 400, `'${member}' must be a JSON object; it is ${describe(parsed[member])}.`);
+    }
+  }
+  const body = parsed as PublishBody;
   if (Object.keys(body._attachments ?? {}).length === 0) return deprecate(services, ctx, name, body);
   return publish(services, ctx, name, body);
 }
 
 /** npm deprecate sends the whole packument back with `deprecated` set on some versions. */
-function deprecate(services: Services, ctx: NpmRequest, name: string, body: PublishBody): void {
+async function deprecate(services: Services, ctx: NpmRequest, name: string, body: PublishBody): Promise<void> {
   const id = npmId(name);
   const pkg = ctx.repository.packages.get(`npm:${id.namespace ?? ''}:${id.name}`);
   if (!pkg) return error(ctx.res, 404, `${name} has no versions stored in ${ctx.repository.name}; only stored versions can be deprecated.`);
   let changed = 0;
   for (const [version, manifest] of Object.entries(body.versions ?? {})) {
     const stored = pkg.versions.get(version);
-    if (!stored) continue;
+    if (!stored || !isObject(manifest)) continue;
     const message = (manifest as { deprecated?: unknown }).deprecated;
     if (typeof message === 'string' && message !== '') stored.manifest = { ...stored.manifest, deprecated: message };
     else if (message === undefined || message === '') {
@@ -301,37 +329,102 @@ function deprecate(services: Services, ctx: NpmRequest, name: string, body: Publ
     changed++;
   }
   if (changed === 0) return error(ctx.res, 400, `The request changed no version of ${name} stored in ${ctx.repository.name}.`);
-  services.changed();
+  await services.changed();
   send(ctx.res, 200, { ok: true, id: name });
 }
 
+/**
+ * A publish, checked as a registry checks it: exactly the one version named in the URL, its
+ * manifest naming the same package and version, dist-tags naming versions, a gzip tarball
+ * holding package/package.json for that package and version, a sha512 integrity (and a shasum,
+ * if sent) that match the bytes. Each problem is a 400 that names it; nothing is stored then.
+ */
 async function publish(services: Services, ctx: NpmRequest, name: string, body: PublishBody): Promise<void> {
+  const bad = (message: string) => error(ctx.res, 400, `Cannot publish ${name}: ${message}`);
+  if (body.name !== name) return bad(`the packument's name is ${JSON.stringify(body.name ?? null)?.slice(0, 100)}, not '${name}'.`);
   const versions = Object.entries(body.versions ?? {});
-  const attachments = Object.values(body._attachments ?? {});
-  if (body.name !== name || versions.length !== 1 || attachments.length !== 1 || !attachments[0]?.data) {
-    return error(ctx.res, 400, `A publish of ${name} must carry exactly one version and its tarball attachment.`);
+  if (versions.length !== 1) {
+    return bad(`'versions' must hold exactly the version being published; it holds ${versions.length}.`);
   }
   const [version, manifest] = versions[0]!;
-  if (!semver.valid(version)) return error(ctx.res, 400, `'${version}' is not a valid semver version.`);
+  if (!semver.valid(version)) return bad(`'${version.slice(0, 100)}' is not a valid semver version.`);
+  if (!isObject(manifest)) return bad(`versions['${version}'] must be a JSON object (the version's manifest); it is ${describe(manifest)}.`);
+  if (manifest.name !== name || manifest.version !== version) {
+    return bad(`versions['${version}'] names ${String(manifest.name).slice(0, 100)}@${String(manifest.version).slice(0, 100)}, not ${name}@${version}.`);
+  }
+  const attachments = Object.values(body._attachments ?? {});
+  if (attachments.length !== 1) return bad(`'_attachments' must hold exactly one tarball; it holds ${attachments.length}.`);
+  const attachment = attachments[0] as unknown;
+  if (!isObject(attachment) || typeof attachment.data !== 'string' || attachment.data === '') {
+    return bad(`the attachment must be an object whose 'data' is the tarball in base64.`);
+  }
+  const distTags = body['dist-tags'] ?? { latest: version };
+  for (const [tag, target] of Object.entries(distTags)) {
+    if (tag === '' || tag.length > 256 || semver.validRange(tag)) {
+      return bad(`'${tag.slice(0, 100)}' cannot be a dist-tag (a tag must be a non-empty name that is not a version range).`);
+    }
+    if (typeof target !== 'string' || !semver.valid(target)) {
+      return bad(`dist-tags['${tag}'] must be a semver version string; it is ${typeof target === 'string' ? `'${target.slice(0, 100)}'` : describe(target)}.`);
+    }
+  }
+  const dist = manifest.dist;
+  if (!isObject(dist)) return bad(`versions['${version}'].dist must be an object with the tarball's integrity; it is ${describe(dist)}.`);
+  const integrity = typeof dist.integrity === 'string' ? dist.integrity : undefined;
+  const sha512s = (integrity ?? '').split(/\s+/).filter((h) => h.startsWith('sha512-'));
+  if (sha512s.length === 0) {
+    return bad(`dist.integrity must be a sha512 integrity (sha512-<base64>); it is ${integrity === undefined ? describe(dist.integrity) : `'${integrity.slice(0, 100)}'`}.`);
+  }
+  if (dist.shasum !== undefined && (typeof dist.shasum !== 'string' || !/^[0-9a-f]{40}$/i.test(dist.shasum))) {
+    return bad(`dist.shasum must be a hex SHA-1 digest when it is sent.`);
+  }
+
   const id = npmId(name);
-  const existing = ctx.repository.packages.get(`npm:${id.namespace ?? ''}:${id.name}`);
-  if (existing?.originConfiguration.restrictions.publish === 'BLOCK') {
-    return error(ctx.res, 403, `Publishing ${name} to ${ctx.repository.name} is blocked by the package's origin configuration (publish=BLOCK). Change it with aws codeartifact put-package-origin-configuration.`);
+  const existingPackage = () => ctx.repository.packages.get(`npm:${id.namespace ?? ''}:${id.name}`);
+  const conflictOrBlocked = (): boolean => {
+    const existing = existingPackage();
+    if (existing?.originConfiguration.restrictions.publish === 'BLOCK') {
+      error(ctx.res, 403, `Publishing ${name} to ${ctx.repository.name} is blocked by the package's origin configuration (publish=BLOCK). Change it with aws codeartifact put-package-origin-configuration.`);
+      return true;
+    }
+    if (existing?.versions.has(version)) {
+      error(ctx.res, 409, `${name}@${version} already exists in ${ctx.repository.name}; versions cannot be published over.`);
+      return true;
+    }
+    return false;
+  };
+  if (conflictOrBlocked()) return;
+  for (const target of Object.values(distTags)) {
+    if (target !== version && !existingPackage()?.versions.has(target)) {
+      return bad(`a dist-tag points at ${target}, which is neither the version being published nor stored in ${ctx.repository.name}.`);
+    }
   }
-  if (existing?.versions.has(version)) {
-    return error(ctx.res, 409, `${name}@${version} already exists in ${ctx.repository.name}; versions cannot be published over.`);
-  }
+  // Refused as AWS refuses it: the version exists upstream or through the external connection, or a package group blocks publishing.
   const refusal = await publishRefusal(services, ctx.domain, ctx.repository, id, version);
   if (refusal) return error(ctx.res, refusal.status, refusal.message);
-  const bytes = Buffer.from(attachments[0].data, 'base64');
-  const integrity = manifest.dist?.integrity;
-  if (integrity?.startsWith('sha512-') && createHash('sha512').update(bytes).digest('base64') !== integrity.slice(7)) {
-    return error(ctx.res, 400, `The attached tarball does not match the integrity ${integrity} declared for ${name}@${version}.`);
+
+  const bytes = Buffer.from(attachment.data, 'base64');
+  if (attachment.length !== undefined && attachment.length !== bytes.length) {
+    return bad(`the attachment's length says ${String(attachment.length).slice(0, 30)} bytes but its data holds ${bytes.length}.`);
   }
   const asset = hashAsset(NPM_ASSET_NAME, bytes);
+  const actual = Buffer.from(asset.hashes['SHA-512'], 'hex').toString('base64');
+  if (sha512s.some((h) => h.slice('sha512-'.length) !== actual)) {
+    return bad(`the attached tarball does not match the integrity ${integrity!.slice(0, 200)} declared for ${name}@${version}.`);
+  }
+  if (typeof dist.shasum === 'string' && dist.shasum.toLowerCase() !== asset.hashes['SHA-1']) {
+    return bad(`the attached tarball does not match the shasum ${dist.shasum} declared for ${name}@${version}.`);
+  }
+  const tarball = await checkTarball(bytes);
+  if (!tarball.ok) return bad(`the attached tarball ${tarball.problem}.`);
+  if (tarball.packageJson.name !== name || tarball.packageJson.version !== version) {
+    return bad(`the tarball's package/package.json is for ${String(tarball.packageJson.name).slice(0, 100)}@${String(tarball.packageJson.version).slice(0, 100)}, not ${name}@${version}.`);
+  }
+  // The checks above took time: another publish of this version may have landed meanwhile.
+  if (conflictOrBlocked()) return;
+
   services.blobs.put(asset.hashes['SHA-512'], bytes);
-  const { dist: _d, _id, _nodeVersion, _npmVersion, ...clean } = manifest as Record<string, unknown>;
-  void _id; void _nodeVersion; void _npmVersion;
+  const { dist: _d, _id, _nodeVersion, _npmVersion, ...clean } = manifest;
+  void _d; void _id; void _nodeVersion; void _npmVersion;
   const record: PackageVersionRecord = {
     version,
     revision: randomUUID(),
@@ -345,8 +438,9 @@ async function publish(services: Services, ctx: NpmRequest, name: string, body: 
   };
   const pkg = ensurePackage(ctx.repository, id, 'published');
   pkg.versions.set(version, record);
-  for (const [tag, v] of Object.entries(body['dist-tags'] ?? { latest: version })) pkg.distTags[tag] = v;
-  services.changed();
+  for (const [tag, v] of Object.entries(distTags)) pkg.distTags[tag] = v;
+  // Acknowledged only once it is on disk (with --data-dir).
+  await services.changed();
   send(ctx.res, 200, { ok: true, id: name });
 }
 
@@ -354,8 +448,8 @@ async function publish(services: Services, ctx: NpmRequest, name: string, body: 
 async function distTags(services: Services, ctx: NpmRequest, rest: string, method: string): Promise<void> {
   const m = /^(.+?)\/dist-tags(?:\/([^/]+))?$/.exec(rest.replace(/%2f/gi, '/'));
   if (!m) return error(ctx.res, 404, `Nothing is served at -/package/${rest}.`);
-  const name = decodeURIComponent(m[1]!);
-  const tag = m[2] ? decodeURIComponent(m[2]) : undefined;
+  const name = safeDecode(m[1]!);
+  const tag = m[2] ? safeDecode(m[2]) : undefined;
   if (method === 'GET') {
     const resolved = await resolveOr404(services, ctx, name);
     if (resolved) send(ctx.res, 200, resolved.distTags);
@@ -380,6 +474,6 @@ async function distTags(services: Services, ctx: NpmRequest, rest: string, metho
   } else {
     return error(ctx.res, 405, `${method} is not supported on dist-tags.`);
   }
-  services.changed();
+  await services.changed();
   send(ctx.res, 200, pkg.distTags);
 }

@@ -192,7 +192,8 @@ export async function fetchVersion(
     if (!bytes) return undefined;
     if (source.repository !== asked && !skipRetention) {
       retain(asked, resolved.id, source.stored, 'ingested');
-      services.changed();
+      // On disk before the tarball is answered, as every other acknowledged write.
+      await services.changed();
     }
     return { record: source.stored, bytes };
   }
@@ -216,7 +217,7 @@ export async function fetchVersion(
     services.blobs.put(asset.hashes['SHA-512'], bytes);
     const kept = retain(source.repository, resolved.id, record, 'ingested');
     if (asked !== source.repository) retain(asked, resolved.id, kept, 'ingested');
-    services.changed();
+    await services.changed();
     return { record: kept, bytes };
   }
   return { record, bytes };
