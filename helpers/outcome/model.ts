@@ -8,6 +8,7 @@
  */
 import type { StepEvidence } from '../evidence/compare.ts';
 import { z } from 'zod';
+import { DURATION_HINT, parseDuration } from '../run/durations.ts';
 
 export const SUMMARY_SCHEMA_VERSION = 2;
 
@@ -249,11 +250,11 @@ export class BudgetError extends Error {
 export function latencyBudgetMs(target: string, env: NodeJS.ProcessEnv = process.env): number {
   const raw = env.CONFORMANCE_LATENCY_BUDGET_MS;
   if (raw === undefined || raw.trim() === '') return DEFAULT_LATENCY_BUDGET_MS[target] ?? 60_000;
-  const ms = Number(raw.trim());
-  if (!/^\d+$/.test(raw.trim()) || !Number.isSafeInteger(ms) || ms <= 0) {
+  const ms = parseDuration(raw);
+  if (ms === undefined) {
     throw new BudgetError(
-      `The harness configuration is not valid:\n- CONFORMANCE_LATENCY_BUDGET_MS=${JSON.stringify(raw)}: must be a whole number of milliseconds above 0. ` +
-        'Set it to e.g. 60000, or unset it for the default (60 s off AWS, 15 min on AWS).',
+      `The harness configuration is not valid:\n- CONFORMANCE_LATENCY_BUDGET_MS=${JSON.stringify(raw)}: must be ${DURATION_HINT}. ` +
+        'Set it to e.g. 60000 or 60s, or unset it for the default (60 s off AWS, 15 min on AWS).',
     );
   }
   return ms;

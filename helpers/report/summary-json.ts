@@ -139,7 +139,7 @@ export default class SummaryJsonReporter implements Reporter {
     try {
       budgetMs = latencyBudgetMs(target);
     } catch (err) {
-      problems.push({ verdict: 'no-verdict', text: (err as Error).message, hint: 'Set CONFORMANCE_LATENCY_BUDGET_MS to a number of milliseconds, or unset it.' });
+      problems.push({ verdict: 'no-verdict', text: (err as Error).message, hint: 'Set CONFORMANCE_LATENCY_BUDGET_MS to a duration (60000, 60s, 15m), or unset it.' });
     }
 
     // One scenario run per project x scenario, steps in the order they were defined.

@@ -3,6 +3,7 @@
  * explained when wrong (which variable, what is wrong with it, how to fix it).
  */
 import { z } from 'zod';
+import { DURATION_HINT, parseDuration } from './durations.ts';
 
 export type TargetKind = 'emulator' | 'aws' | 'endpoint';
 /** How the emulator target runs the emulator: a container where one can run (auto), always one, or a local process. */
@@ -21,6 +22,8 @@ export interface HarnessConfig {
   npm: string;
   /** How long to wait for an installed package to show in ListPackages. */
   visibilityLimitMs: number;
+  /** How long `npm install` may take (default: the scenario's own limit). */
+  installTimeoutMs?: number;
   /** Registry the embedded emulator's public:npmjs uses (default: what npm uses). */
   npmjsUrl?: string;
   emulatorRuntime: EmulatorRuntime;
@@ -42,6 +45,16 @@ function newRunId(): string {
   return `${t}${r}`;
 }
 
+/** `300000` (milliseconds), `300s` or `5m`; anything else is an error naming the variable, never NaN. */
+const duration = z.string().transform((text, ctx) => {
+  const ms = parseDuration(text);
+  if (ms === undefined) {
+    ctx.addIssue({ code: 'custom', message: `must be ${DURATION_HINT}` });
+    return z.NEVER;
+  }
+  return ms;
+});
+
 const schema = z.object({
   CONFORMANCE_TARGET: z.enum(['emulator', 'aws', 'endpoint']).default('emulator'),
   CONFORMANCE_ENDPOINT_URL: z.url({ protocol: /^https?$/ }).optional(),
@@ -50,7 +63,8 @@ const schema = z.object({
   AWS_DEFAULT_REGION: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'must be an AWS region such as us-east-1').optional(),
   AWS_CLI: z.string().min(1).default('aws'),
   CONFORMANCE_NPM: z.string().min(1).default('npm'),
-  CONFORMANCE_VISIBILITY_LIMIT_MS: z.coerce.number().int().positive().optional(),
+  CONFORMANCE_VISIBILITY_LIMIT_MS: duration.optional(),
+  CONFORMANCE_INSTALL_TIMEOUT_MS: duration.optional(),
   CONFORMANCE_NPMJS_URL: z.url({ protocol: /^https?$/ }).optional(),
   CONFORMANCE_EMULATOR_RUNTIME: z.enum(['auto', 'container', 'process']).default('auto'),
   CONFORMANCE_RUN_ID: z.string().regex(RUN_ID, 'must be 4-20 lower-case letters and digits').optional(),
@@ -64,7 +78,8 @@ const FIXES: Record<string, string> = {
   CONFORMANCE_AWS_ACCOUNT: 'Set it to the 12-digit id of the AWS account the run may create resources in.',
   AWS_REGION: 'Set it to the region to run in, e.g. us-east-1.',
   AWS_DEFAULT_REGION: 'Set it to the region to run in, e.g. us-east-1.',
-  CONFORMANCE_VISIBILITY_LIMIT_MS: 'Set it to a number of milliseconds, e.g. 60000.',
+  CONFORMANCE_VISIBILITY_LIMIT_MS: 'Set it to a duration, e.g. 60000, 60s or 15m.',
+  CONFORMANCE_INSTALL_TIMEOUT_MS: 'Set it to a duration, e.g. 300000, 300s or 5m.',
   CONFORMANCE_NPMJS_URL: 'Set it to an npm registry URL, e.g. http://127.0.0.1:4873/.',
   CONFORMANCE_RUN_ID: 'Leave it unset to get a fresh one.',
   CONFORMANCE_EMULATOR_RUNTIME: 'Set it to auto (default: a container where an engine answers, else a local process), container or process.',
@@ -106,6 +121,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): HarnessConfig 
     awsCli: v.AWS_CLI,
     npm: v.CONFORMANCE_NPM,
     visibilityLimitMs: v.CONFORMANCE_VISIBILITY_LIMIT_MS ?? (v.CONFORMANCE_TARGET === 'aws' ? 15 * 60_000 : 60_000),
+    ...(v.CONFORMANCE_INSTALL_TIMEOUT_MS ? { installTimeoutMs: v.CONFORMANCE_INSTALL_TIMEOUT_MS } : {}),
     ...(v.CONFORMANCE_NPMJS_URL ? { npmjsUrl: v.CONFORMANCE_NPMJS_URL } : {}),
     emulatorRuntime: v.CONFORMANCE_EMULATOR_RUNTIME,
     runId: v.CONFORMANCE_RUN_ID ?? newRunId(),

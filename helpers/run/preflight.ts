@@ -117,7 +117,7 @@ export async function preflight(env: NodeJS.ProcessEnv = process.env): Promise<P
     budgetMs = latencyBudgetMs(config.target, env);
   } catch (err) {
     if (!(err instanceof BudgetError)) throw err;
-    problems.push({ text: err.message, hint: 'Set CONFORMANCE_LATENCY_BUDGET_MS to a number of milliseconds, or unset it.' });
+    problems.push({ text: err.message, hint: 'Set CONFORMANCE_LATENCY_BUDGET_MS to a duration (60000, 60s, 15m), or unset it.' });
   }
   // The tools and the target at once: a broken setup must end in seconds.
   const targetCheck = (async (): Promise<PreflightProblem | undefined> => {

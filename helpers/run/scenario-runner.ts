@@ -130,7 +130,7 @@ export class ScenarioRun {
       codeartifact: this.client,
       sandbox,
       visibilityLimitMs: config.visibilityLimitMs,
-      memory: process.env.CONFORMANCE_INSTALL_TIMEOUT_MS ? { installTimeoutMs: process.env.CONFORMANCE_INSTALL_TIMEOUT_MS } : {},
+      memory: config.installTimeoutMs ? { installTimeoutMs: String(config.installTimeoutMs) } : {},
       secrets: target.secrets(),
       target: target.kind,
     };
