@@ -7,6 +7,7 @@
  * (CONFORMANCE_REPORTS_DIR or `reports`; drift.md is for an issue or a step summary).
  * Exit 0: no drift; 1: drift; 2: the document could not be read or fetched, or none given.
  */
+import { DURATION_HINT, parseDuration } from '../helpers/run/durations.ts';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -17,7 +18,13 @@ import { tutorialScenario } from '../scenarios/tutorial.ts';
 const USAGE =
   'usage: npm run drift -- <tutorial file or URL>   (the published page as .html or its https URL, or the tutorial saved as .txt or .md)';
 /** How long the published page may take to arrive. */
-const FETCH_TIMEOUT_MS = Number(process.env.CONFORMANCE_DRIFT_FETCH_TIMEOUT_MS) || 30_000;
+const FETCH_TIMEOUT_MS = (() => {
+  const raw = process.env.CONFORMANCE_DRIFT_FETCH_TIMEOUT_MS;
+  if (raw === undefined || raw.trim() === '') return 30_000;
+  const ms = parseDuration(raw);
+  if (ms === undefined) fail(`CONFORMANCE_DRIFT_FETCH_TIMEOUT_MS=${JSON.stringify(raw)} must be ${DURATION_HINT}; set it so, or unset it for 30 s.`);
+  return ms;
+})();
 
 function fail(message: string): never {
   process.stderr.write(`drift: ${message}\n`);
