@@ -60,7 +60,9 @@ export default defineConfig({
     // On GitHub Actions, failures as annotations on the pull request's lines.
     ...(process.env.GITHUB_ACTIONS === 'true' ? [['github'] satisfies ReporterDescription] : []),
     // A shard (`--shard=i/n`) leaves its blob for scripts/merge-matrix.ts, which merges the shards into one report.
-    ...(process.argv.some((a) => a.startsWith('--shard')) ? [['blob', { outputDir: `${reports}/blob-report` }] satisfies ReporterDescription] : []),
+    ...(process.argv.some((a) => a.startsWith('--shard'))
+      ? [['blob', { outputDir: `${reports}/blob-report` }] satisfies ReporterDescription]
+      : []),
     [
       'allure-playwright',
       {
@@ -105,7 +107,11 @@ export default defineConfig({
     // Both again with the emulator in a container; they skip, saying why, where no engine answers.
     ...(target === 'emulator'
       ? [
-          { name: 'conformance-container', testDir: 'tests/conformance', metadata: { awsCli: process.env.AWS_CLI ?? 'aws', ...inContainer } },
+          {
+            name: 'conformance-container',
+            testDir: 'tests/conformance',
+            metadata: { awsCli: process.env.AWS_CLI ?? 'aws', ...inContainer },
+          },
           { name: 'conformance-container-aws-cli-v2', testDir: 'tests/conformance', metadata: { awsCli: '/usr/bin/aws', ...inContainer } },
         ]
       : []),

@@ -49,27 +49,29 @@ function reply(res: ServerResponse, status: number, value: unknown): void {
 /** The stored state, as a person would want to read it; no secrets exist in it to leak. */
 export function stateOf(store: Store) {
   return {
-    regions: [...store.regions].map(([region, state]) => ({
-      region,
-      domains: [...state.domains.values()].map((d) => ({
-        name: d.name,
-        owner: d.owner,
-        packageGroups: groupsOf(d).map((g) => ({ pattern: g.pattern, restrictions: { ...g.restrictions } })),
-        repositories: [...d.repositories.values()].map((r) => ({
-          name: r.name,
-          upstreams: [...r.upstreams],
-          ...(r.danglingUpstreams?.length ? { danglingUpstreams: [...r.danglingUpstreams] } : {}),
-          externalConnections: r.externalConnections.map((c) => c.externalConnectionName),
-          packages: [...r.packages.values()].map((p) => ({
-            format: p.format,
-            ...(p.namespace !== undefined ? { namespace: p.namespace } : {}),
-            name: p.name,
-            originConfiguration: { ...p.originConfiguration.restrictions },
-            versions: [...p.versions.values()].map((v) => ({ version: v.version, status: v.status, origin: v.origin.originType })),
+    regions: [...store.regions]
+      .map(([region, state]) => ({
+        region,
+        domains: [...state.domains.values()].map((d) => ({
+          name: d.name,
+          owner: d.owner,
+          packageGroups: groupsOf(d).map((g) => ({ pattern: g.pattern, restrictions: { ...g.restrictions } })),
+          repositories: [...d.repositories.values()].map((r) => ({
+            name: r.name,
+            upstreams: [...r.upstreams],
+            ...(r.danglingUpstreams?.length ? { danglingUpstreams: [...r.danglingUpstreams] } : {}),
+            externalConnections: r.externalConnections.map((c) => c.externalConnectionName),
+            packages: [...r.packages.values()].map((p) => ({
+              format: p.format,
+              ...(p.namespace !== undefined ? { namespace: p.namespace } : {}),
+              name: p.name,
+              originConfiguration: { ...p.originConfiguration.restrictions },
+              versions: [...p.versions.values()].map((v) => ({ version: v.version, status: v.status, origin: v.origin.originType })),
+            })),
           })),
         })),
-      })),
-    })).filter((r) => r.domains.length > 0),
+      }))
+      .filter((r) => r.domains.length > 0),
   };
 }
 

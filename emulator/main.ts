@@ -30,7 +30,9 @@ const USAGE = `usage: npm run emulator -- [options]
   --max-publish-size <bytes> largest npm publish body or package asset (default 33554432)
   --fault <name[=arg]>       switch a fault on (repeatable): ${Object.keys(FAULTS).join(', ')}
   --fault-admin              serve GET/PUT/DELETE /-/emulator/faults to switch faults at run time
-  --quota <name=n>           change one of AWS's default quotas (repeatable): ${Object.entries(DEFAULT_QUOTAS).map(([k, v]) => `${k}=${v}`).join(', ')}
+  --quota <name=n>           change one of AWS's default quotas (repeatable): ${Object.entries(DEFAULT_QUOTAS)
+    .map(([k, v]) => `${k}=${v}`)
+    .join(', ')}
   --log-requests             one line per request on stderr: operation or npm route, status, milliseconds
   --exit-with-stdin          stop when standard input closes (for a parent that starts it in its own
                              process group, so a terminal's Ctrl-C reaches the parent, not the emulator)`;
@@ -73,7 +75,8 @@ if (values.help) {
   process.exit(0);
 }
 const port = Number(values.port);
-if (!Number.isInteger(port) || port < 0 || port > 65535) fail(`--port '${values.port}' is not a port number (0-65535; 0 picks a free port).`);
+if (!Number.isInteger(port) || port < 0 || port > 65535)
+  fail(`--port '${values.port}' is not a port number (0-65535; 0 picks a free port).`);
 if ((values['access-key-id'] === undefined) !== (values['secret-access-key'] === undefined)) {
   fail('--access-key-id and --secret-access-key go together.');
 }
@@ -108,7 +111,11 @@ const ttl = values['upstream-ttl'] as string | undefined;
 if (ttl !== undefined && !/^\d+$/.test(ttl)) fail(`--upstream-ttl '${ttl}' is not a number of milliseconds.`);
 const ingestionDelayMs = parseDelay(values['ingestion-delay'] as string | undefined);
 
-const LIMIT_FLAGS = { 'request-timeout': 'requestTimeoutMs', 'max-body-size': 'controlBodyBytes', 'max-publish-size': 'publishBodyBytes' } as const;
+const LIMIT_FLAGS = {
+  'request-timeout': 'requestTimeoutMs',
+  'max-body-size': 'controlBodyBytes',
+  'max-publish-size': 'publishBodyBytes',
+} as const;
 const limits: Partial<Limits> = {};
 for (const [flag, member] of Object.entries(LIMIT_FLAGS)) {
   const value = values[flag] as string | undefined;
@@ -149,7 +156,10 @@ try {
   process.on('SIGINT', () => stop('SIGINT'));
   process.on('SIGTERM', () => stop('SIGTERM'));
   if (values['exit-with-stdin']) {
-    process.stdin.on('end', () => stop('standard input closed')).on('close', () => stop('standard input closed')).resume();
+    process.stdin
+      .on('end', () => stop('standard input closed'))
+      .on('close', () => stop('standard input closed'))
+      .resume();
   }
 } catch (err) {
   const e = err as NodeJS.ErrnoException;

@@ -105,4 +105,3 @@ export const operations: readonly Operation[] = [
   updatePackageVersionsStatus,
   updateRepository,
 ];
-

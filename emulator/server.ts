@@ -81,9 +81,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
   const verifier = new SigV4Verifier(options.credentials ?? DEFAULT_CREDENTIALS);
   const store = new Store();
   const blobs = options.dataDir ? new DirectoryBlobStore(options.dataDir) : new MemoryBlobStore();
-  const persistence = options.dataDir
-    ? new Persistence(options.dataDir, store, () => (blobs as DirectoryBlobStore).settle())
-    : undefined;
+  const persistence = options.dataDir ? new Persistence(options.dataDir, store, () => (blobs as DirectoryBlobStore).settle()) : undefined;
   const tokens = new TokenIssuer(persistence?.load());
   const faults = new Faults();
   for (const spec of options.faults ?? []) faults.set(...Faults.parse(spec));
@@ -112,7 +110,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     handle(req, res).catch((err: unknown) => {
       if (err instanceof ClientGone) return;
       log(`emulator: unexpected failure on ${req.method} ${req.url}: ${(err as Error)?.stack ?? String(err)}`);
-      if (!res.headersSent) sendError(res, new ServiceError('InternalServerException', 500, 'Internal failure in the emulator.'), randomUUID());
+      if (!res.headersSent)
+        sendError(res, new ServiceError('InternalServerException', 500, 'Internal failure in the emulator.'), randomUUID());
       else res.destroy();
     });
   });
@@ -200,7 +199,9 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
   /** Which limit applies to a request's body: publishes may be large, everything else is small. */
   function bodyLimit(req: IncomingMessage, pathname: string, npm: boolean): [number, BodyBudget, string] {
     if (npm) {
-      return req.method === 'PUT' ? [limits.publishBodyBytes, budget, 'npm publish body'] : [limits.controlBodyBytes, budget, 'request body'];
+      return req.method === 'PUT'
+        ? [limits.publishBodyBytes, budget, 'npm publish body']
+        : [limits.controlBodyBytes, budget, 'request body'];
     }
     if (routes.get(`${req.method} ${pathname}`)?.rawBody) return [limits.publishBodyBytes, budget, 'package asset'];
     return [limits.controlBodyBytes, budget, 'request body'];
@@ -271,8 +272,11 @@ const STS_ERROR_CODES: Record<string, string> = {
 
 /** An STS request is a form POST to "/"; its errors must be XML so STS clients can read them. */
 function isStsRequest(req: IncomingMessage): boolean {
-  return req.method === 'POST' && (req.url === '/' || req.url === '') &&
-    String(req.headers['content-type'] ?? '').startsWith('application/x-www-form-urlencoded');
+  return (
+    req.method === 'POST' &&
+    (req.url === '/' || req.url === '') &&
+    String(req.headers['content-type'] ?? '').startsWith('application/x-www-form-urlencoded')
+  );
 }
 
 function buildInput(op: Operation, params: URLSearchParams, req: IncomingMessage, body: Buffer): Record<string, unknown> {

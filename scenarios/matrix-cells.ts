@@ -41,8 +41,18 @@ const npm = (major: number) => ({ tool: 'npm' as const, major });
 const pnpm = (major: number) => ({ tool: 'pnpm' as const, major });
 const yarn = (major: number) => ({ tool: 'yarn' as const, major });
 
-function cell(awsCli: 1 | 2, packageManager: Pick<ToolSpec, 'tool' | 'major'>, node: 18 | 20 | 22, extra: Partial<MatrixCell> = {}): MatrixCell {
-  const pm = packageManager.tool === 'yarn' ? (packageManager.major === 1 ? 'yarn1' : `yarn${packageManager.major}`) : `${packageManager.tool}${packageManager.major}`;
+function cell(
+  awsCli: 1 | 2,
+  packageManager: Pick<ToolSpec, 'tool' | 'major'>,
+  node: 18 | 20 | 22,
+  extra: Partial<MatrixCell> = {},
+): MatrixCell {
+  const pm =
+    packageManager.tool === 'yarn'
+      ? packageManager.major === 1
+        ? 'yarn1'
+        : `yarn${packageManager.major}`
+      : `${packageManager.tool}${packageManager.major}`;
   const id = `awscli${awsCli}-${pm}-node${node}${extra.variant ? `-${extra.variant}` : ''}`;
   return { id, awsCli, packageManager, node, ...extra };
 }
@@ -74,4 +84,3 @@ export const matrix: MatrixCell[] = [
   cell(2, npm(10), 20, { variant: 'npm-workspace', knownIssue: KNOWN_ISSUES.workspaceLogin }),
   cell(1, yarn(1), 20, { variant: 'yarn-without-always-auth', knownIssue: KNOWN_ISSUES.yarnAlwaysAuth }),
 ];
-

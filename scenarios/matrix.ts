@@ -3,15 +3,7 @@ import { readFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { adapterFor, urlsNotFrom, type PackageManager } from '../helpers/toolchain/package-managers.ts';
 import type { MatrixCell } from './matrix-cells.ts';
-import {
-  awsCliTooOldForNpm,
-  cleanup,
-  installAndList,
-  loginStep,
-  manualConfigurationSteps,
-  prerequisites,
-  setupSteps,
-} from './tutorial.ts';
+import { awsCliTooOldForNpm, cleanup, installAndList, loginStep, manualConfigurationSteps, prerequisites, setupSteps } from './tutorial.ts';
 import type { Scenario, StepContext, TutorialStep } from './types.ts';
 
 export { matrix, KNOWN_ISSUES, type MatrixCell, type KnownIssue } from './matrix-cells.ts';
@@ -88,7 +80,9 @@ function installStep(adapter: PackageManager): TutorialStep {
       if (!pkg.devDependencies?.lodash) throw new Error('package.json has no devDependency on lodash');
       const { urls, elsewhere } = await urlsNotFrom(adapter, sandbox.project, memory.endpoint ?? '');
       if (urls.length === 0 || elsewhere.length > 0) {
-        throw new Error(`${adapter.supports.lockfile} resolves ${elsewhere[0] ?? 'nothing'}, not from the repository endpoint ${memory.endpoint}`);
+        throw new Error(
+          `${adapter.supports.lockfile} resolves ${elsewhere[0] ?? 'nothing'}, not from the repository endpoint ${memory.endpoint}`,
+        );
       }
       return `lodash is a devDependency; all ${urls.length} tarball URLs in ${adapter.supports.lockfile} are at ${memory.endpoint}`;
     },
@@ -121,7 +115,12 @@ export function cellScenario(c: MatrixCell): Scenario {
       ? [workspaceLoginStep()]
       : adapter.supports.awsLogin
         ? [loginStep]
-        : [...manualConfigurationSteps.filter((s) => s.id === 'manual-get-authorization-token' || s.id === 'manual-get-repository-endpoint'), berryConfigureStep(adapter)];
+        : [
+            ...manualConfigurationSteps.filter(
+              (s) => s.id === 'manual-get-authorization-token' || s.id === 'manual-get-repository-endpoint',
+            ),
+            berryConfigureStep(adapter),
+          ];
   return {
     id: `matrix-${c.id}`,
     title: `The tutorial with aws CLI v${c.awsCli}, ${adapter.name} ${c.packageManager.major}, Node ${c.node}${c.variant ? ` (${c.variant})` : ''}`,

@@ -75,7 +75,13 @@ export async function pollUntil<T>(limitMs: number, probe: () => Promise<T | und
 const EXAMPLES = 'aws/aws-cli awscli/examples';
 const EXAMPLE_NAMES = { domain: 'test-domain', account: '111122223333', region: 'us-west-2', repository: 'test-repo' };
 /** What AWS answers for a repository, the fields the run must repeat: which repository, in which domain and account. */
-const REPOSITORY_IDENTITY = ['repository.name', 'repository.administratorAccount', 'repository.domainName', 'repository.domainOwner', 'repository.arn'];
+const REPOSITORY_IDENTITY = [
+  'repository.name',
+  'repository.administratorAccount',
+  'repository.domainName',
+  'repository.domainOwner',
+  'repository.arn',
+];
 const NOT_IN_TUTORIAL = { path: 'repository.description', why: "the example passes --description; the tutorial's command does not" };
 
 const repositorySample = (description: string, externalConnections = '[]') => `{
@@ -124,7 +130,15 @@ export const documentedOutputs = {
     }
 }`,
     names: EXAMPLE_NAMES,
-    values: ['domain.name', 'domain.owner', 'domain.arn', 'domain.status', 'domain.encryptionKey', 'domain.repositoryCount', 'domain.assetSizeBytes'],
+    values: [
+      'domain.name',
+      'domain.owner',
+      'domain.arn',
+      'domain.status',
+      'domain.encryptionKey',
+      'domain.repositoryCount',
+      'domain.assetSizeBytes',
+    ],
   },
   createRepository: (subject: 'myRepo' | 'npmStore'): StepDocumentedOutput => ({
     where: `${EXAMPLES}/codeartifact/create-repository.rst (commit 3332bf93)`,
@@ -136,13 +150,16 @@ export const documentedOutputs = {
   }),
   associateExternalConnection: {
     where: `${EXAMPLES}/codeartifact/associate-external-connection.rst (commit 3096efeb)`,
-    sample: repositorySample('', `[
+    sample: repositorySample(
+      '',
+      `[
             {
                 "externalConnectionName": "public:npmjs",
                 "packageFormat": "npm",
                 "status": "AVAILABLE"
             }
-        ]`),
+        ]`,
+    ),
     names: EXAMPLE_NAMES,
     subject: 'npmStore',
     values: [...REPOSITORY_IDENTITY, 'repository.upstreams', 'repository.externalConnections'],
@@ -378,15 +395,24 @@ export const setupSteps: TutorialStep[] = [
   {
     id: 'associate-external-connection',
     number: '4',
-    title: 'Use the associate-external-connection command to add an external connection to the npm public repository to your npm-store repository',
+    title:
+      'Use the associate-external-connection command to add an external connection to the npm public repository to your npm-store repository',
     documented:
       'aws codeartifact associate-external-connection --domain my-domain --domain-owner 326213389784 --repository npm-store --external-connection "public:npmjs"',
     expectation: 'npm-store has the external connection public:npmjs, for npm packages, AVAILABLE',
     documentedOutput: documentedOutputs.associateExternalConnection,
     command: ({ names, account }) =>
       aws([
-        'codeartifact', 'associate-external-connection', '--domain', names.domain, '--domain-owner', account,
-        '--repository', names.npmStore, '--external-connection', 'public:npmjs',
+        'codeartifact',
+        'associate-external-connection',
+        '--domain',
+        names.domain,
+        '--domain-owner',
+        account,
+        '--repository',
+        names.npmStore,
+        '--external-connection',
+        'public:npmjs',
       ]),
     async check(ctx) {
       const { codeartifact, names } = ctx;
@@ -394,10 +420,14 @@ export const setupSteps: TutorialStep[] = [
       const connections = repository?.externalConnections ?? [];
       const status = connections[0]?.status as string | undefined;
       // AWS's transcripts say AVAILABLE (the API model says Available): see scenarios/snapshots/divergences.json.
-      const accepted = status === EXTERNAL_CONNECTION_AVAILABLE || acceptedByDivergence(ctx, 'associate-external-connection', 'repository.externalConnections[0].status', status ?? null);
-      expectEqual(`${names.npmStore} external connections`, [
-        { externalConnectionName: 'public:npmjs', packageFormat: 'npm', status: accepted ? status : EXTERNAL_CONNECTION_AVAILABLE },
-      ], connections);
+      const accepted =
+        status === EXTERNAL_CONNECTION_AVAILABLE ||
+        acceptedByDivergence(ctx, 'associate-external-connection', 'repository.externalConnections[0].status', status ?? null);
+      expectEqual(
+        `${names.npmStore} external connections`,
+        [{ externalConnectionName: 'public:npmjs', packageFormat: 'npm', status: accepted ? status : EXTERNAL_CONNECTION_AVAILABLE }],
+        connections,
+      );
       return `${names.npmStore} has the external connection public:npmjs (npm, ${status}${status === EXTERNAL_CONNECTION_AVAILABLE ? '' : ', a declared divergence'})`;
     },
   },
@@ -411,8 +441,16 @@ export const setupSteps: TutorialStep[] = [
     documentedOutput: documentedOutputs.updateRepository,
     command: ({ names, account }) =>
       aws([
-        'codeartifact', 'update-repository', '--repository', names.myRepo, '--domain', names.domain,
-        '--domain-owner', account, '--upstreams', `repositoryName=${names.npmStore}`,
+        'codeartifact',
+        'update-repository',
+        '--repository',
+        names.myRepo,
+        '--domain',
+        names.domain,
+        '--domain-owner',
+        account,
+        '--upstreams',
+        `repositoryName=${names.npmStore}`,
       ]),
     creates: ({ names }) => [{ kind: 'upstreams', domain: names.domain, repository: names.myRepo }],
     async check({ codeartifact, names }) {
@@ -460,7 +498,8 @@ export const loginStep: TutorialStep = {
     const configured = checkNpmConfig(ctx);
     const hours = /expires in (\d+) hours/i.exec(run.stdout)?.[1];
     if (hours === undefined) throw new Error(`login did not say when the token expires; it printed: ${run.stdout.trim()}`);
-    if (Number(hours) < 11 || Number(hours) > 12) throw new Error(`login says the token expires in ${hours} hours; the default is 12 hours`);
+    if (Number(hours) < 11 || Number(hours) > 12)
+      throw new Error(`login says the token expires in ${hours} hours; the default is 12 hours`);
     return `${configured}, expiring in ${hours} hours`;
   },
 };
@@ -470,11 +509,23 @@ export const manualConfigurationSteps: TutorialStep[] = [
     id: 'manual-get-authorization-token',
     number: '6a',
     title: 'Manually setting npm registry: get an authorization token',
-    documented: 'aws codeartifact get-authorization-token --domain my-domain --domain-owner 326213389784 --query authorizationToken --output text',
+    documented:
+      'aws codeartifact get-authorization-token --domain my-domain --domain-owner 326213389784 --query authorizationToken --output text',
     expectation: 'a token for the domain',
     documentedOutput: documentedOutputs.getAuthorizationToken,
     command: ({ names, account }) =>
-      aws(['codeartifact', 'get-authorization-token', '--domain', names.domain, '--domain-owner', account, '--query', 'authorizationToken', '--output', 'text']),
+      aws([
+        'codeartifact',
+        'get-authorization-token',
+        '--domain',
+        names.domain,
+        '--domain-owner',
+        account,
+        '--query',
+        'authorizationToken',
+        '--output',
+        'text',
+      ]),
     read(run, { memory, secrets }) {
       const token = run.stdout.trim();
       if (token) {
@@ -495,7 +546,20 @@ export const manualConfigurationSteps: TutorialStep[] = [
     expectation: "my-repo's npm endpoint URL, ending in /npm/my-repo/",
     documentedOutput: documentedOutputs.getRepositoryEndpoint,
     command: ({ names, account }) =>
-      aws(['codeartifact', 'get-repository-endpoint', '--domain', names.domain, '--domain-owner', account, '--repository', names.myRepo, '--format', 'npm', '--output', 'json']),
+      aws([
+        'codeartifact',
+        'get-repository-endpoint',
+        '--domain',
+        names.domain,
+        '--domain-owner',
+        account,
+        '--repository',
+        names.myRepo,
+        '--format',
+        'npm',
+        '--output',
+        'json',
+      ]),
     read(run, { memory }) {
       try {
         memory.endpoint = (JSON.parse(run.stdout) as { repositoryEndpoint?: string }).repositoryEndpoint ?? '';
@@ -504,7 +568,8 @@ export const manualConfigurationSteps: TutorialStep[] = [
       }
     },
     async check({ memory, names }) {
-      if (!memory.endpoint?.endsWith(`/npm/${names.myRepo}/`)) throw new Error(`the endpoint '${memory.endpoint ?? ''}' does not end in /npm/${names.myRepo}/`);
+      if (!memory.endpoint?.endsWith(`/npm/${names.myRepo}/`))
+        throw new Error(`the endpoint '${memory.endpoint ?? ''}' does not end in /npm/${names.myRepo}/`);
       return `the endpoint is ${memory.endpoint}`;
     },
   },
@@ -525,7 +590,8 @@ export const manualConfigurationSteps: TutorialStep[] = [
     id: 'manual-npm-config-token',
     number: '6d',
     title: 'Manually setting npm registry: set the token for the registry',
-    documented: 'npm config set //my-domain-326213389784.d.codeartifact.region.amazonaws.com/npm/my-repo/:_authToken=$CODEARTIFACT_AUTH_TOKEN',
+    documented:
+      'npm config set //my-domain-326213389784.d.codeartifact.region.amazonaws.com/npm/my-repo/:_authToken=$CODEARTIFACT_AUTH_TOKEN',
     expectation: "npm has the token for my-repo's endpoint",
     command: ({ memory }) => ({
       tool: 'npm',
@@ -567,7 +633,9 @@ export const installAndList: TutorialStep[] = [
       };
       const entry = lock.packages?.['node_modules/lodash'] ?? lock.dependencies?.lodash;
       if (!memory.endpoint || !entry?.resolved || !isUnder(entry.resolved, memory.endpoint)) {
-        throw new Error(`the lockfile resolves lodash from ${entry?.resolved ?? 'nowhere'}, not from the repository endpoint ${memory.endpoint}`);
+        throw new Error(
+          `the lockfile resolves lodash from ${entry?.resolved ?? 'nowhere'}, not from the repository endpoint ${memory.endpoint}`,
+        );
       }
       memory.lodashVersion = entry.version ?? '';
       return `lodash ${entry.version} is a devDependency, resolved from ${memory.endpoint}`;
@@ -605,7 +673,9 @@ export const installAndList: TutorialStep[] = [
       for (const repository of [names.myRepo, names.npmStore]) {
         const differences = diff(LODASH_SUMMARY, lodashIn.get(repository)!, 'sdk ListPackages', () => true, true);
         if (differences.length) {
-          throw new Error(`ListPackages lists lodash in ${repository} differently: ${differences.map((d) => describeDifference(d, `the tutorial's lodash (${JSON.stringify(LODASH_SUMMARY)})`)).join('; ')}`);
+          throw new Error(
+            `ListPackages lists lodash in ${repository} differently: ${differences.map((d) => describeDifference(d, `the tutorial's lodash (${JSON.stringify(LODASH_SUMMARY)})`)).join('; ')}`,
+          );
         }
       }
       return `lodash is listed in ${names.myRepo} and ${names.npmStore}, ${memory.visibleAfterMs} ms after the install finished`;

@@ -46,7 +46,6 @@ aws codeartifact delete-repository --domain $D --domain-owner 000000000000 --rep
 aws codeartifact delete-domain --domain $D --domain-owner 000000000000 $E
 `;
 
-
 const registry = await startFixtureRegistry(tutorialPackages);
 const emulator = await startEmulatorProcess(['--npmjs-url', registry.url]);
 const times: { harness: number[]; script: number[] } = { harness: [], script: [] };
@@ -96,7 +95,9 @@ try {
     times.harness.push(performance.now() - started);
     rmSync(reports, { recursive: true, force: true });
     if (harness.exitCode !== 0) throw new Error(`the harness run failed:\n${harness.all}`);
-    process.stdout.write(`run ${i + 1}: script ${(times.script[i]! / 1000).toFixed(1)} s, harness ${(times.harness[i]! / 1000).toFixed(1)} s\n`);
+    process.stdout.write(
+      `run ${i + 1}: script ${(times.script[i]! / 1000).toFixed(1)} s, harness ${(times.harness[i]! / 1000).toFixed(1)} s\n`,
+    );
   }
 } finally {
   await emulator.stop();

@@ -53,10 +53,13 @@ try {
     strict: true,
   }));
 } catch (err) {
-  fail(`${(err as Error).message}\nusage: npm run bench:container -- [--starts 5] [--runs 1] [--skip-cold] [--skip-builds] [--runtimes container,process]`);
+  fail(
+    `${(err as Error).message}\nusage: npm run bench:container -- [--starts 5] [--runs 1] [--skip-cold] [--skip-builds] [--runtimes container,process]`,
+  );
 }
 const runtimes = values.runtimes!.split(',').filter(Boolean);
-if (runtimes.length === 0 || runtimes.some((r) => r !== 'container' && r !== 'process')) fail(`--runtimes '${values.runtimes}' is not a list of container and process`);
+if (runtimes.length === 0 || runtimes.some((r) => r !== 'container' && r !== 'process'))
+  fail(`--runtimes '${values.runtimes}' is not a list of container and process`);
 const starts = Number(values.starts);
 const runs = Number(values.runs);
 if (!Number.isInteger(starts) || starts < 1) fail(`--starts '${values.starts}' is not a positive whole number`);
@@ -124,12 +127,22 @@ try {
         cwd: ROOT,
         reject: false,
         all: true,
-        env: { CONFORMANCE_TARGET: 'emulator', CONFORMANCE_EMULATOR_RUNTIME: runtime, CONFORMANCE_NPMJS_URL: registry.url, CONFORMANCE_REPORTS_DIR: reports, CI: '' },
+        env: {
+          CONFORMANCE_TARGET: 'emulator',
+          CONFORMANCE_EMULATOR_RUNTIME: runtime,
+          CONFORMANCE_NPMJS_URL: registry.url,
+          CONFORMANCE_REPORTS_DIR: reports,
+          CI: '',
+        },
       });
       rmSync(reports, { recursive: true, force: true });
       // A failed run's time says nothing about the runtime: it is left out, and said.
       if (run.exitCode !== 0) {
-        const why = String(run.all).split('\n').find((l) => /Error:/.test(l))?.trim() ?? `exit ${run.exitCode}`;
+        const why =
+          String(run.all)
+            .split('\n')
+            .find((l) => /Error:/.test(l))
+            ?.trim() ?? `exit ${run.exitCode}`;
         failures.push(`run ${i + 1}, ${runtime}: ${why}`);
         log(`conformance run ${i + 1}, ${runtime}: FAILED (${why})`);
         continue;
@@ -146,7 +159,9 @@ try {
       medianProcess: Math.round(median(full.process)),
       failures,
     };
-    log(`full conformance run (tutorial scenario), median of ${runs}: container ${s(median(full.container))}, process ${s(median(full.process))}`);
+    log(
+      `full conformance run (tutorial scenario), median of ${runs}: container ${s(median(full.container))}, process ${s(median(full.process))}`,
+    );
   }
 } finally {
   await registry.close();

@@ -270,7 +270,6 @@ async function runLoad(url: URL, concurrency: number, seconds: number, expectedC
   return stats;
 }
 
-
 function summarize(round: number, target: TargetName, s: LoadStats, serverCpuS: number | undefined): RoundResult {
   const sorted = Float64Array.from(s.latenciesMs).sort();
   const sum = s.latenciesMs.reduce((a, b) => a + b, 0);
@@ -430,10 +429,12 @@ async function main(): Promise<void> {
     const p50Ratio = bestEmulator.p50Ms / bestBare.p50Ms;
 
     console.log('\nbest round of each target:');
-    console.log(table([
-      { label: 'emulator', r: bestEmulator },
-      { label: 'bare node:http', r: bestBare },
-    ]));
+    console.log(
+      table([
+        { label: 'emulator', r: bestEmulator },
+        { label: 'bare node:http', r: bestBare },
+      ]),
+    );
     console.log(`\nthroughput emulator/bare: ${fmt(throughputRatio, 3)} (${fmt(throughputRatio * 100, 1)} %)`);
     console.log(`p50 latency emulator/bare: ${fmt(p50Ratio, 2)}x`);
     const cpuRatio =
@@ -459,7 +460,15 @@ async function main(): Promise<void> {
       benchmark: 'control-plane',
       operation: 'DescribeRepository (GET /v1/repository, SigV4-signed per request)',
       date: new Date().toISOString(),
-      machine: { cores, cpuModel, node: process.version, platform: `${os.platform()} ${os.release()}`, loadGeneratorSharesCores: true, loadavgBefore: loadBefore, loadavgAfter: loadAfter },
+      machine: {
+        cores,
+        cpuModel,
+        node: process.version,
+        platform: `${os.platform()} ${os.release()}`,
+        loadGeneratorSharesCores: true,
+        loadavgBefore: loadBefore,
+        loadavgAfter: loadAfter,
+      },
       options: { ...opts, order, parseEvery: PARSE_EVERY, requestTimeoutMs: REQUEST_TIMEOUT_MS },
       responseBytes: captured.body.length,
       rounds,

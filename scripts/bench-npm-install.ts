@@ -69,7 +69,9 @@ async function ensureVerdaccio(): Promise<void> {
   });
   const [code] = (await once(child, 'exit')) as [number | null];
   if (code !== 0 || !existsSync(VERDACCIO_BIN)) {
-    throw new Error(`npm install verdaccio@${VERDACCIO_VERSION} in ${VERDACCIO_PREFIX} failed (exit ${code}); the benchmark needs it as its baseline.`);
+    throw new Error(
+      `npm install verdaccio@${VERDACCIO_VERSION} in ${VERDACCIO_PREFIX} failed (exit ${code}); the benchmark needs it as its baseline.`,
+    );
   }
 }
 
@@ -269,7 +271,12 @@ async function setUpEmulator(endpoint: string): Promise<{ registry: string; toke
     await client.send(new CreateDomainCommand({ domain: DOMAIN }));
     await client.send(new CreateRepositoryCommand({ domain: DOMAIN, domainOwner: ACCOUNT, repository: STORE }));
     await client.send(
-      new AssociateExternalConnectionCommand({ domain: DOMAIN, domainOwner: ACCOUNT, repository: STORE, externalConnection: 'public:npmjs' }),
+      new AssociateExternalConnectionCommand({
+        domain: DOMAIN,
+        domainOwner: ACCOUNT,
+        repository: STORE,
+        externalConnection: 'public:npmjs',
+      }),
     );
     await client.send(
       new CreateRepositoryCommand({ domain: DOMAIN, domainOwner: ACCOUNT, repository: REPOSITORY, upstreams: [{ repositoryName: STORE }] }),
@@ -339,7 +346,12 @@ async function npmInstall(tmp: string, target: Target, label: string): Promise<I
     `--userconfig=${target.npmrc}`,
     `--cache=${cache}`,
   ];
-  const env = { ...withoutNpmConfig(process.env), HOME: path.join(tmp, 'home'), npm_config_userconfig: target.npmrc, npm_config_cache: cache };
+  const env = {
+    ...withoutNpmConfig(process.env),
+    HOME: path.join(tmp, 'home'),
+    npm_config_userconfig: target.npmrc,
+    npm_config_cache: cache,
+  };
   const t0 = performance.now();
   const child = spawn('npm', args, { cwd: project, env, stdio: ['ignore', 'pipe', 'pipe'] });
   owned.npm = child;
@@ -360,13 +372,16 @@ async function npmInstall(tmp: string, target: Target, label: string): Promise<I
   for (const [key, entry] of Object.entries(lock.packages)) {
     if (key === '' || entry.link) continue;
     if (!entry.resolved?.startsWith(target.registry) || !entry.integrity) {
-      throw new Error(`npm install via ${target.name} (${label}): ${key} was resolved to ${entry.resolved ?? 'nothing'}, not under ${target.registry}.`);
+      throw new Error(
+        `npm install via ${target.name} (${label}): ${key} was resolved to ${entry.resolved ?? 'nothing'}, not under ${target.registry}.`,
+      );
     }
     tarballs.set(entry.resolved, entry.integrity);
   }
   for (const [name, version] of Object.entries(TREE)) {
     const installed = JSON.parse(await readFile(path.join(project, 'node_modules', name, 'package.json'), 'utf8')) as { version?: string };
-    if (installed.version !== version) throw new Error(`npm install via ${target.name} (${label}) installed ${name}@${installed.version}, not ${version}.`);
+    if (installed.version !== version)
+      throw new Error(`npm install via ${target.name} (${label}) installed ${name}@${installed.version}, not ${version}.`);
   }
   await rm(project, { recursive: true, force: true });
   await rm(cache, { recursive: true, force: true });
@@ -455,7 +470,6 @@ async function tarballLoad(target: Target, specs: TarballSpec[], concurrency: nu
 // Measurement helpers
 // ---------------------------------------------------------------------------------------
 
-
 function round3(x: number): number {
   return Math.round(x * 1000) / 1000;
 }
@@ -509,7 +523,8 @@ function parseOptions(): Options {
     'usage: npm run bench:npm-install -- [--runs <n>] [--duration <s>] [--warmup <s>] [--concurrency <n>] [--tarball-rounds <n>]';
   const int = (v: string | undefined, name: string, min: number, max: number) => {
     const n = Number(v);
-    if (!(Number.isInteger(n) && n >= min && n <= max)) throw new Error(`--${name} '${v}' must be an integer in [${min}, ${max}].\n${usage}`);
+    if (!(Number.isInteger(n) && n >= min && n <= max))
+      throw new Error(`--${name} '${v}' must be an integer in [${min}, ${max}].\n${usage}`);
     return n;
   };
   const durationS = Number(values.duration);
@@ -539,7 +554,9 @@ async function main(): Promise<void> {
   const npmVersion = execFileSync('npm', ['--version'], { encoding: 'utf8', env: withoutNpmConfig(process.env) }).trim();
   const publicRegistry = machineRegistry();
   const loadBefore = os.loadavg().map(round3);
-  const treeSpec = Object.entries(TREE).map(([n, v]) => `${n}@${v}`).join(' + ');
+  const treeSpec = Object.entries(TREE)
+    .map(([n, v]) => `${n}@${v}`)
+    .join(' + ');
   console.log(
     `bench:npm-install - warm npm install of ${treeSpec} (no lockfile, empty npm cache per run), ` +
       `${opts.runs} timed runs per target interleaved emulator/verdaccio/direct; then tarball GETs, ` +
@@ -574,7 +591,13 @@ async function main(): Promise<void> {
   await writeFile(directNpmrc, `registry=${publicRegistry}\n`);
 
   const targets: Record<TargetName, Target> = {
-    emulator: { name: 'emulator', registry: emulatorRegistry, npmrc: emulatorNpmrc, pid: emulator.child.pid, headers: { authorization: `Bearer ${token}` } },
+    emulator: {
+      name: 'emulator',
+      registry: emulatorRegistry,
+      npmrc: emulatorNpmrc,
+      pid: emulator.child.pid,
+      headers: { authorization: `Bearer ${token}` },
+    },
     verdaccio: { name: 'verdaccio', registry: verdaccio.url, npmrc: verdaccioNpmrc, pid: verdaccio.pid, headers: {} },
     direct: { name: 'direct', registry: publicRegistry, npmrc: directNpmrc, pid: undefined, headers: {} },
   };
@@ -612,7 +635,8 @@ async function main(): Promise<void> {
       const r = await npmInstall(tmp, target, `${name}-${round}`);
       const cpuAfter = processCpuSeconds(target.pid);
       const serverCpuS = cpuBefore === undefined || cpuAfter === undefined ? null : round3(cpuAfter - cpuBefore);
-      if (r.packages !== specs.length) throw new Error(`${name} run ${round} installed ${r.packages} packages, the warm-up ${specs.length}.`);
+      if (r.packages !== specs.length)
+        throw new Error(`${name} run ${round} installed ${r.packages} packages, the warm-up ${specs.length}.`);
       runs.push({ round, target: name, seconds: round3(r.seconds), packages: r.packages, serverCpuS });
       console.log(`run ${round} ${name.padEnd(9)} ${fmt(r.seconds, 2)} s, ${r.packages} packages, server CPU ${fmt(serverCpuS, 2)} s`);
     }
@@ -684,8 +708,12 @@ async function main(): Promise<void> {
     ),
   );
   console.log(`\ninstall median emulator/verdaccio: ${fmt(installRatio, 2)}x (above 1: the emulator is slower)`);
-  console.log(`install median emulator/direct: ${fmt(summary.emulator.medianS / summary.direct.medianS, 2)}x, verdaccio/direct: ${fmt(summary.verdaccio.medianS / summary.direct.medianS, 2)}x`);
-  console.log(`tarball GETs/s emulator/verdaccio: ${fmt(getsRatio, 2)}x (below 1: the emulator is slower); p99 emulator/verdaccio: ${fmt(p99Ratio, 2)}x`);
+  console.log(
+    `install median emulator/direct: ${fmt(summary.emulator.medianS / summary.direct.medianS, 2)}x, verdaccio/direct: ${fmt(summary.verdaccio.medianS / summary.direct.medianS, 2)}x`,
+  );
+  console.log(
+    `tarball GETs/s emulator/verdaccio: ${fmt(getsRatio, 2)}x (below 1: the emulator is slower); p99 emulator/verdaccio: ${fmt(p99Ratio, 2)}x`,
+  );
   console.log(`note: ${cores} shared cores: npm (or the load generator) competes with the server under test for CPU.`);
 
   const loadAfter = os.loadavg().map(round3);

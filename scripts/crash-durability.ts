@@ -8,7 +8,11 @@ import { parseArgs } from 'node:util';
 import { crashDurability } from '../tests/emulator/robustness/crash.ts';
 
 const { values } = parseArgs({
-  options: { kills: { type: 'string', default: '20' }, burst: { type: 'string', default: '24' }, 'kill-after': { type: 'string', default: '300-3000' } },
+  options: {
+    kills: { type: 'string', default: '20' },
+    burst: { type: 'string', default: '24' },
+    'kill-after': { type: 'string', default: '300-3000' },
+  },
 });
 const kills = Number(values.kills);
 const burst = Number(values.burst);

@@ -22,7 +22,8 @@ const FETCH_TIMEOUT_MS = (() => {
   const raw = process.env.CONFORMANCE_DRIFT_FETCH_TIMEOUT_MS;
   if (raw === undefined || raw.trim() === '') return 30_000;
   const ms = parseDuration(raw);
-  if (ms === undefined) fail(`CONFORMANCE_DRIFT_FETCH_TIMEOUT_MS=${JSON.stringify(raw)} must be ${DURATION_HINT}; set it so, or unset it for 30 s.`);
+  if (ms === undefined)
+    fail(`CONFORMANCE_DRIFT_FETCH_TIMEOUT_MS=${JSON.stringify(raw)} must be ${DURATION_HINT}; set it so, or unset it for 30 s.`);
   return ms;
 })();
 
@@ -45,7 +46,9 @@ if (help) {
   process.exit(0);
 }
 if (positionals.length === 0) {
-  fail(`no tutorial file given.\nFix: pass the published page's URL, or save the page (HTML, text or Markdown) and pass its path.\n${USAGE}`);
+  fail(
+    `no tutorial file given.\nFix: pass the published page's URL, or save the page (HTML, text or Markdown) and pass its path.\n${USAGE}`,
+  );
 }
 if (positionals.length > 1) {
   fail(`one tutorial file at a time, got ${positionals.length}: ${positionals.join(', ')}.\n${USAGE}`);
@@ -56,7 +59,8 @@ const given = positionals[0]!;
 /** The document's text and what kind it is; a problem ends the run with exit 2 and the fix. */
 async function readDocument(): Promise<{ text: string; html: boolean }> {
   if (/^https?:\/\//i.test(given)) return fetchDocument(given);
-  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(given)) fail(`${given}: only http and https URLs can be fetched.\nFix: pass an https URL or a saved file.\n${USAGE}`);
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(given))
+    fail(`${given}: only http and https URLs can be fetched.\nFix: pass an https URL or a saved file.\n${USAGE}`);
   // `npm run` starts scripts in the package folder: a relative path means the caller's folder.
   const base = process.env.npm_lifecycle_event === 'drift' && process.env.INIT_CWD ? process.env.INIT_CWD : process.cwd();
   const path = isAbsolute(given) ? given : resolve(base, given);
@@ -66,10 +70,13 @@ async function readDocument(): Promise<{ text: string; html: boolean }> {
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     const why =
-      code === 'ENOENT' ? `there is no file ${path}.\nFix: check the path (a relative path is taken from ${base}).`
-      : code === 'EISDIR' ? `${path} is a folder.\nFix: pass the tutorial file inside it, not the folder.`
-      : code === 'EACCES' || code === 'EPERM' ? `${path} is not readable (permission denied).\nFix: make it readable (chmod u+r) or copy it somewhere you can read.`
-      : `cannot read ${path}: ${(err as Error).message}.\nFix: pass a readable HTML, text or Markdown file.`;
+      code === 'ENOENT'
+        ? `there is no file ${path}.\nFix: check the path (a relative path is taken from ${base}).`
+        : code === 'EISDIR'
+          ? `${path} is a folder.\nFix: pass the tutorial file inside it, not the folder.`
+          : code === 'EACCES' || code === 'EPERM'
+            ? `${path} is not readable (permission denied).\nFix: make it readable (chmod u+r) or copy it somewhere you can read.`
+            : `cannot read ${path}: ${(err as Error).message}.\nFix: pass a readable HTML, text or Markdown file.`;
     fail(`${why}\n${USAGE}`);
   }
 }
@@ -77,20 +84,31 @@ async function readDocument(): Promise<{ text: string; html: boolean }> {
 async function fetchDocument(url: string): Promise<{ text: string; html: boolean }> {
   let response: Response;
   try {
-    response = await fetch(url, { redirect: 'follow', signal: AbortSignal.timeout(FETCH_TIMEOUT_MS), headers: { accept: 'text/html, text/plain;q=0.8' } });
+    response = await fetch(url, {
+      redirect: 'follow',
+      signal: AbortSignal.timeout(FETCH_TIMEOUT_MS),
+      headers: { accept: 'text/html, text/plain;q=0.8' },
+    });
   } catch (err) {
     const e = err as Error & { cause?: { code?: string } };
-    const why =
-      e.name === 'TimeoutError' ? `no answer within ${FETCH_TIMEOUT_MS / 1000} s`
-      : e.cause?.code ? `${e.cause.code}`
-      : e.message;
-    fail(`could not fetch ${url}: ${why}.\nFix: check that this machine can reach the page (proxy, firewall), or save the page and pass the file.\n${USAGE}`);
+    const why = e.name === 'TimeoutError' ? `no answer within ${FETCH_TIMEOUT_MS / 1000} s` : e.cause?.code ? `${e.cause.code}` : e.message;
+    fail(
+      `could not fetch ${url}: ${why}.\nFix: check that this machine can reach the page (proxy, firewall), or save the page and pass the file.\n${USAGE}`,
+    );
   }
   if (!response.ok) {
-    fail(`${url} answered HTTP ${response.status} ${response.statusText}.\nFix: check the URL; a moved page needs the new address.\n${USAGE}`);
+    fail(
+      `${url} answered HTTP ${response.status} ${response.statusText}.\nFix: check the URL; a moved page needs the new address.\n${USAGE}`,
+    );
   }
   const text = await response.text();
-  return { text, html: isHtmlDocument(text, { path: new URL(response.url || url).pathname, contentType: response.headers.get('content-type') ?? undefined }) };
+  return {
+    text,
+    html: isHtmlDocument(text, {
+      path: new URL(response.url || url).pathname,
+      contentType: response.headers.get('content-type') ?? undefined,
+    }),
+  };
 }
 
 const document = await readDocument();
@@ -133,11 +151,17 @@ process.exit(report.changes.length === 0 ? 0 : 1);
 /** The differences as Markdown, for the issue a nightly opens and for the step summary. */
 function driftMarkdown(r: DriftReport, commands: number): string {
   const code = (c: string | undefined) => (c ? `\`${c.replace(/`/g, "'")}\`` : '');
-  const lines = [`## Tutorial drift: ${r.changes.length === 0 ? 'none' : `${r.changes.length} change${r.changes.length === 1 ? '' : 's'}`}`, '', `Document: ${r.document} · scenario \`${r.scenario}\``, ''];
+  const lines = [
+    `## Tutorial drift: ${r.changes.length === 0 ? 'none' : `${r.changes.length} change${r.changes.length === 1 ? '' : 's'}`}`,
+    '',
+    `Document: ${r.document} · scenario \`${r.scenario}\``,
+    '',
+  ];
   if (r.changes.length === 0) lines.push(`The document's ${commands} commands match the scenario's steps.`);
   else {
     lines.push('| change | step | scenario | document | detail |', '|---|---|---|---|---|');
-    for (const c of r.changes) lines.push(`| ${c.kind} | ${c.stepId ?? ''} | ${code(c.documented)} | ${code(c.found)} | ${c.detail.replace(/\|/g, '\\|')} |`);
+    for (const c of r.changes)
+      lines.push(`| ${c.kind} | ${c.stepId ?? ''} | ${code(c.documented)} | ${code(c.found)} | ${c.detail.replace(/\|/g, '\\|')} |`);
   }
   return `${lines.join('\n')}\n`;
 }

@@ -46,7 +46,14 @@ export function render(): string {
     });
   const details = [...operations]
     .sort((a, b) => a.name.localeCompare(b.name))
-    .flatMap((op) => [`### ${op.name}`, '', '| Behaviour | State | Source | Test |', '|---|---|---|---|', ...(coverage[op.name] ?? []).map(line), '']);
+    .flatMap((op) => [
+      `### ${op.name}`,
+      '',
+      '| Behaviour | State | Source | Test |',
+      '|---|---|---|---|',
+      ...(coverage[op.name] ?? []).map(line),
+      '',
+    ]);
   return [
     '# CodeArtifact emulator coverage',
     '',

@@ -37,7 +37,9 @@ if (values.node !== undefined && values.node !== 'running' && values.node !== 'r
 
 const engine = await containerEngine();
 if (!engine.ok) {
-  fail(`no container engine answers (${engine.reason}).\nStart one (as root: dockerd --bridge=none --iptables=false &), then run this again.`);
+  fail(
+    `no container engine answers (${engine.reason}).\nStart one (as root: dockerd --bridge=none --iptables=false &), then run this again.`,
+  );
 }
 try {
   const result = await buildEmulatorImage({

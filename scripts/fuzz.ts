@@ -38,8 +38,15 @@ let ok = true;
 try {
   const report = await fuzzEmulator(wire, { count, seed, timeLimitMs, pid: emulator.child.pid });
   out(`requests: ${report.requests} in ${(report.durationMs / 1000).toFixed(0)} s`);
-  out(`by status: ${Object.entries(report.byStatus).sort().map(([s, n]) => `${s}: ${n}`).join(', ')}`);
-  const fiveXx = Object.entries(report.byStatus).filter(([s]) => Number(s) >= 500).reduce((n, [, c]) => n + c, 0);
+  out(
+    `by status: ${Object.entries(report.byStatus)
+      .sort()
+      .map(([s, n]) => `${s}: ${n}`)
+      .join(', ')}`,
+  );
+  const fiveXx = Object.entries(report.byStatus)
+    .filter(([s]) => Number(s) >= 500)
+    .reduce((n, [, c]) => n + c, 0);
   out(`5xx answers: ${fiveXx}; dropped connections: ${report.connectionErrors.length}`);
   for (const e of report.serverErrors.slice(0, 10)) out(`  ${e.status} for ${e.request}\n    ${e.body}`);
   for (const e of report.connectionErrors.slice(0, 10)) out(`  dropped: ${e}`);
@@ -48,7 +55,9 @@ try {
 
   try {
     await tutorialStillWorks(wire);
-    out('tutorial afterwards: create-domain, create-repository x2, associate-external-connection, update-repository --upstreams, get-authorization-token, get-repository-endpoint, lodash through my-repo: OK');
+    out(
+      'tutorial afterwards: create-domain, create-repository x2, associate-external-connection, update-repository --upstreams, get-authorization-token, get-repository-endpoint, lodash through my-repo: OK',
+    );
   } catch (err) {
     ok = false;
     out(`tutorial afterwards: FAILED: ${(err as Error).message}`);

@@ -84,4 +84,11 @@ process.on('SIGINT', onSignal);
 process.on('SIGTERM', onSignal);
 
 await suite;
-finish(evaluate(readSummaryFile(reportsDir, runId), { runId, target: process.env.CONFORMANCE_TARGET || 'emulator', interrupted, summaryPath: join(reportsDir, 'summary.json') }));
+finish(
+  evaluate(readSummaryFile(reportsDir, runId), {
+    runId,
+    target: process.env.CONFORMANCE_TARGET || 'emulator',
+    interrupted,
+    summaryPath: join(reportsDir, 'summary.json'),
+  }),
+);

@@ -40,7 +40,8 @@ try {
 } catch (err) {
   fail((err as Error).message);
 }
-if (shardDirs.length === 0) fail('no shard reports folder given. Fix: pass the reports folder of each shard (the artifacts the shard jobs uploaded).');
+if (shardDirs.length === 0)
+  fail('no shard reports folder given. Fix: pass the reports folder of each shard (the artifacts the shard jobs uploaded).');
 
 // `npm run` starts scripts in the package folder: relative paths mean the caller's folder.
 const base = process.env.npm_lifecycle_event === 'matrix:merge' && process.env.INIT_CWD ? process.env.INIT_CWD : process.cwd();
@@ -91,7 +92,8 @@ const problems: string[] = [];
       for (const f of readdirSync(records)) if (f.endsWith('.json')) copyFileSync(join(records, f), join(out, 'runs', basename(f)));
     }
   });
-  if (runs.length === 0 && readdirSync(blobs).length === 0) fail(`nothing to merge in ${shards.join(', ')}: no blob report and no summary.json with matrix cells.`);
+  if (runs.length === 0 && readdirSync(blobs).length === 0)
+    fail(`nothing to merge in ${shards.join(', ')}: no blob report and no summary.json with matrix cells.`);
 
   // 2. One Playwright report from every shard's blob.
   mkdirSync(out, { recursive: true });

@@ -13,7 +13,9 @@ const { values } = parseArgs({
   options: { only: { type: 'string' }, clean: { type: 'string' }, parallel: { type: 'string' }, help: { type: 'boolean' } },
 });
 if (values.help) {
-  process.stdout.write(`npm run mutation [-- --only id,id] [--clean N (default 3)] [--parallel N (default 2)]\nmutations:\n${mutations.map((m) => `  ${m.id}: ${m.what}`).join('\n')}\n`);
+  process.stdout.write(
+    `npm run mutation [-- --only id,id] [--clean N (default 3)] [--parallel N (default 2)]\nmutations:\n${mutations.map((m) => `  ${m.id}: ${m.what}`).join('\n')}\n`,
+  );
   process.exit(0);
 }
 const only = values.only?.split(',').filter(Boolean) ?? [];
@@ -46,7 +48,10 @@ const md = [
   '',
   '| mutation | expected | result | message |',
   '|---|---|---|---|',
-  ...report.results.map((r) => `| ${r.id} | ${r.expected} | ${r.caught ? 'caught' : 'MISSED'}: ${r.detected ? `failed at ${r.failedAt ?? '?'}` : 'passed'} | ${(r.message ?? '').replace(/\s+/g, ' ').replace(/\|/g, '\\|').slice(0, 300)} |`),
+  ...report.results.map(
+    (r) =>
+      `| ${r.id} | ${r.expected} | ${r.caught ? 'caught' : 'MISSED'}: ${r.detected ? `failed at ${r.failedAt ?? '?'}` : 'passed'} | ${(r.message ?? '').replace(/\s+/g, ' ').replace(/\|/g, '\\|').slice(0, 300)} |`,
+  ),
   '',
 ];
 writeFileSync(join(dir, 'mutation.md'), md.join('\n'));

@@ -17,7 +17,8 @@ import { allureCategoryRules } from '../helpers/outcome/model.ts';
 import { ALLURE_RUN_ID_FILE, writeDocsReport } from '../helpers/report/docs.ts';
 import { readSummaryFile } from '../helpers/report/summary-json.ts';
 
-const ANALYTICS = /<script async src="https:\/\/www\.googletagmanager\.com\/gtag\/js[^"]*"><\/script>\s*<script>[^<]*gtag\('config'[^<]*<\/script>/;
+const ANALYTICS =
+  /<script async src="https:\/\/www\.googletagmanager\.com\/gtag\/js[^"]*"><\/script>\s*<script>[^<]*gtag\('config'[^<]*<\/script>/;
 
 function fail(message: string): never {
   process.stderr.write(`report:allure: ${message}\n`);

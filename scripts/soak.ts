@@ -17,7 +17,9 @@ import { parseArgs } from 'node:util';
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 
 function fail(message: string): never {
-  process.stderr.write(`soak: ${message}\nusage: npm run soak -- [--runs 20] [--matrix 2] [--cpu-hog [--hog-processes N]] [--reports-dir DIR]\n`);
+  process.stderr.write(
+    `soak: ${message}\nusage: npm run soak -- [--runs 20] [--matrix 2] [--cpu-hog [--hog-processes N]] [--reports-dir DIR]\n`,
+  );
   process.exit(2);
 }
 
@@ -112,14 +114,23 @@ async function soakOnce(kind: Row['kind'], n: number): Promise<Row> {
     stdio: ['ignore', 'ignore', 'ignore'],
   });
   const { verdicts, problem } = readVerdicts(reportsDir);
-  const row: Row = { n, kind, exitCode: child.exitCode ?? 1, seconds: Math.round((Date.now() - started) / 1000), verdicts, ...(problem ? { problem } : {}) };
+  const row: Row = {
+    n,
+    kind,
+    exitCode: child.exitCode ?? 1,
+    seconds: Math.round((Date.now() - started) / 1000),
+    verdicts,
+    ...(problem ? { problem } : {}),
+  };
   process.stdout.write(`soak: ${kind} run ${n}: exit ${row.exitCode}, ${falseFailures(row).length} false failure(s), ${row.seconds} s\n`);
   return row;
 }
 
 /** Every verdict other than passed, and a run without verdicts, is a false failure. */
 function falseFailures(row: Row): string[] {
-  const out = row.verdicts.filter((v) => v.verdict !== 'passed').map((v) => `${v.project}/${v.scenario}: ${v.verdict}${v.failedSteps.length ? ` at ${v.failedSteps.join(', ')}` : ''}`);
+  const out = row.verdicts
+    .filter((v) => v.verdict !== 'passed')
+    .map((v) => `${v.project}/${v.scenario}: ${v.verdict}${v.failedSteps.length ? ` at ${v.failedSteps.join(', ')}` : ''}`);
   if (row.problem) out.push(row.problem);
   else if (row.exitCode !== 0 && out.length === 0) out.push(`exit code ${row.exitCode} though every verdict passed`);
   return out;
@@ -155,7 +166,10 @@ function writeReport(): { table: string[]; summaryLine: string; total: number } 
   const total = rows.reduce((sum, r) => sum + falseFailures(r).length, 0);
   const verdictCount = rows.reduce((sum, r) => sum + r.verdicts.length, 0);
   const summaryLine = `${rows.length} of ${runs + matrixRuns} runs (${rows.filter((r) => r.kind === 'conformance').length} conformance, ${rows.filter((r) => r.kind === 'matrix').length} matrix), ${verdictCount} verdicts, ${total} false failure(s); CPU hog: ${hogs ? `${hogs} busy process(es)` : 'none'}; ${Math.round((Date.now() - started) / 1000)} s`;
-  writeFileSync(join(soakDir, 'soak.json'), `${JSON.stringify({ runs, matrix: matrixRuns, cpuHogProcesses: hogs, falseFailures: total, rows }, null, 2)}\n`);
+  writeFileSync(
+    join(soakDir, 'soak.json'),
+    `${JSON.stringify({ runs, matrix: matrixRuns, cpuHogProcesses: hogs, falseFailures: total, rows }, null, 2)}\n`,
+  );
   writeFileSync(join(soakDir, 'soak.md'), `${table.join('\n')}\n\n${summaryLine}\n`);
   return { table, summaryLine, total };
 }

@@ -79,17 +79,19 @@ async function containerLines(dry: boolean): Promise<SweepLine[]> {
   const c = await sweepEmulatorContainers({ dryRun: dry });
   if (c.skipped) return [{ action: 'kept', resource: 'emulator containers', why: `not looked at: ${c.skipped}` }];
   return [
-    ...c.removed.map((id): SweepLine => ({ action: dry ? 'would remove' : 'removed', resource: `emulator container ${id}`, why: 'its run is gone' })),
+    ...c.removed.map(
+      (id): SweepLine => ({ action: dry ? 'would remove' : 'removed', resource: `emulator container ${id}`, why: 'its run is gone' }),
+    ),
     ...c.kept.map((k): SweepLine => ({ action: 'kept', resource: `emulator container ${k.id}`, why: k.why })),
     ...c.failed.map((f): SweepLine => ({ action: 'failed', resource: `emulator container ${f.id}`, why: f.error })),
   ];
 }
 
 const rules: { name: string; run: () => Promise<SweepLine[]> | SweepLine[] }[] = [
-  { name: 'dead runs\' ledgers', run: () => deadRunLedgers(sweepTarget, { dryRun }) },
-  { name: 'dead runs\' sandboxes', run: () => deadRunSandboxes({ dryRun }) },
+  { name: "dead runs' ledgers", run: () => deadRunLedgers(sweepTarget, { dryRun }) },
+  { name: "dead runs' sandboxes", run: () => deadRunSandboxes({ dryRun }) },
   // Emulator containers of runs that died (SIGKILL): their own run stops them on every other exit.
-  { name: 'dead runs\' emulator containers', run: () => containerLines(dryRun) },
+  { name: "dead runs' emulator containers", run: () => containerLines(dryRun) },
   ...(client ? [{ name: 'harness-tagged domains past the TTL', run: () => taggedDomains(client, hours * 3_600_000, { dryRun }) }] : []),
 ];
 for (const rule of rules) {

@@ -9,7 +9,14 @@
  * run asks no registry and takes seconds. `--aws-unpack` gets aws CLI v2 the rootless way
  * (Debian's package unpacked into .toolchains/awscli-v2) even as root.
  */
-import { describeSpec, ensureAwsCliV2, ensureTool, findAwsClis, STANDARD_TOOLCHAINS, toolchainDirName } from '../helpers/toolchain/toolchains.ts';
+import {
+  describeSpec,
+  ensureAwsCliV2,
+  ensureTool,
+  findAwsClis,
+  STANDARD_TOOLCHAINS,
+  toolchainDirName,
+} from '../helpers/toolchain/toolchains.ts';
 
 interface Row {
   tool: string;
@@ -38,32 +45,47 @@ async function pool<T>(jobs: Array<() => Promise<T>>, limit: number): Promise<T[
 
 function firstLine(err: unknown): string {
   const text = err instanceof Error ? err.message : String(err);
-  const lines = text.split('\n').map((l) => l.trim()).filter(Boolean);
+  const lines = text
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean);
   // The command line and the most telling error line (npm's `npm error ...`, apt's `E: ...`).
   const telling = lines.find((l) => /^(npm (error|ERR!)|E:|error)/i.test(l) && !/A complete log/.test(l));
   return [lines[0], telling].filter(Boolean).join(' | ').slice(0, 300);
 }
 
-async function timed(tool: string, fallbackPath: string, job: () => Promise<{ version: string; path: string; status: string }>): Promise<Row> {
+async function timed(
+  tool: string,
+  fallbackPath: string,
+  job: () => Promise<{ version: string; path: string; status: string }>,
+): Promise<Row> {
   const started = performance.now();
   try {
     const r = await job();
     return { tool, ...r, ms: Math.round(performance.now() - started), failed: false };
   } catch (err) {
-    return { tool, version: '-', path: fallbackPath, status: `failed: ${firstLine(err)}`, ms: Math.round(performance.now() - started), failed: true };
+    return {
+      tool,
+      version: '-',
+      path: fallbackPath,
+      status: `failed: ${firstLine(err)}`,
+      ms: Math.round(performance.now() - started),
+      failed: true,
+    };
   }
 }
 
 const started = performance.now();
-const jobs: Array<() => Promise<Row>> = STANDARD_TOOLCHAINS.map((spec) => () =>
-  timed(describeSpec(spec), `.toolchains/${toolchainDirName(spec)}`, async () => {
-    const t = await ensureTool(spec);
-    return {
-      version: t.node ? `${t.version} (node ${t.node.version})` : t.version,
-      path: t.binDir,
-      status: t.status === 'installed' ? 'installed now' : 'already present',
-    };
-  }),
+const jobs: Array<() => Promise<Row>> = STANDARD_TOOLCHAINS.map(
+  (spec) => () =>
+    timed(describeSpec(spec), `.toolchains/${toolchainDirName(spec)}`, async () => {
+      const t = await ensureTool(spec);
+      return {
+        version: t.node ? `${t.version} (node ${t.node.version})` : t.version,
+        path: t.binDir,
+        status: t.status === 'installed' ? 'installed now' : 'already present',
+      };
+    }),
 );
 jobs.push(() =>
   timed('aws CLI v1', 'aws (PATH)', async () => {
@@ -75,14 +97,21 @@ jobs.push(() =>
 jobs.push(() =>
   timed('aws CLI v2', awsUnpack ? '.toolchains/awscli-v2' : '/usr/bin/aws', async () => {
     const v2 = await ensureAwsCliV2({ method: awsUnpack ? 'unpack' : 'auto' });
-    return { version: v2.version, path: v2.bin, status: `${v2.status === 'installed' ? 'installed now' : 'already present'} (${v2.method})` };
+    return {
+      version: v2.version,
+      path: v2.bin,
+      status: `${v2.status === 'installed' ? 'installed now' : 'already present'} (${v2.method})`,
+    };
   }),
 );
 
 const rows = await pool(jobs, PARALLEL);
 const header: Row = { tool: 'tool', version: 'version', path: 'path', status: 'status', ms: 0, failed: false };
 const cols = ['tool', 'version', 'path', 'status'] as const;
-const width = Object.fromEntries(cols.map((c) => [c, Math.max(...[header, ...rows].map((r) => r[c].length))])) as Record<(typeof cols)[number], number>;
+const width = Object.fromEntries(cols.map((c) => [c, Math.max(...[header, ...rows].map((r) => r[c].length))])) as Record<
+  (typeof cols)[number],
+  number
+>;
 const line = (r: Row, ms: string) => `${cols.map((c) => (c === 'status' ? r[c] : r[c].padEnd(width[c]))).join('  ')}${ms}`;
 console.log(line(header, ''));
 console.log(cols.map((c) => '-'.repeat(c === 'status' ? 6 : width[c])).join('  '));

@@ -32,7 +32,14 @@ export const createDomain = defineOperation({
       );
     }
     const owned = [...ctx.state.domains.values()].filter((d) => d.owner === ctx.account).length;
-    enforceQuota(ctx.settings.quotas, 'domainsPerAccount', owned, 'domain', input.domain, `Account ${ctx.account} cannot have more domains in ${ctx.region}`);
+    enforceQuota(
+      ctx.settings.quotas,
+      'domainsPerAccount',
+      owned,
+      'domain',
+      input.domain,
+      `Account ${ctx.account} cannot have more domains in ${ctx.region}`,
+    );
     const record: DomainRecord = {
       name: input.domain,
       owner: ctx.account,

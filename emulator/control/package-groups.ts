@@ -45,7 +45,11 @@ const groupId = { ...domainId, packageGroup: PackageGroupPattern };
 function requireGroup(domain: DomainRecord, pattern: string): PackageGroupRecord {
   const group = groupsOf(domain).find((g) => g.pattern === pattern);
   if (!group) {
-    throw notFound('package', pattern, `Package group not found. Package group '${pattern}' in domain '${domain.name}' owned by account '${domain.owner}' does not exist.`);
+    throw notFound(
+      'package',
+      pattern,
+      `Package group not found. Package group '${pattern}' in domain '${domain.name}' owned by account '${domain.owner}' does not exist.`,
+    );
   }
   return group;
 }
@@ -89,7 +93,13 @@ export const createPackageGroup = defineOperation({
   method: 'POST',
   path: '/v1/package-group',
   query: domainLocation,
-  input: z.object({ ...domainId, packageGroup: PackageGroupPattern, contactInfo: ContactInfo.optional(), description: Description.optional(), tags: TagList.optional() }),
+  input: z.object({
+    ...domainId,
+    packageGroup: PackageGroupPattern,
+    contactInfo: ContactInfo.optional(),
+    description: Description.optional(),
+    tags: TagList.optional(),
+  }),
   handler(input, ctx) {
     const domain = requireDomain(ctx, input.domain, input.domainOwner);
     parsePattern(input.packageGroup);
@@ -97,7 +107,14 @@ export const createPackageGroup = defineOperation({
     if (groups.some((g) => g.pattern === input.packageGroup)) {
       throw conflict('package', input.packageGroup, `Package group '${input.packageGroup}' already exists in domain '${domain.name}'.`);
     }
-    enforceQuota(ctx.settings.quotas, 'packageGroupsPerDomain', groups.length, 'package', input.packageGroup, `Domain ${domain.name} cannot have more package groups`);
+    enforceQuota(
+      ctx.settings.quotas,
+      'packageGroupsPerDomain',
+      groups.length,
+      'package',
+      input.packageGroup,
+      `Domain ${domain.name} cannot have more package groups`,
+    );
     const group = newGroup(domain, input.packageGroup, {
       ...(input.contactInfo !== undefined ? { contactInfo: input.contactInfo } : {}),
       ...(input.description !== undefined ? { description: input.description } : {}),
@@ -168,7 +185,12 @@ export const listAllowedRepositoriesForGroup = defineOperation({
   method: 'GET',
   path: '/v1/package-group-allowed-repositories',
   query: { ...groupLocation, originRestrictionType: 'originRestrictionType', maxResults: 'max-results', nextToken: 'next-token' },
-  input: z.object({ ...groupId, originRestrictionType: RestrictionType, maxResults: shapes.MaxResults.optional(), nextToken: shapes.PaginationToken.optional() }),
+  input: z.object({
+    ...groupId,
+    originRestrictionType: RestrictionType,
+    maxResults: shapes.MaxResults.optional(),
+    nextToken: shapes.PaginationToken.optional(),
+  }),
   handler(input, ctx) {
     const domain = requireDomain(ctx, input.domain, input.domainOwner);
     const group = requireGroup(domain, input.packageGroup);
@@ -213,7 +235,10 @@ export const listAssociatedPackages = defineOperation({
         });
       }
     }
-    const all = [...packages.values()].sort((a, b) => a.format.localeCompare(b.format) || (a.namespace ?? '').localeCompare(b.namespace ?? '') || a.package.localeCompare(b.package));
+    const all = [...packages.values()].sort(
+      (a, b) =>
+        a.format.localeCompare(b.format) || (a.namespace ?? '').localeCompare(b.namespace ?? '') || a.package.localeCompare(b.package),
+    );
     const { page, nextToken } = paginate(all, input.maxResults, input.nextToken);
     return { packages: page, ...(nextToken ? { nextToken } : {}) };
   },
@@ -224,10 +249,17 @@ export const listPackageGroups = defineOperation({
   method: 'POST',
   path: '/v1/package-groups',
   query: { ...domainLocation, maxResults: 'max-results', nextToken: 'next-token', prefix: 'prefix' },
-  input: z.object({ ...domainId, maxResults: shapes.MaxResults.optional(), nextToken: shapes.PaginationToken.optional(), prefix: PackageGroupPatternPrefix.optional() }),
+  input: z.object({
+    ...domainId,
+    maxResults: shapes.MaxResults.optional(),
+    nextToken: shapes.PaginationToken.optional(),
+    prefix: PackageGroupPatternPrefix.optional(),
+  }),
   handler(input, ctx) {
     const domain = requireDomain(ctx, input.domain, input.domainOwner);
-    const all = groupsOf(domain).filter((g) => g.pattern.startsWith(input.prefix ?? '')).sort(byPattern);
+    const all = groupsOf(domain)
+      .filter((g) => g.pattern.startsWith(input.prefix ?? ''))
+      .sort(byPattern);
     const { page, nextToken } = paginate(all, input.maxResults, input.nextToken);
     return { packageGroups: page.map((g) => describeGroup(domain, g)), ...(nextToken ? { nextToken } : {}) };
   },
@@ -242,7 +274,9 @@ export const listSubPackageGroups = defineOperation({
   handler(input, ctx) {
     const domain = requireDomain(ctx, input.domain, input.domainOwner);
     const group = requireGroup(domain, input.packageGroup);
-    const children = groupsOf(domain).filter((g) => parentOf(domain, g) === group).sort(byPattern);
+    const children = groupsOf(domain)
+      .filter((g) => parentOf(domain, g) === group)
+      .sort(byPattern);
     const { page, nextToken } = paginate(children, input.maxResults, input.nextToken);
     return { packageGroups: page.map((g) => describeGroup(domain, g)), ...(nextToken ? { nextToken } : {}) };
   },
@@ -253,7 +287,12 @@ export const updatePackageGroup = defineOperation({
   method: 'PUT',
   path: '/v1/package-group',
   query: domainLocation,
-  input: z.object({ ...domainId, packageGroup: PackageGroupPattern, contactInfo: ContactInfo.optional(), description: Description.optional() }),
+  input: z.object({
+    ...domainId,
+    packageGroup: PackageGroupPattern,
+    contactInfo: ContactInfo.optional(),
+    description: Description.optional(),
+  }),
   handler(input, ctx) {
     const domain = requireDomain(ctx, input.domain, input.domainOwner);
     const group = requireGroup(domain, input.packageGroup);
@@ -280,7 +319,10 @@ export const updatePackageGroupOriginConfiguration = defineOperation({
     const restrictions = input.restrictions ?? {};
     if (group.pattern === ROOT_PATTERN) {
       const inherit = Object.entries(restrictions).find(([, mode]) => mode === 'INHERIT');
-      if (inherit) throw validationError(`The root package group '${ROOT_PATTERN}' has no parent to inherit ${inherit[0]} from: pass ALLOW, BLOCK or ALLOW_SPECIFIC_REPOSITORIES.`);
+      if (inherit)
+        throw validationError(
+          `The root package group '${ROOT_PATTERN}' has no parent to inherit ${inherit[0]} from: pass ALLOW, BLOCK or ALLOW_SPECIFIC_REPOSITORIES.`,
+        );
     }
     const updates = (list: typeof input.addAllowedRepositories) =>
       (list ?? []).map((entry) => {
@@ -288,7 +330,11 @@ export const updatePackageGroupOriginConfiguration = defineOperation({
           throw validationError('Each allowed repository needs repositoryName and originRestrictionType.');
         }
         if (!domain.repositories.has(entry.repositoryName)) {
-          throw notFound('repository', entry.repositoryName, `Repository not found. Repository '${entry.repositoryName}' in domain '${domain.name}' owned by account '${domain.owner}' does not exist.`);
+          throw notFound(
+            'repository',
+            entry.repositoryName,
+            `Repository not found. Repository '${entry.repositoryName}' in domain '${domain.name}' owned by account '${domain.owner}' does not exist.`,
+          );
         }
         return { name: entry.repositoryName, type: entry.originRestrictionType as PackageGroupRestrictionType };
       });

@@ -89,7 +89,9 @@ function checkNamespace(format: string, namespace: string | undefined): void {
     throw validationError(`${format} packages have no namespace: omit namespace ('${namespace}' was given).`);
   }
   if (format === 'npm' && namespace.startsWith('@')) {
-    throw validationError(`The namespace of an npm package is its scope without the '@': pass '${namespace.slice(1)}', not '${namespace}'.`);
+    throw validationError(
+      `The namespace of an npm package is its scope without the '@': pass '${namespace.slice(1)}', not '${namespace}'.`,
+    );
   }
 }
 
@@ -243,7 +245,10 @@ function defaultDisplayVersion(pkg: PackageRecord, visible: PackageVersionRecord
   const pool = published.length > 0 ? published : visible;
   const latest = pkg.format === 'npm' ? pkg.distTags.latest : undefined;
   if (latest !== undefined && pool.some((v) => v.version === latest)) return latest;
-  return pool.map((v) => v.version).sort(compareVersions).at(-1);
+  return pool
+    .map((v) => v.version)
+    .sort(compareVersions)
+    .at(-1);
 }
 
 const DEPENDENCY_FIELDS = [
@@ -325,7 +330,9 @@ export const describePackage = defineOperation({
   input: z.object(packageId),
   handler(input, ctx) {
     const { pkg } = requirePackage(ctx, input);
-    return { package: { format: pkg.format, ...withNamespace(pkg.namespace), name: pkg.name, originConfiguration: originConfiguration(pkg) } };
+    return {
+      package: { format: pkg.format, ...withNamespace(pkg.namespace), name: pkg.name, originConfiguration: originConfiguration(pkg) },
+    };
   },
 });
 
@@ -358,7 +365,11 @@ export const listPackageVersions = defineOperation({
         ? (a: PackageVersionRecord, b: PackageVersionRecord) => b.publishedTime - a.publishedTime || byVersion(a, b)
         : byVersion;
     const selected = visible
-      .filter((v) => (input.status === undefined || v.status === input.status) && (input.originType === undefined || v.origin.originType === input.originType))
+      .filter(
+        (v) =>
+          (input.status === undefined || v.status === input.status) &&
+          (input.originType === undefined || v.origin.originType === input.originType),
+      )
       .sort(order);
     const { page, nextToken } = paginate(selected, input.maxResults, input.nextToken, 50);
     const display = defaultDisplayVersion(pkg, visible);
@@ -415,10 +426,18 @@ export const getPackageVersionAsset = defineOperation({
     const { id, version } = requireVersion(ctx, input);
     const what = `${fullName(id)}@${version.version}`;
     if (input.packageVersionRevision !== undefined && input.packageVersionRevision !== version.revision) {
-      throw notFound('package-version', version.version, `${what} has no revision ${input.packageVersionRevision}; its current revision is ${version.revision}.`);
+      throw notFound(
+        'package-version',
+        version.version,
+        `${what} has no revision ${input.packageVersionRevision}; its current revision is ${version.revision}.`,
+      );
     }
     if (version.status === 'Archived') {
-      throw conflict('package-version', version.version, `${what} is Archived; archived versions cannot be downloaded. Restore it with UpdatePackageVersionsStatus first.`);
+      throw conflict(
+        'package-version',
+        version.version,
+        `${what} is Archived; archived versions cannot be downloaded. Restore it with UpdatePackageVersionsStatus first.`,
+      );
     }
     const asset = version.assets.find((a) => a.name === input.asset);
     const bytes = asset && ctx.blobs.get(asset.hashes['SHA-512']);
@@ -556,7 +575,9 @@ function checkState(
 function checkRevisionKeys(versions: readonly string[], revisions: Record<string, string> | undefined): void {
   const extra = Object.keys(revisions ?? {}).filter((v) => !versions.includes(v));
   if (extra.length > 0) {
-    throw validationError(`versionRevisions names versions that are not in versions: ${extra.join(', ')}. List every version of versionRevisions in versions too.`);
+    throw validationError(
+      `versionRevisions names versions that are not in versions: ${extra.join(', ')}. List every version of versionRevisions in versions too.`,
+    );
   }
 }
 
@@ -598,7 +619,12 @@ export const updatePackageVersionsStatus = defineOperation({
   input: statusChangeInput.extend({ targetStatus: Status }),
   handler(input, ctx) {
     if (!SETTABLE_STATUSES.includes(input.targetStatus)) {
-      const hint = input.targetStatus === 'Disposed' ? ' Use DisposePackageVersions.' : input.targetStatus === 'Deleted' ? ' Use DeletePackageVersions.' : '';
+      const hint =
+        input.targetStatus === 'Disposed'
+          ? ' Use DisposePackageVersions.'
+          : input.targetStatus === 'Deleted'
+            ? ' Use DeletePackageVersions.'
+            : '';
       throw validationError(`targetStatus ${input.targetStatus} cannot be set here: pass ${SETTABLE_STATUSES.join(', ')}.${hint}`);
     }
     checkRevisionKeys(input.versions, input.versionRevisions);
@@ -661,7 +687,8 @@ export const deletePackage = defineOperation({
 
 const sameContent = (a: PackageVersionRecord, b: PackageVersionRecord) =>
   a.revision === b.revision ||
-  (JSON.stringify(a.assets.map((x) => [x.name, x.hashes['SHA-512']])) === JSON.stringify(b.assets.map((x) => [x.name, x.hashes['SHA-512']])) &&
+  (JSON.stringify(a.assets.map((x) => [x.name, x.hashes['SHA-512']])) ===
+    JSON.stringify(b.assets.map((x) => [x.name, x.hashes['SHA-512']])) &&
     JSON.stringify(a.manifest) === JSON.stringify(b.manifest));
 
 const cloneVersion = (v: PackageVersionRecord): PackageVersionRecord => structuredClone(v);
@@ -795,34 +822,58 @@ export const publishPackageVersion = defineOperation({
   }),
   handler(input, ctx) {
     if (input.format !== 'generic') {
-      throw validationError(`PublishPackageVersion publishes generic packages only; publish ${input.format} packages with their package manager.`);
+      throw validationError(
+        `PublishPackageVersion publishes generic packages only; publish ${input.format} packages with their package manager.`,
+      );
     }
     const { domain, repository } = requireRepository(ctx, input.domain, input.domainOwner, input.repository);
     checkNamespace(input.format, input.namespace);
     const actual = createHash('sha256').update(input.assetContent).digest('hex');
     if (actual !== input.assetSHA256) {
-      throw validationError(`The asset's SHA-256 is ${actual}, not the ${input.assetSHA256} the request declared (assetSHA256). Send the hash of the exact bytes uploaded.`);
+      throw validationError(
+        `The asset's SHA-256 is ${actual}, not the ${input.assetSHA256} the request declared (assetSHA256). Send the hash of the exact bytes uploaded.`,
+      );
     }
     const id = idOf(input);
     const what = `${fullName(id)}@${input.packageVersion}`;
     const pkg = repository.packages.get(keyOf(id));
     if (pkg?.originConfiguration.restrictions.publish === 'BLOCK') {
-      throw accessDenied(`Publishing ${fullName(id)} to ${repository.name} is blocked by the package's origin configuration (publish=BLOCK). Change it with PutPackageOriginConfiguration.`);
+      throw accessDenied(
+        `Publishing ${fullName(id)} to ${repository.name} is blocked by the package's origin configuration (publish=BLOCK). Change it with PutPackageOriginConfiguration.`,
+      );
     }
     if (!groupAllows(domain, repository, id, 'PUBLISH')) {
-      throw accessDenied(`Publishing ${fullName(id)} to ${repository.name} is blocked by the origin configuration of its package group (PUBLISH). Change it with UpdatePackageGroupOriginConfiguration.`);
+      throw accessDenied(
+        `Publishing ${fullName(id)} to ${repository.name} is blocked by the origin configuration of its package group (PUBLISH). Change it with UpdatePackageGroupOriginConfiguration.`,
+      );
     }
     const existing = pkg?.versions.get(input.packageVersion);
     if (existing && existing.status !== 'Unfinished') {
-      throw conflict('package-version', input.packageVersion, `${what} already exists in ${repository.name} with status ${existing.status}; only Unfinished versions take more assets.`);
+      throw conflict(
+        'package-version',
+        input.packageVersion,
+        `${what} already exists in ${repository.name} with status ${existing.status}; only Unfinished versions take more assets.`,
+      );
     }
-    if (existing) enforceQuota(ctx.settings.quotas, 'assetsPerPackageVersion', existing.assets.length, 'package-version', input.packageVersion, `${what} cannot have more assets`);
+    if (existing)
+      enforceQuota(
+        ctx.settings.quotas,
+        'assetsPerPackageVersion',
+        existing.assets.length,
+        'package-version',
+        input.packageVersion,
+        `${what} cannot have more assets`,
+      );
     if (existing?.assets.some((a) => a.name === input.assetName)) {
       throw conflict('asset', input.assetName, `${what} already has an asset named ${input.assetName}.`);
     }
     const holder = !existing && pkg ? upstreamHolder(ctx, domain, repository, id, input.packageVersion) : undefined;
     if (holder) {
-      throw conflict('package-version', input.packageVersion, `${what} already exists in upstream repository ${holder.name}; publish a different version.`);
+      throw conflict(
+        'package-version',
+        input.packageVersion,
+        `${what} already exists in upstream repository ${holder.name}; publish a different version.`,
+      );
     }
     const asset = hashAsset(input.assetName, input.assetContent);
     ctx.blobs.put(asset.hashes['SHA-512'], input.assetContent);

@@ -5,14 +5,7 @@ import { paginate } from '../core/pagination.ts';
 import { enforceQuota, type Quotas } from '../core/quotas.ts';
 import { shapes, TagList, UpstreamRepositoryList } from '../core/shapes.ts';
 import { epochSeconds, type DomainRecord, type RepositoryRecord } from '../core/store.ts';
-import {
-  describeRepository,
-  repositoryArn,
-  requireDomain,
-  requireRepository,
-  summarizeRepository,
-} from './resources.ts';
-
+import { describeRepository, repositoryArn, requireDomain, requireRepository, summarizeRepository } from './resources.ts';
 
 /** Public repositories CodeArtifact can connect to, and the package format each serves. */
 export const EXTERNAL_CONNECTIONS: Record<string, string> = {
@@ -38,7 +31,15 @@ const repositoryId = {
 /** Upstreams live in the same domain, exist, are listed once, and never include the repository itself. */
 function checkUpstreams(quotas: Quotas, domain: DomainRecord, self: string, upstreams: { repositoryName: string }[]): string[] {
   const names = upstreams.map((u) => u.repositoryName);
-  enforceQuota(quotas, 'directUpstreamsPerRepository', 0, 'repository', self, `Repository ${self} cannot have ${names.length} direct upstream repositories`, names.length);
+  enforceQuota(
+    quotas,
+    'directUpstreamsPerRepository',
+    0,
+    'repository',
+    self,
+    `Repository ${self} cannot have ${names.length} direct upstream repositories`,
+    names.length,
+  );
   const seen = new Set<string>();
   for (const name of names) {
     if (name === self) throw validationError(`Repository ${self} cannot be an upstream of itself.`);
@@ -75,7 +76,14 @@ export const createRepository = defineOperation({
         `Repository already exists. Repository name: ${input.repository}, domain name: ${domain.name}`,
       );
     }
-    enforceQuota(ctx.settings.quotas, 'repositoriesPerDomain', domain.repositories.size, 'repository', input.repository, `Domain ${domain.name} cannot have more repositories`);
+    enforceQuota(
+      ctx.settings.quotas,
+      'repositoriesPerDomain',
+      domain.repositories.size,
+      'repository',
+      input.repository,
+      `Domain ${domain.name} cannot have more repositories`,
+    );
     const upstreams = checkUpstreams(ctx.settings.quotas, domain, input.repository, input.upstreams ?? []);
     const record: RepositoryRecord = {
       name: input.repository,
@@ -119,7 +127,8 @@ export const updateRepository = defineOperation({
   handler(input, ctx) {
     const { domain, repository } = requireRepository(ctx, input.domain, input.domainOwner, input.repository);
     // Validate everything before changing anything: a rejected update leaves the repository as it was.
-    const upstreams = input.upstreams === undefined ? undefined : checkUpstreams(ctx.settings.quotas, domain, repository.name, input.upstreams);
+    const upstreams =
+      input.upstreams === undefined ? undefined : checkUpstreams(ctx.settings.quotas, domain, repository.name, input.upstreams);
     if (input.description !== undefined) repository.description = input.description;
     if (upstreams !== undefined) repository.upstreams = upstreams;
     // An update mends a dangling upstream graph (see deleteRepository): upstreams that no
@@ -210,8 +219,7 @@ export const listRepositoriesInDomain = defineOperation({
     const prefix = input.repositoryPrefix ?? '';
     const all = listAll(
       (r) =>
-        r.name.startsWith(prefix) &&
-        (input.administratorAccount === undefined || r.administratorAccount === input.administratorAccount),
+        r.name.startsWith(prefix) && (input.administratorAccount === undefined || r.administratorAccount === input.administratorAccount),
       [domain],
     );
     const { page, nextToken } = paginate(all, input.maxResults, input.nextToken);
@@ -241,11 +249,7 @@ export const associateExternalConnection = defineOperation({
     }
     const existing = repository.externalConnections[0];
     if (existing?.externalConnectionName === input.externalConnection) {
-      throw conflict(
-        'repository',
-        repository.name,
-        `Repository ${repository.name} is already connected to ${input.externalConnection}.`,
-      );
+      throw conflict('repository', repository.name, `Repository ${repository.name} is already connected to ${input.externalConnection}.`);
     }
     if (existing) {
       // AWS's status and wording (awsdocs/aws-cloudformation-user-guide pull request 1127:
@@ -253,9 +257,7 @@ export const associateExternalConnection = defineOperation({
       // Codeartifact, Status Code: 400 ...)").
       throw validationError('ExternalConnections for repositories are currently limited to 1');
     }
-    repository.externalConnections = [
-      { externalConnectionName: input.externalConnection, packageFormat, status: 'AVAILABLE' },
-    ];
+    repository.externalConnections = [{ externalConnectionName: input.externalConnection, packageFormat, status: 'AVAILABLE' }];
     return { repository: describeRepository(repository) };
   },
 });
@@ -275,9 +277,7 @@ export const disassociateExternalConnection = defineOperation({
         `Repository ${repository.name} has no external connection ${input.externalConnection}.`,
       );
     }
-    repository.externalConnections = repository.externalConnections.filter(
-      (c) => c.externalConnectionName !== input.externalConnection,
-    );
+    repository.externalConnections = repository.externalConnections.filter((c) => c.externalConnectionName !== input.externalConnection);
     return { repository: describeRepository(repository) };
   },
 });

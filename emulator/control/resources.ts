@@ -36,8 +36,7 @@ export function requireRepository(
   return { domain: d, repository: r };
 }
 
-export const domainArn = (region: string, owner: string, domain: string) =>
-  `arn:aws:codeartifact:${region}:${owner}:domain/${domain}`;
+export const domainArn = (region: string, owner: string, domain: string) => `arn:aws:codeartifact:${region}:${owner}:domain/${domain}`;
 
 export const repositoryArn = (region: string, owner: string, domain: string, repository: string) =>
   `arn:aws:codeartifact:${region}:${owner}:repository/${domain}/${repository}`;

@@ -23,7 +23,15 @@ function resolve(ctx: RequestContext, arn: string): { tags: Tag[]; kind: 'domain
   if (!domain || region !== ctx.region) throw missing();
   const resource = kind === 'domain' ? domain : domain.repositories.get(repoName!);
   if (!resource) throw missing();
-  return { get tags() { return resource.tags; }, set tags(v) { resource.tags = v; }, kind: type };
+  return {
+    get tags() {
+      return resource.tags;
+    },
+    set tags(v) {
+      resource.tags = v;
+    },
+    kind: type,
+  };
 }
 
 const arnLocation = { resourceArn: 'resourceArn' };
@@ -49,7 +57,11 @@ export const tagResource = defineOperation({
     const resource = resolve(ctx, input.resourceArn);
     const merged = mergeTags(resource.tags, input.tags);
     if (merged.length > MAX_TAGS) {
-      throw quotaExceeded(resource.kind, input.resourceArn, `A resource can have at most ${MAX_TAGS} tags; this would make ${merged.length}.`);
+      throw quotaExceeded(
+        resource.kind,
+        input.resourceArn,
+        `A resource can have at most ${MAX_TAGS} tags; this would make ${merged.length}.`,
+      );
     }
     resource.tags = merged;
     return {};

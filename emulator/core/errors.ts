@@ -4,12 +4,7 @@
  * JSON body with `message` plus the modeled members.
  */
 export type ResourceType = 'domain' | 'repository' | 'package' | 'package-version' | 'asset';
-export type ValidationReason =
-  | 'CANNOT_PARSE'
-  | 'ENCRYPTION_KEY_ERROR'
-  | 'FIELD_VALIDATION_FAILED'
-  | 'UNKNOWN_OPERATION'
-  | 'OTHER';
+export type ValidationReason = 'CANNOT_PARSE' | 'ENCRYPTION_KEY_ERROR' | 'FIELD_VALIDATION_FAILED' | 'UNKNOWN_OPERATION' | 'OTHER';
 
 export class ServiceError extends Error {
   constructor(
@@ -50,8 +45,7 @@ export const internalError = (message: string) => new ServiceError('InternalServ
 /** Authentication failures: AWS's front door answers these before any operation runs. */
 export const authErrors = {
   missing: () => new ServiceError('MissingAuthenticationTokenException', 403, 'Missing Authentication Token'),
-  unknownKey: () =>
-    new ServiceError('UnrecognizedClientException', 403, 'The security token included in the request is invalid.'),
+  unknownKey: () => new ServiceError('UnrecognizedClientException', 403, 'The security token included in the request is invalid.'),
   badSignature: () =>
     new ServiceError(
       'InvalidSignatureException',

@@ -52,11 +52,7 @@ export function httpServerOptions(limits: Limits): ServerOptions {
 }
 
 export const payloadTooLarge = (limit: number, what: string) =>
-  new ServiceError(
-    'RequestEntityTooLargeException',
-    413,
-    `The ${what} is larger than ${limit} bytes, the most this endpoint accepts.`,
-  );
+  new ServiceError('RequestEntityTooLargeException', 413, `The ${what} is larger than ${limit} bytes, the most this endpoint accepts.`);
 
 /** The client went away before its request arrived completely: nothing to answer, nothing to log. */
 export class ClientGone extends Error {

@@ -87,7 +87,9 @@ export class Persistence {
       try {
         snapshot = JSON.parse(readFileSync(path, 'utf8')) as Snapshot;
       } catch (err) {
-        throw new Error(`${path} is not a readable emulator snapshot (${(err as Error).message}). Move it away or pass another --data-dir.`);
+        throw new Error(
+          `${path} is not a readable emulator snapshot (${(err as Error).message}). Move it away or pass another --data-dir.`,
+        );
       }
       if (snapshot.version !== VERSION) {
         throw new Error(`${path} was written by an incompatible emulator (format ${snapshot.version}). Pass another --data-dir.`);

@@ -55,7 +55,13 @@ function codePoints(value: string): number {
 /** Integers arrive as JSON numbers in bodies and as strings in query strings. */
 export function int(min: number, max: number) {
   return z
-    .union([z.number(), z.string().regex(/^-?\d+$/, 'Member must be an integer').transform(Number)])
+    .union([
+      z.number(),
+      z
+        .string()
+        .regex(/^-?\d+$/, 'Member must be an integer')
+        .transform(Number),
+    ])
     .pipe(
       z
         .number()

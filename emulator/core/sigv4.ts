@@ -68,7 +68,12 @@ class CanonicalSigner extends SignatureV4Base {
         ? await (this.emptyPayloadHash ??= getPayloadHash({ headers: {}, body: Buffer.alloc(0) } as never, Sha256))
         : await getPayloadHash({ ...request, headers: rest } as never, Sha256);
     if (declared !== undefined && declared !== payloadHash) throw authErrors.badSignature();
-    return this.createStringToSign(longDate, scope, this.createCanonicalRequest(request as never, canonicalHeaders, payloadHash), 'AWS4-HMAC-SHA256');
+    return this.createStringToSign(
+      longDate,
+      scope,
+      this.createCanonicalRequest(request as never, canonicalHeaders, payloadHash),
+      'AWS4-HMAC-SHA256',
+    );
   }
 }
 
@@ -77,7 +82,10 @@ export class SigV4Verifier {
   private readonly keys = new Map<string, Promise<Uint8Array>>();
   private readonly canonical = new CanonicalSigner();
 
-  constructor(credentials: Credential[], private readonly now: () => number = Date.now) {
+  constructor(
+    credentials: Credential[],
+    private readonly now: () => number = Date.now,
+  ) {
     for (const c of credentials) this.secrets.set(c.accessKeyId, c);
   }
 

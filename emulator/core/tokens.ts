@@ -15,17 +15,13 @@ export interface TokenClaims {
   exp: number;
 }
 
-export type TokenCheck =
-  | { ok: true; claims: TokenClaims }
-  | { ok: false; reason: 'malformed' | 'expired' };
+export type TokenCheck = { ok: true; claims: TokenClaims } | { ok: false; reason: 'malformed' | 'expired' };
 
 export class TokenIssuer {
   constructor(private readonly secret: Buffer = randomBytes(32)) {}
 
   issue(claims: TokenClaims): string {
-    const payload = Buffer.from(JSON.stringify({ v: 1, ...claims, n: randomBytes(9).toString('base64url') })).toString(
-      'base64url',
-    );
+    const payload = Buffer.from(JSON.stringify({ v: 1, ...claims, n: randomBytes(9).toString('base64url') })).toString('base64url');
     return `${payload}.${this.mac(payload)}`;
   }
 

@@ -17,7 +17,8 @@ import { groupAllows } from '../packages/groups.ts';
 /** Why a well-formed, unexpired token no longer opens its domain, if it does not. */
 export function revokedToken(services: Services, claims: TokenClaims): string | undefined {
   const domain = services.store.region(claims.region).domain(claims.owner, claims.domain);
-  if (!domain) return `The authorization token is for domain ${claims.domain}, which no longer exists. Get a new token with aws codeartifact login --tool npm.`;
+  if (!domain)
+    return `The authorization token is for domain ${claims.domain}, which no longer exists. Get a new token with aws codeartifact login --tool npm.`;
   if ((claims.did ?? null) !== (domain.incarnation ?? null)) {
     return `The authorization token is for an earlier domain named ${claims.domain}, which was deleted. Get a new token with aws codeartifact login --tool npm.`;
   }
@@ -58,7 +59,10 @@ export async function publishRefusal(
 ): Promise<{ status: number; message: string } | undefined> {
   const name = id.namespace ? `@${id.namespace}/${id.name}` : id.name;
   if (!groupAllows(domain, repository, id, 'PUBLISH')) {
-    return { status: 403, message: `Publishing ${name} to ${repository.name} is blocked by the origin configuration of its package group (PUBLISH).` };
+    return {
+      status: 403,
+      message: `Publishing ${name} to ${repository.name} is blocked by the origin configuration of its package group (PUBLISH).`,
+    };
   }
   const pkg = repository.packages.get(`${id.format}:${id.namespace ?? ''}:${id.name}`);
   // Only where upstreams are allowed for the package can an upstream version clash.
@@ -66,6 +70,11 @@ export async function publishRefusal(
   const resolved = await resolvePackage(services, domain, repository, id);
   const source = resolved.versions.get(version);
   if (!source || (source.stored && source.repository === repository)) return undefined;
-  const where = source.external ? `through the external connection ${source.external.connection} of ${source.repository.name}` : `in upstream repository ${source.repository.name}`;
-  return { status: 409, message: `${name}@${version} already exists ${where}; a version that exists upstream cannot be published to ${repository.name}.` };
+  const where = source.external
+    ? `through the external connection ${source.external.connection} of ${source.repository.name}`
+    : `in upstream repository ${source.repository.name}`;
+  return {
+    status: 409,
+    message: `${name}@${version} already exists ${where}; a version that exists upstream cannot be published to ${repository.name}.`,
+  };
 }

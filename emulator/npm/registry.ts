@@ -78,8 +78,15 @@ export async function handleNpm(services: Services, req: IncomingMessage, res: S
   const challenge = { 'www-authenticate': `Bearer realm="${realm}", Basic realm="${realm}"` };
 
   const token = bearerToken(req.headers.authorization);
-  if (!token) return error(res, 401, `Authentication required for ${realm}: run aws codeartifact login --tool npm, or set an _authToken from get-authorization-token.`, challenge);
-  if (services.faults.on('reject-tokens')) return error(res, 401, `The authorization token was rejected [fault: reject-tokens].`, challenge);
+  if (!token)
+    return error(
+      res,
+      401,
+      `Authentication required for ${realm}: run aws codeartifact login --tool npm, or set an _authToken from get-authorization-token.`,
+      challenge,
+    );
+  if (services.faults.on('reject-tokens'))
+    return error(res, 401, `The authorization token was rejected [fault: reject-tokens].`, challenge);
   const check = services.tokens.check(token);
   if (!check.ok) {
     const why = check.reason === 'expired' ? 'has expired' : 'is not a valid CodeArtifact authorization token';
@@ -87,7 +94,12 @@ export async function handleNpm(services: Services, req: IncomingMessage, res: S
   }
   const c = check.claims;
   if (c.domain !== domainName || c.owner !== owner || c.region !== region) {
-    return error(res, 401, `The authorization token is for domain ${c.domain} (${c.owner}, ${c.region}), not ${domainName} (${owner}, ${region}).`, challenge);
+    return error(
+      res,
+      401,
+      `The authorization token is for domain ${c.domain} (${c.owner}, ${c.region}), not ${domainName} (${owner}, ${region}).`,
+      challenge,
+    );
   }
   const revoked = revokedToken(services, c);
   if (revoked) return error(res, 401, revoked, challenge);
@@ -137,13 +149,16 @@ function bearerToken(header: string | undefined): string | undefined {
 
 /** `lodash`, `@scope/name`, `@scope%2fname`, then any further segments. */
 function parsePackagePath(rest: string): { name: string; tail: string[] } | undefined {
-  const segments = rest.replace(/%2f/gi, '/').split('/').map((s) => {
-    try {
-      return decodeURIComponent(s);
-    } catch {
-      return s;
-    }
-  });
+  const segments = rest
+    .replace(/%2f/gi, '/')
+    .split('/')
+    .map((s) => {
+      try {
+        return decodeURIComponent(s);
+      } catch {
+        return s;
+      }
+    });
   const scoped = segments[0]?.startsWith('@');
   const nameParts = scoped ? segments.slice(0, 2) : segments.slice(0, 1);
   if (nameParts.length === 0 || nameParts.some((p) => !p) || (scoped && nameParts.length < 2)) return undefined;
@@ -162,10 +177,10 @@ function unsupported(res: ServerResponse, rest: string): void {
         : rest.startsWith('-/user/token') || rest.startsWith('-/v1/tokens')
           ? 'npm logout and npm token (tokens come from aws codeartifact get-authorization-token)'
           : rest.startsWith('-/user/') || rest.startsWith('-/v1/login')
-          ? 'npm login / adduser (use aws codeartifact login --tool npm)'
-          : rest.startsWith('-/org/') || rest.startsWith('-/team/')
-            ? 'npm org and team commands'
-            : `the npm endpoint -/${rest.slice(2).split('/')[0]}`;
+            ? 'npm login / adduser (use aws codeartifact login --tool npm)'
+            : rest.startsWith('-/org/') || rest.startsWith('-/team/')
+              ? 'npm org and team commands'
+              : `the npm endpoint -/${rest.slice(2).split('/')[0]}`;
   error(res, 404, `CodeArtifact does not support ${what}.`);
 }
 
@@ -197,9 +212,26 @@ function manifestOf(source: VersionSource): Record<string, unknown> {
 }
 
 const ABBREVIATED_FIELDS = [
-  'name', 'version', 'deprecated', 'dependencies', 'optionalDependencies', 'devDependencies', 'bundleDependencies',
-  'bundledDependencies', 'peerDependencies', 'peerDependenciesMeta', 'bin', 'directories', 'engines', 'cpu', 'os',
-  'libc', 'funding', 'license', '_hasShrinkwrap', 'hasInstallScript',
+  'name',
+  'version',
+  'deprecated',
+  'dependencies',
+  'optionalDependencies',
+  'devDependencies',
+  'bundleDependencies',
+  'bundledDependencies',
+  'peerDependencies',
+  'peerDependenciesMeta',
+  'bin',
+  'directories',
+  'engines',
+  'cpu',
+  'os',
+  'libc',
+  'funding',
+  'license',
+  '_hasShrinkwrap',
+  'hasInstallScript',
 ];
 
 async function resolveOr404(services: Services, ctx: NpmRequest, name: string): Promise<ResolvedPackage | undefined> {
@@ -208,7 +240,11 @@ async function resolveOr404(services: Services, ctx: NpmRequest, name: string): 
     if (resolved.externalError) {
       error(ctx.res, 502, `${name} could not be fetched through the external connection: ${resolved.externalError.message}`);
     } else {
-      error(ctx.res, 404, `${name} is not in repository ${ctx.repository.name} or its upstreams (searched: ${resolved.searched.join(', ')}).`);
+      error(
+        ctx.res,
+        404,
+        `${name} is not in repository ${ctx.repository.name} or its upstreams (searched: ${resolved.searched.join(', ')}).`,
+      );
     }
     return undefined;
   }
@@ -222,7 +258,9 @@ async function packument(services: Services, ctx: NpmRequest, name: string): Pro
   const versions: Record<string, unknown> = {};
   const time: Record<string, string> = {};
   let modified = 0;
-  const sorted = [...resolved.versions.values()].sort((a, b) => (semver.valid(a.version) && semver.valid(b.version) ? semver.compare(a.version, b.version) : a.version.localeCompare(b.version)));
+  const sorted = [...resolved.versions.values()].sort((a, b) =>
+    semver.valid(a.version) && semver.valid(b.version) ? semver.compare(a.version, b.version) : a.version.localeCompare(b.version),
+  );
   for (const source of sorted) {
     const manifest = manifestOf(source);
     const base = abbreviated ? Object.fromEntries(ABBREVIATED_FIELDS.filter((f) => f in manifest).map((f) => [f, manifest[f]])) : manifest;
@@ -253,7 +291,8 @@ async function packument(services: Services, ctx: NpmRequest, name: string): Pro
 async function versionManifest(services: Services, ctx: NpmRequest, name: string, spec: string): Promise<void> {
   const resolved = await resolveOr404(services, ctx, name);
   if (!resolved) return;
-  const version = resolved.distTags[spec] ?? (resolved.versions.has(spec) ? spec : semver.maxSatisfying([...resolved.versions.keys()], spec));
+  const version =
+    resolved.distTags[spec] ?? (resolved.versions.has(spec) ? spec : semver.maxSatisfying([...resolved.versions.keys()], spec));
   const source = version ? resolved.versions.get(version) : undefined;
   if (!source) return error(ctx.res, 404, `${name}@${spec} is not available in ${ctx.repository.name}.`);
   send(ctx.res, 200, { ...manifestOf(source), name, version: source.version, dist: dist(ctx.endpoint, resolved.id, source) });
@@ -348,9 +387,12 @@ async function publish(services: Services, ctx: NpmRequest, name: string, body: 
   }
   const [version, manifest] = versions[0]!;
   if (!semver.valid(version)) return bad(`'${version.slice(0, 100)}' is not a valid semver version.`);
-  if (!isObject(manifest)) return bad(`versions['${version}'] must be a JSON object (the version's manifest); it is ${describe(manifest)}.`);
+  if (!isObject(manifest))
+    return bad(`versions['${version}'] must be a JSON object (the version's manifest); it is ${describe(manifest)}.`);
   if (manifest.name !== name || manifest.version !== version) {
-    return bad(`versions['${version}'] names ${String(manifest.name).slice(0, 100)}@${String(manifest.version).slice(0, 100)}, not ${name}@${version}.`);
+    return bad(
+      `versions['${version}'] names ${String(manifest.name).slice(0, 100)}@${String(manifest.version).slice(0, 100)}, not ${name}@${version}.`,
+    );
   }
   const attachments = Object.values(body._attachments ?? {});
   if (attachments.length !== 1) return bad(`'_attachments' must hold exactly one tarball; it holds ${attachments.length}.`);
@@ -364,7 +406,9 @@ async function publish(services: Services, ctx: NpmRequest, name: string, body: 
       return bad(`'${tag.slice(0, 100)}' cannot be a dist-tag (a tag must be a non-empty name that is not a version range).`);
     }
     if (typeof target !== 'string' || !semver.valid(target)) {
-      return bad(`dist-tags['${tag}'] must be a semver version string; it is ${typeof target === 'string' ? `'${target.slice(0, 100)}'` : describe(target)}.`);
+      return bad(
+        `dist-tags['${tag}'] must be a semver version string; it is ${typeof target === 'string' ? `'${target.slice(0, 100)}'` : describe(target)}.`,
+      );
     }
   }
   const dist = manifest.dist;
@@ -372,7 +416,9 @@ async function publish(services: Services, ctx: NpmRequest, name: string, body: 
   const integrity = typeof dist.integrity === 'string' ? dist.integrity : undefined;
   const sha512s = (integrity ?? '').split(/\s+/).filter((h) => h.startsWith('sha512-'));
   if (sha512s.length === 0) {
-    return bad(`dist.integrity must be a sha512 integrity (sha512-<base64>); it is ${integrity === undefined ? describe(dist.integrity) : `'${integrity.slice(0, 100)}'`}.`);
+    return bad(
+      `dist.integrity must be a sha512 integrity (sha512-<base64>); it is ${integrity === undefined ? describe(dist.integrity) : `'${integrity.slice(0, 100)}'`}.`,
+    );
   }
   if (dist.shasum !== undefined && (typeof dist.shasum !== 'string' || !/^[0-9a-f]{40}$/i.test(dist.shasum))) {
     return bad(`dist.shasum must be a hex SHA-1 digest when it is sent.`);
@@ -383,7 +429,11 @@ async function publish(services: Services, ctx: NpmRequest, name: string, body: 
   const conflictOrBlocked = (): boolean => {
     const existing = existingPackage();
     if (existing?.originConfiguration.restrictions.publish === 'BLOCK') {
-      error(ctx.res, 403, `Publishing ${name} to ${ctx.repository.name} is blocked by the package's origin configuration (publish=BLOCK). Change it with aws codeartifact put-package-origin-configuration.`);
+      error(
+        ctx.res,
+        403,
+        `Publishing ${name} to ${ctx.repository.name} is blocked by the package's origin configuration (publish=BLOCK). Change it with aws codeartifact put-package-origin-configuration.`,
+      );
       return true;
     }
     if (existing?.versions.has(version)) {
@@ -417,14 +467,19 @@ async function publish(services: Services, ctx: NpmRequest, name: string, body: 
   const tarball = await checkTarball(bytes);
   if (!tarball.ok) return bad(`the attached tarball ${tarball.problem}.`);
   if (tarball.packageJson.name !== name || tarball.packageJson.version !== version) {
-    return bad(`the tarball's package/package.json is for ${String(tarball.packageJson.name).slice(0, 100)}@${String(tarball.packageJson.version).slice(0, 100)}, not ${name}@${version}.`);
+    return bad(
+      `the tarball's package/package.json is for ${String(tarball.packageJson.name).slice(0, 100)}@${String(tarball.packageJson.version).slice(0, 100)}, not ${name}@${version}.`,
+    );
   }
   // The checks above took time: another publish of this version may have landed meanwhile.
   if (conflictOrBlocked()) return;
 
   services.blobs.put(asset.hashes['SHA-512'], bytes);
   const { dist: _d, _id, _nodeVersion, _npmVersion, ...clean } = manifest;
-  void _d; void _id; void _nodeVersion; void _npmVersion;
+  void _d;
+  void _id;
+  void _nodeVersion;
+  void _npmVersion;
   const record: PackageVersionRecord = {
     version,
     revision: randomUUID(),

@@ -137,7 +137,8 @@ export function checkTarball(bytes: Buffer): Promise<TarballCheck> {
         } else {
           nextPath = undefined;
           if (path === 'package/package.json' && (type === '0' || type === '\0')) {
-            if (size > MAX_META_BYTES) return done({ ok: false, problem: `holds a package/package.json larger than ${MAX_META_BYTES} bytes` });
+            if (size > MAX_META_BYTES)
+              return done({ ok: false, problem: `holds a package/package.json larger than ${MAX_META_BYTES} bytes` });
             keep = 'package.json';
             if (size === 0) return onEntryData(Buffer.alloc(0));
           }

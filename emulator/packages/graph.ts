@@ -83,10 +83,18 @@ export function searchOrder(domain: DomainRecord, start: RepositoryRecord, id: P
 
 /** Which repositories may consult their external connection (not those whose package blocks upstreams). */
 function externalAllowed(domain: DomainRecord, repo: RepositoryRecord, id: PackageId): boolean {
-  return repo.packages.get(keyOf(id))?.originConfiguration.restrictions.upstream !== 'BLOCK' && groupAllows(domain, repo, id, 'EXTERNAL_UPSTREAM');
+  return (
+    repo.packages.get(keyOf(id))?.originConfiguration.restrictions.upstream !== 'BLOCK' &&
+    groupAllows(domain, repo, id, 'EXTERNAL_UPSTREAM')
+  );
 }
 
-export async function resolvePackage(services: Services, domain: DomainRecord, asked: RepositoryRecord, id: PackageId): Promise<ResolvedPackage> {
+export async function resolvePackage(
+  services: Services,
+  domain: DomainRecord,
+  asked: RepositoryRecord,
+  id: PackageId,
+): Promise<ResolvedPackage> {
   const resolved: ResolvedPackage = { id, versions: new Map(), distTags: {}, searched: [] };
   const tagSources: Record<string, string>[] = [];
   for (const repo of searchOrder(domain, asked, id)) {
@@ -160,7 +168,12 @@ function ensurePackage(repo: RepositoryRecord, id: PackageId, firstArrival: 'pub
 }
 
 /** Stores a version in a repository (a copy of the record; the blob is shared). */
-export function retain(repo: RepositoryRecord, id: PackageId, record: PackageVersionRecord, how: 'published' | 'ingested'): PackageVersionRecord {
+export function retain(
+  repo: RepositoryRecord,
+  id: PackageId,
+  record: PackageVersionRecord,
+  how: 'published' | 'ingested',
+): PackageVersionRecord {
   const pkg = ensurePackage(repo, id, how);
   const existing = pkg.versions.get(record.version);
   if (existing) return existing;

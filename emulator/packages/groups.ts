@@ -45,7 +45,9 @@ const COMPONENT = /^[^/\s~$*]*$/;
 /** Parses and validates a pattern; throws AWS's ValidationException when it is not one. */
 export function parsePattern(pattern: string): ParsedPattern {
   const invalid = (why: string) =>
-    validationError(`Invalid package group pattern '${pattern}': ${why} See "Package group definition syntax" in the CodeArtifact User Guide.`);
+    validationError(
+      `Invalid package group pattern '${pattern}': ${why} See "Package group definition syntax" in the CodeArtifact User Guide.`,
+    );
   if (!pattern.startsWith('/')) throw invalid('a pattern starts with /.');
   if (pattern === ROOT_PATTERN) return { level: 0 };
   const parts = pattern.slice(1).split('/');
@@ -56,8 +58,10 @@ export function parsePattern(pattern: string): ParsedPattern {
     return value;
   };
   const checkNamespace = (namespace: string, withName: boolean) => {
-    if (namespace !== '' && NO_NAMESPACE.has(format)) throw invalid(`${format} packages have no namespace: leave the namespace section empty.`);
-    if (namespace === '' && withName && NAMESPACE_REQUIRED.has(format)) throw invalid(`${format} packages always have a namespace: include it before the name.`);
+    if (namespace !== '' && NO_NAMESPACE.has(format))
+      throw invalid(`${format} packages have no namespace: leave the namespace section empty.`);
+    if (namespace === '' && withName && NAMESPACE_REQUIRED.has(format))
+      throw invalid(`${format} packages always have a namespace: include it before the name.`);
   };
   if (parts.length === 2) {
     const last = parts[1]!;

@@ -178,14 +178,99 @@ function splitCodeLine(line: string): string[] {
 
 /** npm's commands and their aliases (npm 6-11): `npm <one of these>` is a command, `npm WARN` is not. */
 const NPM_COMMANDS = [
-  'access', 'add', 'adduser', 'audit', 'bugs', 'c', 'cache', 'ci', 'cit', 'clean-install', 'completion', 'config', 'create',
-  'dedupe', 'deprecate', 'diff', 'dist-tag', 'docs', 'doctor', 'edit', 'exec', 'explain', 'explore', 'find-dupes', 'fund',
-  'get', 'help', 'help-search', 'hook', 'i', 'info', 'init', 'install', 'install-ci-test', 'install-test', 'isntall', 'it',
-  'link', 'list', 'll', 'ln', 'login', 'logout', 'ls', 'org', 'outdated', 'owner', 'pack', 'ping', 'pkg', 'prefix',
-  'profile', 'prune', 'publish', 'query', 'r', 'rebuild', 'remove', 'repo', 'restart', 'rm', 'root', 'run', 'run-script',
-  'sbom', 'search', 'set', 'shrinkwrap', 'show', 'star', 'stars', 'start', 'stop', 't', 'team', 'test', 'token', 'tst',
-  'un', 'uninstall', 'unlink', 'unpublish', 'unstar', 'up', 'update', 'upgrade', 'v', 'version', 'view', 'whoami', 'x',
-  '--version', '-v',
+  'access',
+  'add',
+  'adduser',
+  'audit',
+  'bugs',
+  'c',
+  'cache',
+  'ci',
+  'cit',
+  'clean-install',
+  'completion',
+  'config',
+  'create',
+  'dedupe',
+  'deprecate',
+  'diff',
+  'dist-tag',
+  'docs',
+  'doctor',
+  'edit',
+  'exec',
+  'explain',
+  'explore',
+  'find-dupes',
+  'fund',
+  'get',
+  'help',
+  'help-search',
+  'hook',
+  'i',
+  'info',
+  'init',
+  'install',
+  'install-ci-test',
+  'install-test',
+  'isntall',
+  'it',
+  'link',
+  'list',
+  'll',
+  'ln',
+  'login',
+  'logout',
+  'ls',
+  'org',
+  'outdated',
+  'owner',
+  'pack',
+  'ping',
+  'pkg',
+  'prefix',
+  'profile',
+  'prune',
+  'publish',
+  'query',
+  'r',
+  'rebuild',
+  'remove',
+  'repo',
+  'restart',
+  'rm',
+  'root',
+  'run',
+  'run-script',
+  'sbom',
+  'search',
+  'set',
+  'shrinkwrap',
+  'show',
+  'star',
+  'stars',
+  'start',
+  'stop',
+  't',
+  'team',
+  'test',
+  'token',
+  'tst',
+  'un',
+  'uninstall',
+  'unlink',
+  'unpublish',
+  'unstar',
+  'up',
+  'update',
+  'upgrade',
+  'v',
+  'version',
+  'view',
+  'whoami',
+  'x',
+  '--version',
+  '-v',
 ];
 /** Words that follow `aws codeartifact` / `aws sts` in prose without being an operation. */
 const NOT_OPERATIONS = new Set(['command', 'commands', 'cli', 'api', 'service', 'tool', 'and', 'or', 'to']);
@@ -205,7 +290,25 @@ function startsWithCommand(text: string): boolean {
 const LINE_LEAD = /^(?:\s+|[-*+•]\s+|\d+[.)]\s+|[$>%]\s*)*/;
 const PROMPT = /^(?:[$>%]\s+)+/;
 const VERBS = /\b(?:use|using|run|running|type|enter|execute|call|invoke)\s+(?:the\s+)?/gi;
-const PROSE_STOP = new Set(['command', 'commands', 'to', 'and', 'or', 'which', 'that', 'if', 'when', 'then', 'so', 'in', 'on', 'for', 'with', 'from', 'as']);
+const PROSE_STOP = new Set([
+  'command',
+  'commands',
+  'to',
+  'and',
+  'or',
+  'which',
+  'that',
+  'if',
+  'when',
+  'then',
+  'so',
+  'in',
+  'on',
+  'for',
+  'with',
+  'from',
+  'as',
+]);
 const FENCE = /^\s*(`{3,}|~{3,})/;
 
 function tidy(command: string): string {
@@ -236,7 +339,10 @@ interface Found {
 function commandsInCode(line: string): string[] {
   const out: string[] = [];
   for (const piece of splitCodeLine(line.replace(LINE_LEAD, ''))) {
-    const bare = piece.replace(PROMPT, '').replace(/^`([^`]*)`$/, '$1').trim();
+    const bare = piece
+      .replace(PROMPT, '')
+      .replace(/^`([^`]*)`$/, '$1')
+      .trim();
     if (startsWithCommand(bare)) {
       out.push(tidy(bare));
       continue;
@@ -327,8 +433,22 @@ export interface ParsedCommand {
 
 /** npm flags that take the next word as their value. */
 const NPM_VALUED_FLAGS = new Set([
-  '--registry', '--tag', '--prefix', '--userconfig', '--globalconfig', '--cache', '--loglevel', '--scope', '--otp',
-  '--workspace', '-w', '--auth-type', '--access', '--omit', '--include', '--location',
+  '--registry',
+  '--tag',
+  '--prefix',
+  '--userconfig',
+  '--globalconfig',
+  '--cache',
+  '--loglevel',
+  '--scope',
+  '--otp',
+  '--workspace',
+  '-w',
+  '--auth-type',
+  '--access',
+  '--omit',
+  '--include',
+  '--location',
 ]);
 /** npm commands whose first argument is part of the command (`npm config set`). */
 const NPM_SUBCOMMANDS = new Set(['config', 'c', 'dist-tag', 'cache', 'pkg', 'token']);
@@ -500,7 +620,8 @@ export function compareWithScenario(found: string[], scenario: Scenario, documen
       const elsewhere = otherSteps.find((s) => parseCommand(s.documented).key === parseCommand(command).key);
       let detail = `the document has a command ${where} that the scenario has no step for`;
       if (removedCanon.has(canonical(command))) detail = `the document has a scenario step's command ${where}, out of the scenario's order`;
-      else if (elsewhere) detail += ` (step ${elsewhere.id} runs ${parseCommand(command).key}, but as ${stepSource(elsewhere)}, not as tutorial text)`;
+      else if (elsewhere)
+        detail += ` (step ${elsewhere.id} runs ${parseCommand(command).key}, but as ${stepSource(elsewhere)}, not as tutorial text)`;
       changes.push({ kind: 'added', found: command, detail });
     }
   }

@@ -15,15 +15,57 @@ type Element = DefaultTreeAdapterMap['element'];
 
 /** Elements whose content is never the tutorial's text. */
 const SKIPPED = new Set([
-  'script', 'style', 'noscript', 'template', 'nav', 'header', 'footer', 'button', 'svg', 'iframe', 'form',
-  'awsdocs-page-header', 'awsdocs-language-banner', 'awsdocs-thumb-feedback', 'awsdocs-copyright', 'awsdocs-filter-selector',
+  'script',
+  'style',
+  'noscript',
+  'template',
+  'nav',
+  'header',
+  'footer',
+  'button',
+  'svg',
+  'iframe',
+  'form',
+  'awsdocs-page-header',
+  'awsdocs-language-banner',
+  'awsdocs-thumb-feedback',
+  'awsdocs-copyright',
+  'awsdocs-filter-selector',
 ]);
 /** AWS's copy-to-clipboard buttons and page header sit inside the article. */
 const SKIPPED_CLASSES = ['code-btn-container', 'awsdocs-page-header-container', 'btn-copy-code'];
 /** Elements that start a new line of text. */
 const BLOCKS = new Set([
-  'p', 'div', 'section', 'article', 'main', 'aside', 'blockquote', 'h1', 'h2', 'h3', 'h4', 'h5', 'h6', 'dl', 'dt', 'dd',
-  'table', 'thead', 'tbody', 'tr', 'td', 'th', 'figure', 'figcaption', 'hr', 'ol', 'ul', 'li', 'pre', 'awsdocs-tabs',
+  'p',
+  'div',
+  'section',
+  'article',
+  'main',
+  'aside',
+  'blockquote',
+  'h1',
+  'h2',
+  'h3',
+  'h4',
+  'h5',
+  'h6',
+  'dl',
+  'dt',
+  'dd',
+  'table',
+  'thead',
+  'tbody',
+  'tr',
+  'td',
+  'th',
+  'figure',
+  'figcaption',
+  'hr',
+  'ol',
+  'ul',
+  'li',
+  'pre',
+  'awsdocs-tabs',
 ]);
 
 const isElement = (node: Node): node is Element => 'tagName' in node;
@@ -95,7 +137,14 @@ class TextWriter {
     // A fence longer than any run of backticks inside, so that the block cannot end early.
     const longest = Math.max(2, ...[...text.matchAll(/`+/g)].map((m) => m[0].length));
     const fence = '`'.repeat(longest + 1);
-    this.lines.push(fence, ...text.replace(/\r\n?/g, '\n').replace(/^\n+|\n+$/g, '').split('\n'), fence);
+    this.lines.push(
+      fence,
+      ...text
+        .replace(/\r\n?/g, '\n')
+        .replace(/^\n+|\n+$/g, '')
+        .split('\n'),
+      fence,
+    );
   }
 }
 

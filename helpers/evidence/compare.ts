@@ -83,15 +83,24 @@ export interface StepEvidence {
   snapshot?: { provenance: Provenance; differences: Difference[]; declared: StepEvidence['declared'] };
 }
 
-const typeOf = (v: Json | undefined): string =>
-  v === undefined ? 'absent' : v === null ? 'null' : Array.isArray(v) ? 'array' : typeof v;
+const typeOf = (v: Json | undefined): string => (v === undefined ? 'absent' : v === null ? 'null' : Array.isArray(v) ? 'array' : typeof v);
 
 function pathMatches(pattern: string, path: string): boolean {
-  const re = new RegExp(`^${pattern.replace(/[.+?^${}()|\\]/g, '\\$&').replace(/\[\*\]/g, '\\[\\d+\\]').replace(/\[(\d+)\]/g, '\\[$1\\]')}$`);
+  const re = new RegExp(
+    `^${pattern
+      .replace(/[.+?^${}()|\\]/g, '\\$&')
+      .replace(/\[\*\]/g, '\\[\\d+\\]')
+      .replace(/\[(\d+)\]/g, '\\[$1\\]')}$`,
+  );
   return re.test(path);
 }
 
-export function declaredFor(divergences: readonly Divergence[], step: string, target: string, d: Pick<Difference, 'path' | 'actual'>): Divergence | undefined {
+export function declaredFor(
+  divergences: readonly Divergence[],
+  step: string,
+  target: string,
+  d: Pick<Difference, 'path' | 'actual'>,
+): Divergence | undefined {
   return divergences.find(
     (v) =>
       (v.steps.includes('*') || v.steps.includes(step)) &&
@@ -127,7 +136,14 @@ const join = (base: string, key: string | number) => (typeof key === 'number' ? 
  * value at a leaf must be equal; otherwise only its presence and type count. `strict` also
  * counts fields the expectation lacks.
  */
-export function diff(expected: Json, actual: Json | undefined, source: string, values: (path: string) => boolean, strict: boolean, path = ''): Difference[] {
+export function diff(
+  expected: Json,
+  actual: Json | undefined,
+  source: string,
+  values: (path: string) => boolean,
+  strict: boolean,
+  path = '',
+): Difference[] {
   const et = typeOf(expected);
   const at = typeOf(actual);
   if (at === 'absent') return [{ kind: 'missing', source, path, expected }];
@@ -137,7 +153,8 @@ export function diff(expected: Json, actual: Json | undefined, source: string, v
   if ((values(path) || placeholder) && JSON.stringify(expected) !== JSON.stringify(actual)) {
     // Equal values wanted: say which leaf differs when both are objects of the same shape.
     if (et !== 'object' && et !== 'array') return [{ kind: 'value', source, path, expected, actual: actual! }];
-    if (et === 'array' && (expected as Json[]).length !== (actual as Json[]).length) return [{ kind: 'value', source, path, expected, actual: actual! }];
+    if (et === 'array' && (expected as Json[]).length !== (actual as Json[]).length)
+      return [{ kind: 'value', source, path, expected, actual: actual! }];
   }
   const out: Difference[] = [];
   // Where the documented value counts, a field the documentation does not have is a difference too.
@@ -158,7 +175,8 @@ export function diff(expected: Json, actual: Json | undefined, source: string, v
 
 /** Fields in `actual` that `expected` does not have. */
 export function extraFields(expected: Json | undefined, actual: Json | undefined, path = ''): string[] {
-  if (actual === null || typeof actual !== 'object' || expected === null || typeof expected !== 'object' || expected === undefined) return [];
+  if (actual === null || typeof actual !== 'object' || expected === null || typeof expected !== 'object' || expected === undefined)
+    return [];
   if (Array.isArray(actual)) return actual.flatMap((v, i) => extraFields((expected as Json[])[i], v, join(path, i)));
   const e = expected as Record<string, Json>;
   return Object.entries(actual).flatMap(([k, v]) => (k in e ? extraFields(e[k], v, join(path, k)) : [join(path, k)]));
@@ -200,13 +218,26 @@ export function compareWithDocumented(
   const parsed = parsePrinted(doc, stdout);
   const expectation: Provenance = { kind: 'aws-documented', where: doc.where };
   if (parsed === undefined) {
-    return { expectation, expected, differences: [{ kind: 'unparsable', source: 'output', path: '', expected, actual: stdout.trim().slice(0, 200) }], declared: [], undocumented: [] };
+    return {
+      expectation,
+      expected,
+      differences: [{ kind: 'unparsable', source: 'output', path: '', expected, actual: stdout.trim().slice(0, 200) }],
+      declared: [],
+      undocumented: [],
+    };
   }
   const actual = normalise(parsed, names);
   if (doc.whileDelayed?.when(parsed)) {
     const early = normalise(doc.whileDelayed.sample, doc.names);
     const all = diff(early, actual, 'output', () => false, false);
-    return { expectation, expected: early, actual, ...split(all, divergences, step, target), undocumented: extraFields(early, actual), notes: [doc.whileDelayed.why] };
+    return {
+      expectation,
+      expected: early,
+      actual,
+      ...split(all, divergences, step, target),
+      undocumented: extraFields(early, actual),
+      notes: [doc.whileDelayed.why],
+    };
   }
   const all = diff(expected, actual, 'output', underValuePath(doc), false);
   return { expectation, expected, actual, ...split(all, divergences, step, target), undocumented: extraFields(expected, actual) };
@@ -228,7 +259,12 @@ export function compareWithSnapshot(
   return split(all, divergences, step, target);
 }
 
-function split(all: Difference[], divergences: readonly Divergence[], step: string, target: string): Pick<StepEvidence, 'differences' | 'declared'> {
+function split(
+  all: Difference[],
+  divergences: readonly Divergence[],
+  step: string,
+  target: string,
+): Pick<StepEvidence, 'differences' | 'declared'> {
   const differences: Difference[] = [];
   const declared: StepEvidence['declared'] = [];
   for (const d of all) {
@@ -243,7 +279,11 @@ const show = (v: Json | undefined) => (v === undefined ? 'nothing' : JSON.string
 
 /** One difference in words: the field, what was expected and what came. */
 export function describeDifference(d: Difference, from: string): string {
-  const field = d.path ? `${d.source === 'output' ? 'the printed output' : `the SDK's ${d.source.slice(4)} answer`}'s field ${d.path}` : d.source === 'output' ? 'the printed output' : `the SDK's ${d.source.slice(4)} answer`;
+  const field = d.path
+    ? `${d.source === 'output' ? 'the printed output' : `the SDK's ${d.source.slice(4)} answer`}'s field ${d.path}`
+    : d.source === 'output'
+      ? 'the printed output'
+      : `the SDK's ${d.source.slice(4)} answer`;
   switch (d.kind) {
     case 'unparsable':
       return `the printed output is not the documented JSON (${from}: ${show(d.expected)}); it printed ${show(d.actual)}`;
@@ -273,7 +313,8 @@ export function describeProvenance(p: Provenance): string {
 export function evidenceFailure(e: StepEvidence): string | undefined {
   const lines: string[] = [];
   if (e.differences.length) {
-    const from = e.expectation.kind === 'aws-documented' ? `AWS's documented output (${e.expectation.where})` : describeProvenance(e.expectation);
+    const from =
+      e.expectation.kind === 'aws-documented' ? `AWS's documented output (${e.expectation.where})` : describeProvenance(e.expectation);
     lines.push(...e.differences.slice(0, 5).map((d) => describeDifference(d, from)));
   }
   if (e.snapshot?.differences.length) {

@@ -77,7 +77,10 @@ export class EvidenceRecorder {
     const evidence = compareWithDocumented(doc, run.stdout, names, this.divergences, step.id, this.target.kind);
     const recorded = this.snapshots.steps[step.id];
     if (!this.recording && recorded && recorded.provenance.kind !== 'aws-documented' && recorded.output !== undefined) {
-      evidence.snapshot = { provenance: recorded.provenance, ...compareWithSnapshot({ output: recorded.output }, { output: evidence.actual! }, this.divergences, step.id, this.target.kind) };
+      evidence.snapshot = {
+        provenance: recorded.provenance,
+        ...compareWithSnapshot({ output: recorded.output }, { output: evidence.actual! }, this.divergences, step.id, this.target.kind),
+      };
     }
     this.current = { step, evidence, ...(evidence.actual !== undefined ? { output: evidence.actual } : {}) };
     return { evidence, ...(evidenceFailure(evidence) ? { failure: evidenceFailure(evidence)! } : {}) };
@@ -85,14 +88,29 @@ export class EvidenceRecorder {
 
   /** After the state check: the SDK reads against the recording, or recorded. */
   afterCheck(step: TutorialStep, ctx: StepContext): string | undefined {
-    const reads = normalise(this.reads, { domain: ctx.names.domain, account: ctx.account, region: ctx.region, secrets: ctx.secrets }) as Record<string, Json>;
+    const reads = normalise(this.reads, {
+      domain: ctx.names.domain,
+      account: ctx.account,
+      region: ctx.region,
+      secrets: ctx.secrets,
+    }) as Record<string, Json>;
     const current = this.current?.step === step ? this.current : undefined;
     if (this.recording) {
       const provenance: Provenance =
         this.target.kind === 'aws'
           ? { kind: 'aws-recorded', date: today(), region: this.target.region, awsCli: ctx.memory.awsCliVersion ?? 'unknown' }
-          : { kind: 'emulator', date: today(), region: this.target.region, awsCli: ctx.memory.awsCliVersion ?? 'unknown', target: this.target.description };
-      const entry: SnapshotEntry = { provenance, ...(current?.output !== undefined ? { output: current.output } : {}), ...(Object.keys(reads).length ? { sdk: reads } : {}) };
+          : {
+              kind: 'emulator',
+              date: today(),
+              region: this.target.region,
+              awsCli: ctx.memory.awsCliVersion ?? 'unknown',
+              target: this.target.description,
+            };
+      const entry: SnapshotEntry = {
+        provenance,
+        ...(current?.output !== undefined ? { output: current.output } : {}),
+        ...(Object.keys(reads).length ? { sdk: reads } : {}),
+      };
       writeSnapshotEntry(this.scenario, step.id, entry, snapshotDir());
       return undefined;
     }
@@ -103,10 +121,18 @@ export class EvidenceRecorder {
       const snap = (current.evidence.snapshot ??= { provenance: recorded.provenance, differences: [], declared: [] });
       snap.differences.push(...result.differences);
       snap.declared.push(...result.declared);
-      return result.differences.length ? evidenceFailure({ ...current.evidence, differences: [], snapshot: { ...snap, differences: result.differences } }) : undefined;
+      return result.differences.length
+        ? evidenceFailure({ ...current.evidence, differences: [], snapshot: { ...snap, differences: result.differences } })
+        : undefined;
     }
     return result.differences.length
-      ? evidenceFailure({ expectation: recorded.provenance, differences: [], declared: [], undocumented: [], snapshot: { provenance: recorded.provenance, ...result } })
+      ? evidenceFailure({
+          expectation: recorded.provenance,
+          differences: [],
+          declared: [],
+          undocumented: [],
+          snapshot: { provenance: recorded.provenance, ...result },
+        })
       : undefined;
   }
 }

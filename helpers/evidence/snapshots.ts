@@ -40,7 +40,9 @@ export function readSnapshots(scenario: string, dir = snapshotDir()): SnapshotFi
   try {
     return JSON.parse(readFileSync(file, 'utf8')) as SnapshotFile;
   } catch (err) {
-    throw new Error(`The snapshot file ${file} is not valid JSON (${(err as Error).message}). Restore it from git, or record it again with CONFORMANCE_RECORD=1.`);
+    throw new Error(
+      `The snapshot file ${file} is not valid JSON (${(err as Error).message}). Restore it from git, or record it again with CONFORMANCE_RECORD=1.`,
+    );
   }
 }
 

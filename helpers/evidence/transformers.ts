@@ -77,7 +77,8 @@ export const transformers: Transformer[] = [
   },
   {
     name: 'repository-endpoints',
-    replaces: "a repository endpoint's scheme, host and path before /npm/<repository>/ (AWS: https://<domain>-<account>.d.codeartifact.<region>...; elsewhere the target's URL)",
+    replaces:
+      "a repository endpoint's scheme, host and path before /npm/<repository>/ (AWS: https://<domain>-<account>.d.codeartifact.<region>...; elsewhere the target's URL)",
     text: (s) => s.replace(/^https?:\/\/[^\s"]+?(\/npm\/[^/\s"]+\/)$/, '<repository-endpoint>$1'),
   },
   {
@@ -92,7 +93,7 @@ export const transformers: Transformer[] = [
   },
   {
     name: 'repository-name',
-    replaces: 'the name of the repository the step is about (test-repo in AWS\'s examples)',
+    replaces: "the name of the repository the step is about (test-repo in AWS's examples)",
     text: (s, names) => replaceName(s, names.repository, '<repository>'),
   },
   {

@@ -134,7 +134,10 @@ export function renderMarkdown(v: GateVerdict, secrets: readonly string[] = [], 
 
 /** Secrets the gate may come across in error text: masked wherever they occur. */
 export function gateSecrets(env: NodeJS.ProcessEnv = process.env, config?: HarnessConfig): string[] {
-  return [env.CONFORMANCE_SECRET_ACCESS_KEY, env.AWS_SECRET_ACCESS_KEY, env.AWS_SESSION_TOKEN, config?.localCredentials.secretAccessKey].filter(
-    (s): s is string => typeof s === 'string' && s.length > 0,
-  );
+  return [
+    env.CONFORMANCE_SECRET_ACCESS_KEY,
+    env.AWS_SECRET_ACCESS_KEY,
+    env.AWS_SESSION_TOKEN,
+    config?.localCredentials.secretAccessKey,
+  ].filter((s): s is string => typeof s === 'string' && s.length > 0);
 }

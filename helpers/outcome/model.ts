@@ -63,7 +63,9 @@ export const stepOutcomeSchema = stepFindingSchema.extend({
   output: z.string().optional(),
   checked: z.string().optional(),
   /** What the command printed against AWS's documentation or a recorded snapshot (helpers/evidence). */
-  outputCheck: z.custom<StepEvidence>((v) => typeof v === 'object' && v !== null && Array.isArray((v as StepEvidence).differences)).optional(),
+  outputCheck: z
+    .custom<StepEvidence>((v) => typeof v === 'object' && v !== null && Array.isArray((v as StepEvidence).differences))
+    .optional(),
   durationMs: z.number(),
   /** The Playwright trace kept for this step (retain-on-failure), relative to the reports folder. */
   trace: z.string().optional(),
@@ -77,7 +79,12 @@ export const cleanupSchema = z.object({
 });
 export type CleanupOutcome = z.infer<typeof cleanupSchema>;
 
-export const toolsSchema = z.object({ aws: z.string().optional(), npm: z.string().optional(), node: z.string(), packageManager: z.string().optional() });
+export const toolsSchema = z.object({
+  aws: z.string().optional(),
+  npm: z.string().optional(),
+  node: z.string(),
+  packageManager: z.string().optional(),
+});
 
 const cellSchema = z
   .object({
@@ -200,7 +207,8 @@ export function titleOf(step: Pick<StepOutcome, 'title'>): string {
 /** A scenario run's verdict and its reason, from its steps and problems. */
 export function decideScenario(steps: StepOutcome[], problems: Problem[]): { verdict: Verdict; reason: string } {
   const infra = steps.find((s) => s.kind === 'infrastructure-problem');
-  if (infra) return { verdict: 'no-verdict', reason: `the harness could not judge ${whereOf(infra)}: ${infra.observed ?? 'see its output'}` };
+  if (infra)
+    return { verdict: 'no-verdict', reason: `the harness could not judge ${whereOf(infra)}: ${infra.observed ?? 'see its output'}` };
   const interrupted = steps.find((s) => s.kind === 'interrupted');
   if (interrupted) return { verdict: 'no-verdict', reason: `the run was interrupted during ${whereOf(interrupted)}` };
   const noVerdict = problems.find((p) => p.verdict === 'no-verdict');
@@ -218,7 +226,8 @@ export function decideScenario(steps: StepOutcome[], problems: Problem[]): { ver
   const problem = problems.find((p) => p.verdict === 'failed');
   if (problem) return { verdict: 'failed', reason: problem.text };
   const known = steps.filter((s) => s.kind === 'known-issue');
-  if (known.length) return { verdict: 'passed', reason: `every required step passed; known issue reproduced at ${known.map(whereOf).join(', ')}` };
+  if (known.length)
+    return { verdict: 'passed', reason: `every required step passed; known issue reproduced at ${known.map(whereOf).join(', ')}` };
   return { verdict: 'passed', reason: 'every step passed, nothing was left behind and the latency is within budget' };
 }
 
@@ -226,13 +235,21 @@ export function decideScenario(steps: StepOutcome[], problems: Problem[]): { ver
 export function decideRun(runs: ScenarioOutcome[], problems: Problem[]): { verdict: Verdict; reason: string; hint?: string } {
   const noVerdict = problems.find((p) => p.verdict === 'no-verdict');
   if (noVerdict) return { verdict: 'no-verdict', reason: noVerdict.text, ...(noVerdict.hint ? { hint: noVerdict.hint } : {}) };
-  if (runs.length === 0) return { verdict: 'no-verdict', reason: 'no tutorial step ran', hint: 'Run a conformance or matrix project (npm run conformance).' };
+  if (runs.length === 0)
+    return { verdict: 'no-verdict', reason: 'no tutorial step ran', hint: 'Run a conformance or matrix project (npm run conformance).' };
   const verdict = worst(runs.map((r) => r.verdict));
   const deciding = runs.find((r) => r.verdict === verdict)!;
   const failedCount = runs.filter((r) => r.verdict === verdict).length;
-  const who = runs.length > 1 ? `${deciding.cell ? `matrix cell ${deciding.cell.id}` : `${deciding.scenario} (${deciding.project})`}${failedCount > 1 ? ` and ${failedCount - 1} more` : ''}: ` : '';
+  const who =
+    runs.length > 1
+      ? `${deciding.cell ? `matrix cell ${deciding.cell.id}` : `${deciding.scenario} (${deciding.project})`}${failedCount > 1 ? ` and ${failedCount - 1} more` : ''}: `
+      : '';
   const hint = verdict === 'no-verdict' ? deciding.steps.find((s) => s.kind === 'infrastructure-problem')?.hint : undefined;
-  return { verdict, reason: verdict === 'passed' && runs.length > 1 ? `all ${runs.length} runs passed` : `${who}${deciding.reason}`, ...(hint ? { hint } : {}) };
+  return {
+    verdict,
+    reason: verdict === 'passed' && runs.length > 1 ? `all ${runs.length} runs passed` : `${who}${deciding.reason}`,
+    ...(hint ? { hint } : {}),
+  };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -286,16 +303,24 @@ export function scenarioProblems(
   if (!record) {
     // Steps ran, but this run left no record of its own: leftovers and latency are unknown.
     if (steps.some((s) => s.kind === 'passed' || s.kind === 'conformance-failure')) {
-      problems.push({ verdict: 'no-verdict', text: 'the run wrote no run record, so what it left behind and its latency are unknown', hint: 'See the run output for a crashed worker.' });
+      problems.push({
+        verdict: 'no-verdict',
+        text: 'the run wrote no run record, so what it left behind and its latency are unknown',
+        hint: 'See the run output for a crashed worker.',
+      });
     }
     return problems;
   }
   if (record.leftovers.length) problems.push({ verdict: 'failed', text: `left behind: ${record.leftovers.join(', ')}` });
-  for (const f of record.cleanup.failed) problems.push({ verdict: 'failed', text: `clean-up could not remove ${f.resource}: ${f.error.split('\n')[0]}` });
+  for (const f of record.cleanup.failed)
+    problems.push({ verdict: 'failed', text: `clean-up could not remove ${f.resource}: ${f.error.split('\n')[0]}` });
   for (const l of LATENCIES) {
     const value = record.latency[l.key];
     if (typeof value === 'number' && value > budgetMs) {
-      problems.push({ verdict: 'failed', text: `latency: ${l.label} took ${formatOver(value, budgetMs)}, over the ${formatMs(budgetMs)} budget` });
+      problems.push({
+        verdict: 'failed',
+        text: `latency: ${l.label} took ${formatOver(value, budgetMs)}, over the ${formatMs(budgetMs)} budget`,
+      });
     }
   }
   return problems;
@@ -357,7 +382,8 @@ export function headline(summary: Pick<Summary, 'verdict' | 'runs' | 'faults'>):
   if (summary.verdict === 'no-verdict') return 'No verdict: the harness could not judge the tutorial';
   const run = summary.runs.find((r) => r.verdict === 'failed');
   const step = run?.steps.find((s) => s.kind === 'conformance-failure');
-  if (step && !step.knownIssueFixed) return `A reader following the tutorial today would hit a problem at ${whereOf(step).toLowerCase()}${faults}`;
+  if (step && !step.knownIssueFixed)
+    return `A reader following the tutorial today would hit a problem at ${whereOf(step).toLowerCase()}${faults}`;
   if (step?.knownIssueFixed) return `A known issue no longer reproduces at ${whereOf(step).toLowerCase()}: the matrix needs updating`;
   return `The tutorial's steps work, but the run did not meet its requirements${faults}`;
 }

@@ -44,7 +44,11 @@ export default class ConsoleReporter implements Reporter {
     this.total = suite.allTests().length;
     const pre = readPreflight(reportsDirOf(), currentRunId());
     if (pre) {
-      const tools = [pre.tools.aws ? `aws CLI ${pre.tools.aws.split(' ')[0]?.replace(/^aws-cli\//, '')}` : '', pre.tools.npm ? `npm ${pre.tools.npm}` : '', `Node ${pre.tools.node}`].filter(Boolean);
+      const tools = [
+        pre.tools.aws ? `aws CLI ${pre.tools.aws.split(' ')[0]?.replace(/^aws-cli\//, '')}` : '',
+        pre.tools.npm ? `npm ${pre.tools.npm}` : '',
+        `Node ${pre.tools.node}`,
+      ].filter(Boolean);
       this.write(`CodeArtifact tutorial conformance · run ${pre.runId}`);
       this.write(`  target:   ${pre.targetDescription}${pre.endpoint ? ` (${pre.endpoint})` : ''}`);
       this.write(`  region:   ${pre.region}`);
@@ -52,7 +56,10 @@ export default class ConsoleReporter implements Reporter {
       const faults = pre.target === 'emulator' ? injectedFaults(process.env.CONFORMANCE_EMULATOR_ARGS) : [];
       if (faults.length) this.write(`  faults:   injected into the emulator: ${faults.join(', ')} (the run tests the harness, not AWS)`);
     }
-    if (this.total) this.write(`Running ${this.total} test${this.total === 1 ? '' : 's'} using ${config.workers} worker${config.workers === 1 ? '' : 's'}`);
+    if (this.total)
+      this.write(
+        `Running ${this.total} test${this.total === 1 ? '' : 's'} using ${config.workers} worker${config.workers === 1 ? '' : 's'}`,
+      );
   }
 
   onStdOut(chunk: string | Buffer): void {
@@ -70,7 +77,14 @@ export default class ConsoleReporter implements Reporter {
     const project = test.parent.project()?.name;
     const location = annotation(test, 'step-location') ?? `${relative(this.rootDir, test.location.file)}:${test.location.line}`;
     const kind = annotation(test, 'step-id')
-      ? (kindOf(result) ?? (result.status === 'skipped' ? 'not-run' : result.status === 'interrupted' ? 'interrupted' : result.status === 'passed' ? 'passed' : 'infrastructure-problem'))
+      ? (kindOf(result) ??
+        (result.status === 'skipped'
+          ? 'not-run'
+          : result.status === 'interrupted'
+            ? 'interrupted'
+            : result.status === 'passed'
+              ? 'passed'
+              : 'infrastructure-problem'))
       : undefined;
     const mark = kind ? MARK[kind] : result.status === 'passed' ? '✓' : result.status === 'skipped' ? '-' : '✘';
     const label = kind && kind !== 'passed' ? ` [${KIND_LABEL[kind].toLowerCase()}]` : '';
@@ -78,7 +92,12 @@ export default class ConsoleReporter implements Reporter {
     this.write(`  ${mark} ${this.n}/${this.total} ${project ? `[${project}] › ` : ''}${location} › ${test.title}${label}${time}`);
     if (result.status !== 'passed' && result.status !== 'skipped' && result.errors[0]?.message && test.expectedStatus !== 'failed') {
       const message = result.errors[0].message.replace(/^(StepFailure|Error): /, '');
-      this.write(message.split('\n').map((l) => `      ${l}`).join('\n'));
+      this.write(
+        message
+          .split('\n')
+          .map((l) => `      ${l}`)
+          .join('\n'),
+      );
     }
   }
 
@@ -118,7 +137,9 @@ export default class ConsoleReporter implements Reporter {
       if (summary.verdict !== 'passed' && headline(summary) !== summary.reason) this.write(`  ${headline(summary)}`);
       if (summary.hint && this.preflightError === undefined) this.write(`  Fix: ${summary.hint}`);
       if (summary.partial) this.write(`  Partial run: ${summary.partial}.`);
-      this.write(`Reports: ${join(dir, 'docs', 'index.html')} (docs page), ${join(dir, 'summary.json')}, ${join(dir, 'html', 'index.html')} (Playwright)`);
+      this.write(
+        `Reports: ${join(dir, 'docs', 'index.html')} (docs page), ${join(dir, 'summary.json')}, ${join(dir, 'html', 'index.html')} (Playwright)`,
+      );
     } else if (result.status !== 'passed' && failed === 0 && this.total > 0) {
       failed = 1;
     }

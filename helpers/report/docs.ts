@@ -14,7 +14,18 @@ import { join } from 'node:path';
 import type { DriftChange, DriftReport as FullDriftReport } from '../drift/drift.ts';
 import { redact } from '../run/redact.ts';
 import { MATRIX_CSS, matrixRows, matrixTable } from './matrix.ts';
-import { KIND_LABEL, TUTORIAL_URL, headline as verdictHeadline, titleOf, whereOf, type ScenarioOutcome, type StepKind, type StepOutcome, type Summary, type Verdict } from '../outcome/model.ts';
+import {
+  KIND_LABEL,
+  TUTORIAL_URL,
+  headline as verdictHeadline,
+  titleOf,
+  whereOf,
+  type ScenarioOutcome,
+  type StepKind,
+  type StepOutcome,
+  type Summary,
+  type Verdict,
+} from '../outcome/model.ts';
 import { readSummaryFile } from '../outcome/files.ts';
 import { evidenceHtml } from './evidence-html.ts';
 
@@ -154,13 +165,16 @@ function where(step: StepSummary): string {
 export function explainFailure(step: Pick<StepSummary, 'kind' | 'observed' | 'hint' | 'knownIssue' | 'knownIssueFixed'>): string {
   switch (step.kind) {
     case 'infrastructure-problem':
-      return sentence(`The harness could not run this step, so it says nothing about the tutorial: ${step.observed ?? 'see the Playwright report'}`);
+      return sentence(
+        `The harness could not run this step, so it says nothing about the tutorial: ${step.observed ?? 'see the Playwright report'}`,
+      );
     case 'interrupted':
       return 'The run was stopped while this step ran; it says nothing about the tutorial.';
     case 'known-issue':
       return sentence(`A known issue reproduced${step.knownIssue ? `: ${step.knownIssue.title}` : ''}`);
     default:
-      if (step.knownIssueFixed) return sentence(`The known issue no longer reproduces${step.knownIssue ? ` (${step.knownIssue.title})` : ''}: this step worked`);
+      if (step.knownIssueFixed)
+        return sentence(`The known issue no longer reproduces${step.knownIssue ? ` (${step.knownIssue.title})` : ''}: this step worked`);
       return step.observed ? sentence(step.observed) : 'The step failed without saying why.';
   }
 }
@@ -187,7 +201,10 @@ function orderedRuns(summary: SummaryFile): RunSummary[] {
     const i = SCENARIO_ORDER.indexOf(r.scenario);
     return i < 0 ? SCENARIO_ORDER.length : i;
   };
-  return runs.map((r, i) => ({ r, i })).sort((a, b) => rank(a.r) - rank(b.r) || a.i - b.i).map(({ r }) => r);
+  return runs
+    .map((r, i) => ({ r, i }))
+    .sort((a, b) => rank(a.r) - rank(b.r) || a.i - b.i)
+    .map(({ r }) => r);
 }
 
 function scenarioName(run: RunSummary): string {
@@ -204,7 +221,8 @@ function scenarioDoing(run: RunSummary): string {
 }
 
 function scenarioDescription(run: RunSummary): string {
-  if (run.scenario === 'tutorial') return 'Every step as the tutorial documents it, with npm configured by aws codeartifact login (step 6).';
+  if (run.scenario === 'tutorial')
+    return 'Every step as the tutorial documents it, with npm configured by aws codeartifact login (step 6).';
   if (run.scenario === 'manual-configuration') {
     return "The same steps, but with npm configured by hand (steps 6a-6d: get-authorization-token, get-repository-endpoint, npm config set): the tutorial's alternative for when login cannot be used.";
   }
@@ -250,8 +268,12 @@ export function verdictOf(summary: SummaryFile): VerdictView {
     for (const run of runs) {
       const step = firstFailed(run);
       const cell = cellName(run, runs);
-      if (step) details.push(`${capitalize(scenarioDoing(run))}${cell ? ` (${cell})` : ''}, ${whereOf(step)}, "${titleOf(step)}": ${explainFailure(step)}`);
-      else if (run.verdict === 'failed') details.push(`${capitalize(scenarioDoing(run))}${cell ? ` (${cell})` : ''}: ${sentence(run.reason)}`);
+      if (step)
+        details.push(
+          `${capitalize(scenarioDoing(run))}${cell ? ` (${cell})` : ''}, ${whereOf(step)}, "${titleOf(step)}": ${explainFailure(step)}`,
+        );
+      else if (run.verdict === 'failed')
+        details.push(`${capitalize(scenarioDoing(run))}${cell ? ` (${cell})` : ''}: ${sentence(run.reason)}`);
     }
     const known = runs.flatMap((r) => r.steps).filter((s) => s.kind === 'known-issue').length;
     if (known) details.push(`${count(known, 'step')} failed in a way that is already known (marked "Known issue" below).`);
@@ -333,7 +355,9 @@ function thisRunChart(latency: Latency): string {
   const measured = rows.some((r) => r.value !== undefined);
   for (const v of measured ? axis : []) {
     parts.push(`<line x1="${num(x(v))}" y1="${top - 4}" x2="${num(x(v))}" y2="${top + rows.length * rowH}" stroke="${COLOR.grid}"/>`);
-    parts.push(`<text x="${num(x(v))}" y="${top + rows.length * rowH + 18}" text-anchor="middle" class="tick">${t(formatDuration(v))}</text>`);
+    parts.push(
+      `<text x="${num(x(v))}" y="${top + rows.length * rowH + 18}" text-anchor="middle" class="tick">${t(formatDuration(v))}</text>`,
+    );
   }
   rows.forEach((row, i) => {
     const y = top + i * rowH;
@@ -392,18 +416,26 @@ function trendChart(points: TrendPoint[]): string {
     }
     const label = last ? 'this run' : p.date ? shortDate(p.date) : `run ${i + 1}`;
     const anchor = points.length > 1 && last ? 'end' : points.length > 1 && i === 0 ? 'start' : 'middle';
-    parts.push(`<text x="${num(x(i) + (anchor === 'end' ? 8 : anchor === 'start' ? -8 : 0))}" y="${height - bottom + 20}" text-anchor="${anchor}" class="${last ? 'tick current' : 'tick'}">${t(label)}</text>`);
+    parts.push(
+      `<text x="${num(x(i) + (anchor === 'end' ? 8 : anchor === 'start' ? -8 : 0))}" y="${height - bottom + 20}" text-anchor="${anchor}" class="${last ? 'tick current' : 'tick'}">${t(label)}</text>`,
+    );
   });
   if (points.length > 1) {
-    parts.push(`<text x="${left + plotW / 2}" y="${height - 8}" text-anchor="middle" class="axis-title">earlier runs, oldest first →</text>`);
+    parts.push(
+      `<text x="${left + plotW / 2}" y="${height - 8}" text-anchor="middle" class="axis-title">earlier runs, oldest first →</text>`,
+    );
   }
   const current = points.length - 1;
   if (points.length > 1) {
-    parts.push(`<line x1="${num(x(current))}" y1="${top}" x2="${num(x(current))}" y2="${top + plotH}" stroke="#9ca3af" stroke-dasharray="4 4"/>`);
+    parts.push(
+      `<line x1="${num(x(current))}" y1="${top}" x2="${num(x(current))}" y2="${top + plotH}" stroke="#9ca3af" stroke-dasharray="4 4"/>`,
+    );
   }
   const now = points[current]!;
   if (now.installMs === undefined && now.visibleAfterMs === undefined) {
-    parts.push(`<text x="${num(x(current) - 8)}" y="${num(top + plotH - 8)}" text-anchor="end" class="missing">not measured in this run</text>`);
+    parts.push(
+      `<text x="${num(x(current) - 8)}" y="${num(top + plotH - 8)}" text-anchor="end" class="missing">not measured in this run</text>`,
+    );
   }
   const series: { key: 'installMs' | 'visibleAfterMs'; color: string; name: string }[] = [
     { key: 'installMs', color: COLOR.install, name: 'install' },
@@ -422,7 +454,8 @@ function trendChart(points: TrendPoint[]): string {
       path += `${pen ? 'L' : 'M'}${num(x(i))} ${num(y(v))} `;
       pen = true;
     });
-    if (points.length > 1 && path) parts.push(`<path d="${path.trim()}" fill="none" stroke="${s.color}" stroke-width="2" stroke-linejoin="round"/>`);
+    if (points.length > 1 && path)
+      parts.push(`<path d="${path.trim()}" fill="none" stroke="${s.color}" stroke-width="2" stroke-linejoin="round"/>`);
     points.forEach((p, i) => {
       const v = p[s.key];
       if (v === undefined) return;
@@ -448,7 +481,9 @@ function renderStep(step: StepSummary, scenario: string, traces: Record<string, 
   const status = STATUS[step.kind] ?? STATUS['infrastructure-problem'];
   const { number, title } = splitTitle(step.title);
   const out: string[] = [];
-  out.push(`<li class="step ${status.cls}" data-scenario="${t(scenario)}" data-step-id="${t(step.id)}" data-kind="${t(step.kind)}" id="${t(`${scenario}--${step.id}`)}">`);
+  out.push(
+    `<li class="step ${status.cls}" data-scenario="${t(scenario)}" data-step-id="${t(step.id)}" data-kind="${t(step.kind)}" id="${t(`${scenario}--${step.id}`)}">`,
+  );
   out.push('<div class="step-head">');
   out.push('<div class="step-name">');
   if (/^\d/.test(number)) out.push(`<div class="step-number">${t(stepLabel(number))}</div>`);
@@ -458,9 +493,15 @@ function renderStep(step: StepSummary, scenario: string, traces: Record<string, 
   if (step.kind !== 'not-run') out.push(`<span class="duration">${t(formatDuration(step.durationMs))}</span>`);
   out.push('</div></div>');
   if (step.kind !== 'passed' && step.kind !== 'not-run') {
-    out.push(`<div class="explain"><p class="explain-main"><strong>${step.kind === 'infrastructure-problem' || step.kind === 'interrupted' ? 'Why this step was not judged' : 'What went wrong'}:</strong> <span class="explanation">${t(explainFailure(step))}</span></p>`);
-    if (step.kind === 'conformance-failure' && step.expected) out.push(`<p><strong>What the reader expects after this step:</strong> ${t(step.expected)}</p>`);
-    if (step.hint) out.push(`<p class="hint"><strong>${step.kind === 'conformance-failure' ? 'What to do' : 'What to fix on the harness side'}:</strong> ${t(step.hint)}</p>`);
+    out.push(
+      `<div class="explain"><p class="explain-main"><strong>${step.kind === 'infrastructure-problem' || step.kind === 'interrupted' ? 'Why this step was not judged' : 'What went wrong'}:</strong> <span class="explanation">${t(explainFailure(step))}</span></p>`,
+    );
+    if (step.kind === 'conformance-failure' && step.expected)
+      out.push(`<p><strong>What the reader expects after this step:</strong> ${t(step.expected)}</p>`);
+    if (step.hint)
+      out.push(
+        `<p class="hint"><strong>${step.kind === 'conformance-failure' ? 'What to do' : 'What to fix on the harness side'}:</strong> ${t(step.hint)}</p>`,
+      );
     out.push('</div>');
   }
   out.push('<div class="commands">');
@@ -472,12 +513,17 @@ function renderStep(step: StepSummary, scenario: string, traces: Record<string, 
   out.push('</div>');
   if (step.checked) out.push(`<p class="checked"><span class="caption-inline">Checked afterwards:</span> ${t(step.checked)}</p>`);
   if (step.evidence?.excerpt) {
-    out.push(`<details class="fold"><summary>What the command said${step.evidence.exitCode !== undefined ? ` (exit code ${t(step.evidence.exitCode)})` : ''}</summary>${pre(step.evidence.excerpt)}</details>`);
+    out.push(
+      `<details class="fold"><summary>What the command said${step.evidence.exitCode !== undefined ? ` (exit code ${t(step.evidence.exitCode)})` : ''}</summary>${pre(step.evidence.excerpt)}</details>`,
+    );
   }
   out.push(evidenceHtml(step.outputCheck));
   if (step.output) out.push(`<details class="fold"><summary>Command output</summary>${pre(step.output)}</details>`);
   const trace = traces[`${scenario}--${step.id}`];
-  if (trace) out.push(`<p class="trace"><a href="${t(trace)}">Playwright trace of this step</a> <span class="muted">(open with npx playwright show-trace)</span></p>`);
+  if (trace)
+    out.push(
+      `<p class="trace"><a href="${t(trace)}">Playwright trace of this step</a> <span class="muted">(open with npx playwright show-trace)</span></p>`,
+    );
   out.push('</li>');
   return out.join('\n');
 }
@@ -493,7 +539,10 @@ function renderSteps(run: RunSummary, traces: Record<string, string> = {}): stri
     else groups.push({ name, steps: [step] });
   }
   return groups
-    .map((g) => `<h3 class="group">${t(g.name)}</h3>\n<ol class="steps">\n${g.steps.map((s) => renderStep(s, run.scenario, traces)).join('\n')}\n</ol>`)
+    .map(
+      (g) =>
+        `<h3 class="group">${t(g.name)}</h3>\n<ol class="steps">\n${g.steps.map((s) => renderStep(s, run.scenario, traces)).join('\n')}\n</ol>`,
+    )
     .join('\n');
 }
 
@@ -503,7 +552,8 @@ function runOutcome(run: RunSummary): { cls: string; text: string } {
   const notRun = n('not-run');
   if (failed) {
     const later = notRun ? `; ${count(notRun, 'later step')} not run` : '';
-    if (failed.kind !== 'conformance-failure') return { cls: 'infra', text: `No verdict: the harness could not judge ${where(failed)}${later}` };
+    if (failed.kind !== 'conformance-failure')
+      return { cls: 'infra', text: `No verdict: the harness could not judge ${where(failed)}${later}` };
     return { cls: 'failed', text: `Failed at ${where(failed)}${later}` };
   }
   const known = n('known-issue');
@@ -530,7 +580,9 @@ function renderRun(run: RunSummary, all: RunSummary[], traces: Record<string, st
   const removed = run.cleanup.removed;
   const left = run.cleanup.left;
   out.push(`<div class="cleanup ${left.length || run.cleanup.failed.length ? 'explain' : 'ok'}" data-left="${left.length}">`);
-  out.push(`<p><strong>Clean-up:</strong> ${removed.length ? `removed ${t(removed.join(', '))}` : 'nothing needed removing'}${left.length ? '' : '; nothing was left behind'}.</p>`);
+  out.push(
+    `<p><strong>Clean-up:</strong> ${removed.length ? `removed ${t(removed.join(', '))}` : 'nothing needed removing'}${left.length ? '' : '; nothing was left behind'}.</p>`,
+  );
   if (left.length) out.push(`<p><strong>Left behind:</strong> ${t(left.join(', '))}</p>`);
   for (const f of run.cleanup.failed) out.push(`<p><strong>Could not remove</strong> ${t(f.resource)}: ${t(f.error)}</p>`);
   out.push('</div>');
@@ -577,7 +629,9 @@ function renderLatency(summary: SummaryFile, history: HistoryEntry[], runDate: D
   out.push(thisRunChart(latency));
   out.push(`<h3>This run beside earlier runs against the same target (${t(summary.target)})</h3>`);
   if (earlier.length === 0) {
-    out.push(`<p class="muted empty-history">No earlier runs against this target are recorded yet; they will appear here from the next run on.${otherTargets ? ` (${count(otherTargets, 'earlier run')} against other targets are not compared.)` : ''}</p>`);
+    out.push(
+      `<p class="muted empty-history">No earlier runs against this target are recorded yet; they will appear here from the next run on.${otherTargets ? ` (${count(otherTargets, 'earlier run')} against other targets are not compared.)` : ''}</p>`,
+    );
   } else {
     out.push(
       `<div class="legend"><span><i style="background:${COLOR.install}"></i>time to install</span><span><i style="background:${COLOR.visible}"></i>time until listed</span><span><i class="hollow"></i>run that failed</span></div>`,
@@ -622,12 +676,16 @@ function renderDrift(drift: DriftReport, runs: RunSummary[]): string {
       const title = c.stepId ? titles.get(c.stepId) : undefined;
       const split = title ? splitTitle(title) : undefined;
       const step = split ? `${stepLabel(split.number) ? `${stepLabel(split.number)}: ` : ''}${split.title}` : c.stepId;
-      out.push(`<li class="change ${t(c.kind)}"><div class="change-head"><span class="kind ${t(c.kind)}">${t(DRIFT_KIND[c.kind] ?? c.kind)}</span>${step ? ` <span class="change-step">${t(step)}</span>` : ''}</div>`);
+      out.push(
+        `<li class="change ${t(c.kind)}"><div class="change-head"><span class="kind ${t(c.kind)}">${t(DRIFT_KIND[c.kind] ?? c.kind)}</span>${step ? ` <span class="change-step">${t(step)}</span>` : ''}</div>`,
+      );
       out.push(`<p>${t(c.detail)}</p>`);
       if (c.documented !== undefined || c.found !== undefined) {
         out.push('<div class="commands">');
-        if (c.documented !== undefined) out.push(`<div class="command"><div class="caption">Tested as</div><code>${t(c.documented)}</code></div>`);
-        if (c.found !== undefined) out.push(`<div class="command"><div class="caption">The page now says</div><code>${t(c.found)}</code></div>`);
+        if (c.documented !== undefined)
+          out.push(`<div class="command"><div class="caption">Tested as</div><code>${t(c.documented)}</code></div>`);
+        if (c.found !== undefined)
+          out.push(`<div class="command"><div class="caption">The page now says</div><code>${t(c.found)}</code></div>`);
         out.push('</div>');
       }
       out.push('</li>');
@@ -778,8 +836,13 @@ export function renderDocsReport(input: DocsReportInput): string {
       `<div class="faults" id="faults" data-faults="${t(summary.faults.join(' '))}"><strong>Injected faults:</strong> this run's emulator was told to misbehave (${t(summary.faults.join(', '))}). It tests the harness, not the tutorial or AWS.</div>`,
     );
   }
-  if (summary.partial) body.push(`<div class="partial" id="partial"><strong>Partial run:</strong> ${t(summary.partial)}. This page covers only what ran.</div>`);
-  body.push(`<p class="subtitle">“<a href="${t(TUTORIAL_URL)}">Get started with CodeArtifact via AWS CLI</a>”, followed step by step with the real aws and npm command-line tools.</p>`);
+  if (summary.partial)
+    body.push(
+      `<div class="partial" id="partial"><strong>Partial run:</strong> ${t(summary.partial)}. This page covers only what ran.</div>`,
+    );
+  body.push(
+    `<p class="subtitle">“<a href="${t(TUTORIAL_URL)}">Get started with CodeArtifact via AWS CLI</a>”, followed step by step with the real aws and npm command-line tools.</p>`,
+  );
   body.push('<dl class="meta">');
   body.push(`<dt>Date</dt><dd class="run-date">${t(runDate ? formatDate(runDate) : 'unknown')}</dd>`);
   body.push(`<dt>Run</dt><dd><code class="run-id">${t(summary.runId ?? 'unknown')}</code></dd>`);
@@ -792,7 +855,9 @@ export function renderDocsReport(input: DocsReportInput): string {
   body.push(`<dt>Tools</dt><dd>${t(toolsText(runs))}</dd>`);
   body.push('</dl>');
   body.push('</header>');
-  body.push(`<div class="verdict ${verdict.verdict === 'passed' ? 'ok' : verdict.verdict === 'failed' ? 'problem' : 'no-verdict'}" id="verdict" data-verdict="${t(verdict.verdict)}" role="status">`);
+  body.push(
+    `<div class="verdict ${verdict.verdict === 'passed' ? 'ok' : verdict.verdict === 'failed' ? 'problem' : 'no-verdict'}" id="verdict" data-verdict="${t(verdict.verdict)}" role="status">`,
+  );
   body.push(`<div class="verdict-label">${t(verdict.label)}</div>`);
   body.push(`<p class="headline">${t(verdict.headline)}</p>`);
   if (verdict.details.length) body.push(`<ul>${verdict.details.map((d) => `<li>${t(d)}</li>`).join('')}</ul>`);
@@ -847,9 +912,12 @@ function readHistory(file: string): HistoryEntry[] {
   try {
     const parsed = JSON.parse(readFileSync(file, 'utf8')) as unknown;
     if (!Array.isArray(parsed)) return [];
-    return parsed.filter(
-      (e): e is HistoryEntry => !!e && typeof e === 'object' && typeof (e as HistoryEntry).runId === 'string' && typeof (e as HistoryEntry).date === 'string',
-    ).map((e) => ({ ...e, failedSteps: Array.isArray(e.failedSteps) ? e.failedSteps : [] }));
+    return parsed
+      .filter(
+        (e): e is HistoryEntry =>
+          !!e && typeof e === 'object' && typeof (e as HistoryEntry).runId === 'string' && typeof (e as HistoryEntry).date === 'string',
+      )
+      .map((e) => ({ ...e, failedSteps: Array.isArray(e.failedSteps) ? e.failedSteps : [] }));
   } catch {
     return [];
   }
@@ -902,7 +970,8 @@ export const ALLURE_RUN_ID_FILE = 'run-id.txt';
 export function writeDocsReport(reportsDir: string): void {
   const summaryFile = join(reportsDir, 'summary.json');
   const summary = readSummaryFile(reportsDir);
-  if (!summary) throw new Error(`${summaryFile} is missing or does not match the summary schema (helpers/outcome/model.ts); run the suite again.`);
+  if (!summary)
+    throw new Error(`${summaryFile} is missing or does not match the summary schema (helpers/outcome/model.ts); run the suite again.`);
 
   const historyDir = historyDirFor(reportsDir);
   const historyFile = join(historyDir, 'history.json');

@@ -8,7 +8,10 @@ import { describeDifference, describeProvenance, type Provenance, type StepEvide
 import { redact } from '../run/redact.ts';
 
 function esc(value: unknown): string {
-  return redact(String(value ?? '')).replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+  return redact(String(value ?? '')).replace(
+    /[&<>"']/g,
+    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!,
+  );
 }
 
 /** "recorded on AWS on <date>" or "as documented (<where>)". */
@@ -39,7 +42,10 @@ export function evidenceHtml(evidence: StepEvidence | undefined): string {
   }
   if (declared.length) {
     out.push('<p>Known divergences (declared):</p><ul>');
-    for (const d of declared) out.push(`<li><code>${esc(d.difference.path)}</code> is ${esc(JSON.stringify(d.difference.actual))}: ${esc(d.reason)} <span class="divergence-id">(${esc(d.divergence)})</span></li>`);
+    for (const d of declared)
+      out.push(
+        `<li><code>${esc(d.difference.path)}</code> is ${esc(JSON.stringify(d.difference.actual))}: ${esc(d.reason)} <span class="divergence-id">(${esc(d.divergence)})</span></li>`,
+      );
     out.push('</ul>');
   }
   out.push('<div class="commands evidence-side-by-side">');

@@ -38,7 +38,9 @@ export function matrixRows(runs: ScenarioOutcome[]): CellRow[] {
     if (!cell) continue;
     const fixed = run.steps.find((s) => s.kind === 'conformance-failure' && s.knownIssueFixed);
     const known = run.steps.find((s) => s.kind === 'known-issue');
-    const failed = run.steps.find((s) => s.kind === 'conformance-failure' || s.kind === 'infrastructure-problem' || s.kind === 'interrupted');
+    const failed = run.steps.find(
+      (s) => s.kind === 'conformance-failure' || s.kind === 'infrastructure-problem' || s.kind === 'interrupted',
+    );
     const ran = run.steps.some((s) => s.kind !== 'not-run');
     const status: CellStatus = !ran
       ? 'not run'
@@ -59,7 +61,11 @@ export function matrixRows(runs: ScenarioOutcome[]): CellRow[] {
       ...(run.tools?.aws ? { aws: run.tools.aws } : {}),
       ...(run.tools?.packageManager ? { packageManager: run.tools.packageManager } : {}),
       ...(run.tools?.node ? { node: run.tools.node.replace(/^v/, '') } : {}),
-      ...(at ? { step: at.title, detail: redact(at.observed ?? '') } : run.verdict !== 'passed' ? { step: '', detail: redact(run.reason) } : {}),
+      ...(at
+        ? { step: at.title, detail: redact(at.observed ?? '') }
+        : run.verdict !== 'passed'
+          ? { step: '', detail: redact(run.reason) }
+          : {}),
       durationMs: run.steps.reduce((t, s) => t + s.durationMs, 0),
       evidence: {
         playwright: `../html/index.html#?q=${encodeURIComponent(`@${cell.id}`)}`,
@@ -78,7 +84,9 @@ const cls = (s: CellStatus) => s.replace(/ /g, '-');
 export function matrixTable(rows: CellRow[], base = ''): string {
   const body = rows
     .map((r) => {
-      const issue = r.cell.knownIssue ? `<a href="${esc(r.cell.knownIssue.url)}">${esc(r.cell.knownIssue.url.replace(/^https:\/\/github.com\//, ''))}</a>` : '';
+      const issue = r.cell.knownIssue
+        ? `<a href="${esc(r.cell.knownIssue.url)}">${esc(r.cell.knownIssue.url.replace(/^https:\/\/github.com\//, ''))}</a>`
+        : '';
       return `<tr class="${cls(r.status)}"><td><code>${esc(r.cell.id)}</code></td><td>${esc(r.aws ?? `v${r.cell.awsCli}`)}</td><td>${esc(r.packageManager ?? `${r.cell.packageManager.tool} ${r.cell.packageManager.major}`)}</td><td>${esc(r.node ?? String(r.cell.node))}</td><td class="status">${esc(r.status)}</td><td>${r.step ? `${esc(r.step)}<br><small>${esc(r.detail ?? '')}</small>` : ''}</td><td>${issue}</td><td>${(r.durationMs / 1000).toFixed(1)} s</td><td><a href="${esc(base + r.evidence.playwright)}">steps</a> · <a href="${esc(base + r.evidence.record)}">record</a></td></tr>`;
     })
     .join('\n');
@@ -94,7 +102,9 @@ function counts(rows: CellRow[]): string {
 }
 
 export function renderMatrixHtml(rows: CellRow[], date = new Date(), faults: string[] = [], runIds: string[] = []): string {
-  const faultNote = faults.length ? `<p class="faults" data-faults="${esc(faults.join(' '))}"><strong>Injected emulator faults:</strong> ${esc(faults.join(', '))}. These results are about the harness, not about AWS.</p>` : '';
+  const faultNote = faults.length
+    ? `<p class="faults" data-faults="${esc(faults.join(' '))}"><strong>Injected emulator faults:</strong> ${esc(faults.join(', '))}. These results are about the harness, not about AWS.</p>`
+    : '';
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'"><title>CLI-version matrix</title><style>body{font-family:system-ui,sans-serif;margin:32px;color:#1f2937;background:#f9fafb}h1{font-size:24px}${MATRIX_CSS}</style></head><body>${faultNote}<h1>The tutorial across aws CLI, package manager and Node versions</h1><p>${runIds.length ? `run ${esc(runIds.join(', '))} · ` : ''}${esc(date.toISOString().slice(0, 16).replace('T', ' '))} UTC · ${rows.length} cells: ${esc(counts(rows))}. A known issue "reproduces" while the bug is still there; once it is fixed, the cell fails with "known issue no longer reproduces".</p>${matrixTable(rows)}</body></html>\n`;
 }
 
@@ -107,8 +117,9 @@ export function renderMatrixMarkdown(rows: CellRow[], faults: string[] = []): st
     '',
     '| cell | aws CLI | package manager | Node | status | where | known issue | evidence |',
     '|---|---|---|---|---|---|---|---|',
-    ...rows.map((r) =>
-      `| \`${r.cell.id}\` | ${r.aws ?? `v${r.cell.awsCli}`} | ${r.packageManager ?? ''} | ${r.node ?? r.cell.node} | ${r.status} | ${r.step ? `${r.step}: ${(r.detail ?? '').replace(/\|/g, '\\|')}` : ''} | ${r.cell.knownIssue ? `[${r.cell.knownIssue.url.replace(/^https:\/\/github.com\//, '')}](${r.cell.knownIssue.url})` : ''} | [steps](${r.evidence.playwright.replace(/^\.\.\//, '')}) · [record](${r.evidence.record.replace(/^\.\.\//, '')}) |`,
+    ...rows.map(
+      (r) =>
+        `| \`${r.cell.id}\` | ${r.aws ?? `v${r.cell.awsCli}`} | ${r.packageManager ?? ''} | ${r.node ?? r.cell.node} | ${r.status} | ${r.step ? `${r.step}: ${(r.detail ?? '').replace(/\|/g, '\\|')}` : ''} | ${r.cell.knownIssue ? `[${r.cell.knownIssue.url.replace(/^https:\/\/github.com\//, '')}](${r.cell.knownIssue.url})` : ''} | [steps](${r.evidence.playwright.replace(/^\.\.\//, '')}) · [record](${r.evidence.record.replace(/^\.\.\//, '')}) |`,
     ),
     '',
   ];
@@ -125,7 +136,15 @@ export function writeMatrixReport(reportsDir: string, summaries: Summary | Summa
   if (rows.length === 0) return rows;
   const faults = [...new Set(list.flatMap((s) => s.faults))];
   mkdirSync(join(reportsDir, 'matrix'), { recursive: true });
-  writeFileSync(join(reportsDir, 'matrix', 'index.html'), renderMatrixHtml(rows, new Date(), faults, list.map((s) => s.runId)));
+  writeFileSync(
+    join(reportsDir, 'matrix', 'index.html'),
+    renderMatrixHtml(
+      rows,
+      new Date(),
+      faults,
+      list.map((s) => s.runId),
+    ),
+  );
   writeFileSync(join(reportsDir, 'matrix.md'), renderMatrixMarkdown(rows, faults));
   return rows;
 }

@@ -50,7 +50,13 @@ function stripAnsi(s: string): string {
 }
 
 /** A step's typed outcome: the runner's finding where it made one, else what Playwright's status says. */
-export function stepOutcomeOf(test: TestCase, result: TestResult | undefined, record: RunRecord | undefined, interrupted: boolean, reportsDir: string): StepOutcome {
+export function stepOutcomeOf(
+  test: TestCase,
+  result: TestResult | undefined,
+  record: RunRecord | undefined,
+  interrupted: boolean,
+  reportsDir: string,
+): StepOutcome {
   const id = annotation(test, 'step-id')!;
   const recorded = record?.steps[id];
   const finding = result ? findingOf(result) : undefined;
@@ -96,7 +102,11 @@ export function stepOutcomeOf(test: TestCase, result: TestResult | undefined, re
 /** Was this a partial run (a spec, a filter, some cells), and of what? */
 function partialOf(argv: string[]): string | undefined {
   const args = argv.slice(argv.indexOf('test') + 1);
-  const files = args.filter((a, i) => !a.startsWith('-') && !(args[i - 1] ?? '').match(/^(--project|-g|--grep|--grep-invert|--reporter|-c|--config|-j|--workers|--retries|--timeout)$/));
+  const files = args.filter(
+    (a, i) =>
+      !a.startsWith('-') &&
+      !(args[i - 1] ?? '').match(/^(--project|-g|--grep|--grep-invert|--reporter|-c|--config|-j|--workers|--retries|--timeout)$/),
+  );
   const grep = args.find((a) => /^(-g|--grep|--grep-invert)(=|$)/.test(a));
   const parts = [files.length ? `only ${files.join(', ')}` : '', grep ? 'filtered by --grep' : ''].filter(Boolean);
   return parts.length ? parts.join(', ') : undefined;
@@ -111,11 +121,11 @@ export default class SummaryJsonReporter implements Reporter {
     this.suite = suite;
     const dir = reportsDirOf();
     this.preflight = readPreflight(dir, currentRunId());
-      // An earlier run's reports must not pass for this run's (Playwright's and Allure's are
-      // replaced by every run too): a run without tutorial steps leaves no summary at all.
-      for (const stale of ['summary.json', 'gate.md', 'matrix.md', 'matrix', 'runs', join('docs', 'index.html')]) {
-        rmSync(join(dir, stale), { recursive: true, force: true });
-      }
+    // An earlier run's reports must not pass for this run's (Playwright's and Allure's are
+    // replaced by every run too): a run without tutorial steps leaves no summary at all.
+    for (const stale of ['summary.json', 'gate.md', 'matrix.md', 'matrix', 'runs', join('docs', 'index.html')]) {
+      rmSync(join(dir, stale), { recursive: true, force: true });
+    }
   }
 
   onTestEnd(test: TestCase, result: TestResult): void {
@@ -132,14 +142,24 @@ export default class SummaryJsonReporter implements Reporter {
     const interrupted = result.status === 'interrupted';
     const problems: Problem[] = [];
     for (const p of this.preflight?.problems ?? []) problems.push({ verdict: 'no-verdict', text: p.text, hint: p.hint });
-    if (interrupted) problems.push({ verdict: 'no-verdict', text: 'the run was interrupted before it finished', hint: 'Run it again for a verdict.' });
-    if (result.status === 'timedout') problems.push({ verdict: 'no-verdict', text: "the run hit Playwright's global timeout", hint: 'Raise the global timeout, or run fewer projects.' });
+    if (interrupted)
+      problems.push({ verdict: 'no-verdict', text: 'the run was interrupted before it finished', hint: 'Run it again for a verdict.' });
+    if (result.status === 'timedout')
+      problems.push({
+        verdict: 'no-verdict',
+        text: "the run hit Playwright's global timeout",
+        hint: 'Raise the global timeout, or run fewer projects.',
+      });
     const target = this.preflight?.target ?? (process.env.CONFORMANCE_TARGET || 'emulator');
     let budgetMs = 60_000;
     try {
       budgetMs = latencyBudgetMs(target);
     } catch (err) {
-      problems.push({ verdict: 'no-verdict', text: (err as Error).message, hint: 'Set CONFORMANCE_LATENCY_BUDGET_MS to a duration (60000, 60s, 15m), or unset it.' });
+      problems.push({
+        verdict: 'no-verdict',
+        text: (err as Error).message,
+        hint: 'Set CONFORMANCE_LATENCY_BUDGET_MS to a duration (60000, 60s, 15m), or unset it.',
+      });
     }
 
     // One scenario run per project x scenario, steps in the order they were defined.
@@ -167,7 +187,11 @@ export default class SummaryJsonReporter implements Reporter {
         left: record?.leftovers ?? [],
         failed: record?.cleanup.failed ?? [],
       };
-      const scenarioFindings = scenarioProblems(stepOutcomes, record ? { leftovers: record.leftovers, cleanup, latency: record.latency } : undefined, budgetMs);
+      const scenarioFindings = scenarioProblems(
+        stepOutcomes,
+        record ? { leftovers: record.leftovers, cleanup, latency: record.latency } : undefined,
+        budgetMs,
+      );
       const decided = decideScenario(stepOutcomes, scenarioFindings);
       runs.push({
         runId,
@@ -180,7 +204,7 @@ export default class SummaryJsonReporter implements Reporter {
         region: record?.region ?? this.preflight?.region ?? '(unknown)',
         ...(record?.domain ? { domain: record.domain } : {}),
         tools: record?.tools ?? this.preflight?.tools ?? { node: process.version },
-        ...(record?.cell ? { cell: record.cell as unknown as ScenarioOutcome["cell"] } : {}),
+        ...(record?.cell ? { cell: record.cell as unknown as ScenarioOutcome['cell'] } : {}),
         latency: record?.latency ?? {},
         leftovers: record?.leftovers ?? [],
         cleanup,

@@ -58,9 +58,18 @@ const duration = z.string().transform((text, ctx) => {
 const schema = z.object({
   CONFORMANCE_TARGET: z.enum(['emulator', 'aws', 'endpoint']).default('emulator'),
   CONFORMANCE_ENDPOINT_URL: z.url({ protocol: /^https?$/ }).optional(),
-  CONFORMANCE_AWS_ACCOUNT: z.string().regex(/^\d{12}$/, 'must be a 12-digit AWS account id').optional(),
-  AWS_REGION: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'must be an AWS region such as us-east-1').optional(),
-  AWS_DEFAULT_REGION: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'must be an AWS region such as us-east-1').optional(),
+  CONFORMANCE_AWS_ACCOUNT: z
+    .string()
+    .regex(/^\d{12}$/, 'must be a 12-digit AWS account id')
+    .optional(),
+  AWS_REGION: z
+    .string()
+    .regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'must be an AWS region such as us-east-1')
+    .optional(),
+  AWS_DEFAULT_REGION: z
+    .string()
+    .regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'must be an AWS region such as us-east-1')
+    .optional(),
   AWS_CLI: z.string().min(1).default('aws'),
   CONFORMANCE_NPM: z.string().min(1).default('npm'),
   CONFORMANCE_VISIBILITY_LIMIT_MS: duration.optional(),
@@ -82,7 +91,8 @@ const FIXES: Record<string, string> = {
   CONFORMANCE_INSTALL_TIMEOUT_MS: 'Set it to a duration, e.g. 300000, 300s or 5m.',
   CONFORMANCE_NPMJS_URL: 'Set it to an npm registry URL, e.g. http://127.0.0.1:4873/.',
   CONFORMANCE_RUN_ID: 'Leave it unset to get a fresh one.',
-  CONFORMANCE_EMULATOR_RUNTIME: 'Set it to auto (default: a container where an engine answers, else a local process), container or process.',
+  CONFORMANCE_EMULATOR_RUNTIME:
+    'Set it to auto (default: a container where an engine answers, else a local process), container or process.',
 };
 
 /** Reads and checks the configuration; throws ConfigError with every problem and its fix. */
@@ -102,13 +112,19 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): HarnessConfig 
     problems.push(`- CONFORMANCE_TARGET=endpoint needs CONFORMANCE_ENDPOINT_URL. ${FIXES.CONFORMANCE_ENDPOINT_URL}`);
   }
   if (v.CONFORMANCE_TARGET !== 'endpoint' && v.CONFORMANCE_ENDPOINT_URL) {
-    problems.push(`- CONFORMANCE_ENDPOINT_URL is set but CONFORMANCE_TARGET is ${v.CONFORMANCE_TARGET}. Set CONFORMANCE_TARGET=endpoint to use it, or unset it.`);
+    problems.push(
+      `- CONFORMANCE_ENDPOINT_URL is set but CONFORMANCE_TARGET is ${v.CONFORMANCE_TARGET}. Set CONFORMANCE_TARGET=endpoint to use it, or unset it.`,
+    );
   }
   if (v.CONFORMANCE_TARGET === 'aws' && !v.CONFORMANCE_AWS_ACCOUNT) {
-    problems.push(`- CONFORMANCE_TARGET=aws needs CONFORMANCE_AWS_ACCOUNT: the harness refuses to run in an account it was not told about. ${FIXES.CONFORMANCE_AWS_ACCOUNT}`);
+    problems.push(
+      `- CONFORMANCE_TARGET=aws needs CONFORMANCE_AWS_ACCOUNT: the harness refuses to run in an account it was not told about. ${FIXES.CONFORMANCE_AWS_ACCOUNT}`,
+    );
   }
   if (v.CONFORMANCE_EMULATOR_RUNTIME === 'container' && v.CONFORMANCE_TARGET !== 'emulator') {
-    problems.push(`- CONFORMANCE_EMULATOR_RUNTIME=container asks for the emulator in a container, but CONFORMANCE_TARGET is ${v.CONFORMANCE_TARGET}. Set CONFORMANCE_TARGET=emulator, or unset CONFORMANCE_EMULATOR_RUNTIME.`);
+    problems.push(
+      `- CONFORMANCE_EMULATOR_RUNTIME=container asks for the emulator in a container, but CONFORMANCE_TARGET is ${v.CONFORMANCE_TARGET}. Set CONFORMANCE_TARGET=emulator, or unset CONFORMANCE_EMULATOR_RUNTIME.`,
+    );
   }
   const region = v.AWS_REGION ?? v.AWS_DEFAULT_REGION ?? (v.CONFORMANCE_TARGET === 'aws' ? undefined : 'us-east-1');
   if (!region) problems.push(`- CONFORMANCE_TARGET=aws needs AWS_REGION. ${FIXES.AWS_REGION}`);

@@ -43,7 +43,8 @@ export function renderFinding(f: StepFinding & { where: string; title: string })
     if (f.expected) lines.push(`Expected: ${f.expected}.`);
     if (f.observed) lines.push(`What happened: ${f.observed}`);
   }
-  if (f.evidence?.command) lines.push(`Command: ${f.evidence.command}${f.evidence.exitCode !== undefined ? ` (exit code ${f.evidence.exitCode})` : ''}`);
+  if (f.evidence?.command)
+    lines.push(`Command: ${f.evidence.command}${f.evidence.exitCode !== undefined ? ` (exit code ${f.evidence.exitCode})` : ''}`);
   if (f.hint) lines.push(`Fix: ${f.hint}`);
   return lines.join('\n');
 }

@@ -49,7 +49,11 @@ export function runTags(runId: string): { key: string; value: string }[] {
 }
 
 export const describeResource = (r: LedgerResource): string =>
-  r.kind === 'domain' ? `domain ${r.domain}` : r.kind === 'repository' ? `repository ${r.domain}/${r.repository}` : `upstreams of ${r.domain}/${r.repository}`;
+  r.kind === 'domain'
+    ? `domain ${r.domain}`
+    : r.kind === 'repository'
+      ? `repository ${r.domain}/${r.repository}`
+      : `upstreams of ${r.domain}/${r.repository}`;
 
 export interface UndoReport {
   undone: string[];
@@ -87,7 +91,9 @@ export function sameTarget(a: LedgerTarget, b: LedgerTarget): boolean {
 }
 
 export function describeTarget(t: LedgerTarget): string {
-  return t.kind === 'aws' ? `AWS account ${t.account} in ${t.region}` : `${t.kind} ${t.endpointUrl ?? ''} (account ${t.account}, ${t.region})`;
+  return t.kind === 'aws'
+    ? `AWS account ${t.account} in ${t.region}`
+    : `${t.kind} ${t.endpointUrl ?? ''} (account ${t.account}, ${t.region})`;
 }
 
 export class CleanupLedger {
@@ -98,7 +104,12 @@ export class CleanupLedger {
 
   /** A new ledger for this process's run, in the state folder (see ledgersDir). */
   static create(name: string, runId: string, target: LedgerTarget): CleanupLedger {
-    return new CleanupLedger(join(ledgersDir(), `${name.replace(/[^a-z0-9-]/gi, '-')}.json`), { runId, owner: thisProcess(), target, entries: [] });
+    return new CleanupLedger(join(ledgersDir(), `${name.replace(/[^a-z0-9-]/gi, '-')}.json`), {
+      runId,
+      owner: thisProcess(),
+      target,
+      entries: [],
+    });
   }
 
   /** A ledger on disk, e.g. a dead run's, for sweep. Throws if it is unreadable. */
@@ -204,7 +215,11 @@ export class CleanupLedger {
   }
 
   arnOf(r: LedgerResource): string {
-    return codeartifactArn(this.target.region, this.target.account, r.kind === 'domain' ? r : { kind: 'repository', domain: r.domain, repository: r.repository });
+    return codeartifactArn(
+      this.target.region,
+      this.target.account,
+      r.kind === 'domain' ? r : { kind: 'repository', domain: r.domain, repository: r.repository },
+    );
   }
 
   private async undo(entry: Entry, client: CodeartifactClient): Promise<void> {
@@ -232,11 +247,13 @@ export class CleanupLedger {
       if (r.kind === 'domain') {
         createdMs = (await client.send(new DescribeDomainCommand({ domain: r.domain }))).domain?.createdTime?.getTime();
       } else {
-        createdMs = (await client.send(new DescribeRepositoryCommand({ domain: r.domain, repository: r.repository }))).repository
-          ?.createdTime?.getTime();
+        createdMs = (
+          await client.send(new DescribeRepositoryCommand({ domain: r.domain, repository: r.repository }))
+        ).repository?.createdTime?.getTime();
       }
     } catch (err) {
-      if ((err as Error).name === 'ResourceNotFoundException') return { ours: false, why: `does not exist (${run} never created it, or it is gone already)` };
+      if ((err as Error).name === 'ResourceNotFoundException')
+        return { ours: false, why: `does not exist (${run} never created it, or it is gone already)` };
       throw err;
     }
     const owner: LedgerResource = r.kind === 'upstreams' ? { kind: 'repository', domain: r.domain, repository: r.repository } : r;

@@ -22,7 +22,12 @@ const VERSION_WAIT_MS = 6_000;
 
 /** Where a binary is, as the CLIs will be started: a path, or a name on PATH. */
 function locate(binary: string, env: NodeJS.ProcessEnv): { path?: string; code?: 'ENOENT' | 'EACCES' } {
-  const candidates = binary.includes('/') ? [binary] : (env.PATH ?? '').split(delimiter).filter(Boolean).map((dir) => join(dir, binary));
+  const candidates = binary.includes('/')
+    ? [binary]
+    : (env.PATH ?? '')
+        .split(delimiter)
+        .filter(Boolean)
+        .map((dir) => join(dir, binary));
   let code: 'ENOENT' | 'EACCES' = 'ENOENT';
   for (const candidate of candidates) {
     try {
@@ -56,7 +61,11 @@ export const INSTALL_AWS_CLI =
   'Install the AWS CLI (v2: https://docs.aws.amazon.com/cli/latest/userguide/getting-started-install.html or `apt-get install awscli`; v1: `pip install awscli`), or set AWS_CLI to its path.';
 export const INSTALL_NPM = 'Install Node.js 20.18+ with npm (https://nodejs.org/en/download), or set CONFORMANCE_NPM to the npm binary.';
 
-const firstLine = (text: string | undefined) => (text ?? '').split('\n').map((l) => l.trim()).find(Boolean) ?? '';
+const firstLine = (text: string | undefined) =>
+  (text ?? '')
+    .split('\n')
+    .map((l) => l.trim())
+    .find(Boolean) ?? '';
 
 /**
  * Finds the binary (at once: a missing or non-executable one is the common broken setup), then
@@ -76,9 +85,13 @@ export async function checkTool(
   if (found.code === 'EACCES') return { problem: { text: `${what} "${binary}" is not executable (${chosen}).`, hint: install } };
   const r = await execa(found.path!, ['--version'], { reject: false, env, timeout: VERSION_WAIT_MS, stdin: 'ignore' });
   if (r.timedOut) return {};
-  if (r.exitCode === undefined) return { problem: { text: `${what} "${binary}" could not run (${chosen}): ${firstLine(r.shortMessage)}.`, hint: install } };
+  if (r.exitCode === undefined)
+    return { problem: { text: `${what} "${binary}" could not run (${chosen}): ${firstLine(r.shortMessage)}.`, hint: install } };
   const out = `${String(r.stdout ?? '')}\n${String(r.stderr ?? '')}`;
-  if (r.exitCode !== 0) return { problem: { text: `${binary} --version exited with code ${r.exitCode} (${chosen}): ${firstLine(out) || 'no output'}.`, hint: install } };
+  if (r.exitCode !== 0)
+    return {
+      problem: { text: `${binary} --version exited with code ${r.exitCode} (${chosen}): ${firstLine(out) || 'no output'}.`, hint: install },
+    };
   return { version: firstLine(out) };
 }
 
@@ -133,7 +146,10 @@ export async function preflight(env: NodeJS.ProcessEnv = process.env): Promise<P
               `No AWS credentials and caller identity within ${TARGET_CHECK_MS / 1000} s (the default chain found none in the environment or profiles, and no instance or container role answered)`,
               'Configure the default credential chain (environment, profile, SSO or an OIDC role) for the account in CONFORMANCE_AWS_ACCOUNT.',
             )
-          : new InfrastructureError(`The CodeArtifact endpoint ${config.endpointUrl} did not answer within ${TARGET_CHECK_MS / 1000} s`, 'Start it, or check the endpoint URL, network and proxy.');
+          : new InfrastructureError(
+              `The CodeArtifact endpoint ${config.endpointUrl} did not answer within ${TARGET_CHECK_MS / 1000} s`,
+              'Start it, or check the endpoint URL, network and proxy.',
+            );
       const target = await withTimeout(openTarget(config), TARGET_CHECK_MS, slow);
       record.targetDescription = target.description;
       if (target.endpointUrl) record.endpoint = target.endpointUrl;
@@ -141,7 +157,10 @@ export async function preflight(env: NodeJS.ProcessEnv = process.env): Promise<P
       return undefined;
     } catch (err) {
       if (err instanceof InfrastructureError) return { text: err.problem, hint: err.fix };
-      return { text: `The ${config.target} target could not be reached: ${(err as Error).message}`, hint: 'Check the target configuration.' };
+      return {
+        text: `The ${config.target} target could not be reached: ${(err as Error).message}`,
+        hint: 'Check the target configuration.',
+      };
     }
   })();
   const [aws, npm, targetProblem] = await Promise.all([

@@ -50,10 +50,15 @@ async function markKind(testInfo: TestInfo, kind: StepKind): Promise<void> {
   }
 }
 
-const where = (step: TutorialStep) => (step.number === 'Before you begin' || step.number === 'Clean up' ? step.number : `Step ${step.number}`);
+const where = (step: TutorialStep) =>
+  step.number === 'Before you begin' || step.number === 'Clean up' ? step.number : `Step ${step.number}`;
 
 const describeResource = (r: LedgerResource) =>
-  r.kind === 'domain' ? `domain ${r.domain}` : r.kind === 'repository' ? `repository ${r.domain}/${r.repository}` : `upstreams of ${r.domain}/${r.repository}`;
+  r.kind === 'domain'
+    ? `domain ${r.domain}`
+    : r.kind === 'repository'
+      ? `repository ${r.domain}/${r.repository}`
+      : `upstreams of ${r.domain}/${r.repository}`;
 
 /** An error from opening the run (configuration, tools, target) as a typed finding. */
 function openFinding(err: unknown): StepFinding {
@@ -75,7 +80,9 @@ export function stepLocation(stepId: string): string | undefined {
   if (!stepLocations) {
     stepLocations = new Map();
     const dir = fileURLToPath(new URL('../../scenarios/', import.meta.url));
-    for (const file of readdirSync(dir).filter((f) => f.endsWith('.ts')).sort((a, b) => (a === 'tutorial.ts' ? -1 : b === 'tutorial.ts' ? 1 : a.localeCompare(b)))) {
+    for (const file of readdirSync(dir)
+      .filter((f) => f.endsWith('.ts'))
+      .sort((a, b) => (a === 'tutorial.ts' ? -1 : b === 'tutorial.ts' ? 1 : a.localeCompare(b)))) {
       readFileSync(join(dir, file), 'utf8')
         .split('\n')
         .forEach((line, i) => {
@@ -209,20 +216,26 @@ export class ScenarioRun {
     // Report steps (allure-playwright turns them into Allure steps): the command as run, then the check.
     const shown = step.perform ? step.documented : redact([name, ...args].join(' '), this.ctx.secrets);
     const base = { where: where(step), title: step.title, expected: step.expectation };
-    const stopProgress = this.progress(step, polling ? `polling list-packages until lodash is listed` : `waiting for ${shown.split(' ').slice(0, 3).join(' ')}`, commandTimeoutMs + polling);
+    const stopProgress = this.progress(
+      step,
+      polling ? `polling list-packages until lodash is listed` : `waiting for ${shown.split(' ').slice(0, 3).join(' ')}`,
+      commandTimeoutMs + polling,
+    );
     try {
       const run = await test.step(`run: ${shown}`, async () => {
-        const run = step.perform ? await this.perform(step) : await runCli(binary, args, {
-          env: this.sandbox.env({
-            ...this.target.cliEnv(),
-            ...this.tools.env(this.sandbox),
-            ...(this.tools.pathPrefix.length ? { PATH: [...this.tools.pathPrefix, process.env.PATH ?? ''].join(':') } : {}),
-          }),
-          isolatedEnv: true,
-          secrets: this.ctx.secrets,
-          ...(cwd ? { cwd } : {}),
-          timeoutMs: commandTimeoutMs,
-        });
+        const run = step.perform
+          ? await this.perform(step)
+          : await runCli(binary, args, {
+              env: this.sandbox.env({
+                ...this.target.cliEnv(),
+                ...this.tools.env(this.sandbox),
+                ...(this.tools.pathPrefix.length ? { PATH: [...this.tools.pathPrefix, process.env.PATH ?? ''].join(':') } : {}),
+              }),
+              isolatedEnv: true,
+              secrets: this.ctx.secrets,
+              ...(cwd ? { cwd } : {}),
+              timeoutMs: commandTimeoutMs,
+            });
         step.read?.(run, this.ctx);
         const transcript = run.transcript(this.ctx.secrets);
         const commandAsRun = step.perform ? step.documented : redact([name, ...run.args].join(' '), this.ctx.secrets);
@@ -236,9 +249,10 @@ export class ScenarioRun {
             kind: 'infrastructure-problem',
             observed: `${run.command} could not be started (${run.startError})`,
             evidence: { command: commandAsRun },
-            hint: run.startError === 'ENOENT'
-              ? `Install it or point the harness at it (AWS_CLI for the aws CLI, CONFORMANCE_NPM for npm); it was looked for as "${run.command}".`
-              : `Make "${run.command}" executable, or point the harness at a working one.`,
+            hint:
+              run.startError === 'ENOENT'
+                ? `Install it or point the harness at it (AWS_CLI for the aws CLI, CONFORMANCE_NPM for npm); it was looked for as "${run.command}".`
+                : `Make "${run.command}" executable, or point the harness at a working one.`,
           });
         }
         if (run.exitCode !== 0) {
@@ -260,7 +274,8 @@ export class ScenarioRun {
         // What the command printed, against what AWS documents or a recording shows.
         const printed = this.evidence.afterCommand(step, run, this.ctx);
         if (printed.evidence) this.record.steps[step.id]!.outputCheck = printed.evidence;
-        if (printed.failure) throw new StepFailure({ ...base, kind: 'conformance-failure', observed: redact(printed.failure, this.ctx.secrets), evidence });
+        if (printed.failure)
+          throw new StepFailure({ ...base, kind: 'conformance-failure', observed: redact(printed.failure, this.ctx.secrets), evidence });
         return run;
       });
       await test.step(`check: ${redact(step.expectation, this.ctx.secrets)}`, async () => {
@@ -301,7 +316,8 @@ export class ScenarioRun {
       }
       const failure = err as StepFailure;
       let finding: StepFinding = failure.finding;
-      if (this.interrupted) finding = { ...finding, kind: 'interrupted', hint: 'The run was interrupted (Ctrl-C); run it again for a verdict.' };
+      if (this.interrupted)
+        finding = { ...finding, kind: 'interrupted', hint: 'The run was interrupted (Ctrl-C); run it again for a verdict.' };
       else if (knownIssue && finding.kind === 'conformance-failure') {
         // The bug reproduces: an expected failure, and the steps after it (but the clean-up) are not run.
         finding = { ...finding, kind: 'known-issue', knownIssue: { url: knownIssue.url, title: knownIssue.title } };
@@ -354,7 +370,9 @@ export class ScenarioRun {
     if (step.id !== 'npm-install' && step.id !== 'list-packages') return () => {};
     const started = Date.now();
     const say = () =>
-      process.stdout.write(`  … ${where(step)}: ${what}, ${Math.round((Date.now() - started) / 1000)} s of at most ${formatLimit(limitMs)}\n`);
+      process.stdout.write(
+        `  … ${where(step)}: ${what}, ${Math.round((Date.now() - started) / 1000)} s of at most ${formatLimit(limitMs)}\n`,
+      );
     say();
     const timer = setInterval(say, PROGRESS_EVERY_MS);
     return () => clearInterval(timer);
@@ -379,7 +397,8 @@ export class ScenarioRun {
       stdout: exitCode === 0 ? `${out}\n` : '',
       stderr: exitCode === 0 ? '' : out,
       durationMs,
-      transcript: (more = []) => redact(`# ${step.documented}\n[${exitCode === 0 ? 'done' : 'failed'}, ${durationMs} ms]\n${out}\n`, [...this.ctx.secrets, ...more]),
+      transcript: (more = []) =>
+        redact(`# ${step.documented}\n[${exitCode === 0 ? 'done' : 'failed'}, ${durationMs} ms]\n${out}\n`, [...this.ctx.secrets, ...more]),
     };
   }
 
@@ -432,7 +451,10 @@ export class ScenarioRun {
     };
     const dir = join(reportsDir(), 'runs');
     mkdirSync(dir, { recursive: true });
-    writeFileSync(join(dir, `${this.record.project}--${this.record.scenario}.json`), redact(JSON.stringify(this.record, null, 2), this.ctx.secrets));
+    writeFileSync(
+      join(dir, `${this.record.project}--${this.record.scenario}.json`),
+      redact(JSON.stringify(this.record, null, 2), this.ctx.secrets),
+    );
     this.client.destroy();
     this.sandbox.dispose();
     await this.target.stop();
@@ -455,7 +477,9 @@ export class ScenarioRun {
  * under them): evidence shown with the failure, never read back to decide its kind.
  */
 function excerpt(run: CliRun, secrets: readonly string[]): string {
-  const lines = (run.stderr.trim() || run.stdout.trim()).split('\n').filter((l) => l.trim() && !/^\s+at /.test(l) && !/^\[timed out after/.test(l));
+  const lines = (run.stderr.trim() || run.stdout.trim())
+    .split('\n')
+    .filter((l) => l.trim() && !/^\s+at /.test(l) && !/^\[timed out after/.test(l));
   const errors = lines.filter((l) => /error|denied|not found|refused|unauthori[sz]ed|forbidden|\b4\d\d\b|\b5\d\d\b/i.test(l));
   return redact((errors.length ? errors : lines).slice(0, 6).join('\n'), secrets);
 }

@@ -57,10 +57,15 @@ interface WireError {
  * An AbortError (the caller gave up) is never retried.
  */
 export function isConnectionError(error: unknown, options: { retryRefused?: boolean } = {}): boolean {
-  for (let e = error as WireError | undefined, depth = 0; e && typeof e === 'object' && depth < 5; e = e.cause as WireError | undefined, depth++) {
+  for (
+    let e = error as WireError | undefined, depth = 0;
+    e && typeof e === 'object' && depth < 5;
+    e = e.cause as WireError | undefined, depth++
+  ) {
     if (e.name === 'AbortError') return false;
     if (e.$metadata?.httpStatusCode !== undefined || e.$response !== undefined) return false;
-    if (typeof e.code === 'string' && (BROKEN_CONNECTION.has(e.code) || (options.retryRefused === true && e.code === 'ECONNREFUSED'))) return true;
+    if (typeof e.code === 'string' && (BROKEN_CONNECTION.has(e.code) || (options.retryRefused === true && e.code === 'ECONNREFUSED')))
+      return true;
   }
   return false;
 }

@@ -91,10 +91,25 @@ export async function deadRunLedgers(target: SweepTarget | undefined, options: S
     }
     const report = await ledger.undoAll(target.client, {
       ...(options.dryRun ? { dryRun: true } : {}),
-      onEach: (l) => lines.push({ action: l.action, resource: l.resource, why: `${l.why}; run ${ledger.runId} is dead (${describeOwner(ledger.owner)})` }),
+      onEach: (l) =>
+        lines.push({
+          action: l.action,
+          resource: l.resource,
+          why: `${l.why}; run ${ledger.runId} is dead (${describeOwner(ledger.owner)})`,
+        }),
     });
-    if (report.failed.length > 0) lines.push({ action: 'kept', resource: name, why: `${report.failed.length} resource(s) could not be undone; the next sweep tries again` });
-    else lines.push({ action: options.dryRun ? 'would remove' : 'removed', resource: name, why: `${owner.why}; everything it names is undone` });
+    if (report.failed.length > 0)
+      lines.push({
+        action: 'kept',
+        resource: name,
+        why: `${report.failed.length} resource(s) could not be undone; the next sweep tries again`,
+      });
+    else
+      lines.push({
+        action: options.dryRun ? 'would remove' : 'removed',
+        resource: name,
+        why: `${owner.why}; everything it names is undone`,
+      });
   }
   return lines;
 }
@@ -153,7 +168,7 @@ export async function taggedDomains(client: CodeartifactClient, ttlMs: number, o
       const { tags = [] } = await client.send(new ListTagsForResourceCommand({ resourceArn: arn }));
       const tag = (key: string) => tags.find((t) => t.key === key)?.value;
       if (tag(TAG_HARNESS) !== 'true') {
-        lines.push({ action: 'kept', resource, why: 'not created by the harness (no harness tag, named in no dead run\'s ledger)' });
+        lines.push({ action: 'kept', resource, why: "not created by the harness (no harness tag, named in no dead run's ledger)" });
         continue;
       }
       const created = Date.parse(tag(TAG_CREATED) ?? '');
@@ -162,7 +177,11 @@ export async function taggedDomains(client: CodeartifactClient, ttlMs: number, o
         continue;
       }
       if (now - created < ttlMs) {
-        lines.push({ action: 'kept', resource, why: `harness-tagged, ${hours(now - created)} old: younger than the TTL (run ${tag(TAG_RUN) ?? '?'} may still be going)` });
+        lines.push({
+          action: 'kept',
+          resource,
+          why: `harness-tagged, ${hours(now - created)} old: younger than the TTL (run ${tag(TAG_RUN) ?? '?'} may still be going)`,
+        });
         continue;
       }
       const why = `harness-tagged by run ${tag(TAG_RUN) ?? '?'}, ${hours(now - created)} old: older than the TTL of ${hours(ttlMs)}`;

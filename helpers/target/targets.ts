@@ -88,9 +88,15 @@ async function callerAccount(region: string, credentials: Credentials, endpointU
     const e = err as Error & { code?: string; cause?: { code?: string } };
     const code = e.code ?? e.cause?.code;
     if (code === 'ECONNREFUSED' || code === 'ENOTFOUND' || code === 'ETIMEDOUT' || e.name === 'TimeoutError') {
-      throw new InfrastructureError(`${what} is unreachable (${code ?? e.name}: ${e.message})`, 'Start it, or point the harness at a running one.');
+      throw new InfrastructureError(
+        `${what} is unreachable (${code ?? e.name}: ${e.message})`,
+        'Start it, or point the harness at a running one.',
+      );
     }
-    throw new InfrastructureError(`${what} did not accept the credentials (${e.name}: ${e.message})`, 'Check the credentials the harness uses for it.');
+    throw new InfrastructureError(
+      `${what} did not accept the credentials (${e.name}: ${e.message})`,
+      'Check the credentials the harness uses for it.',
+    );
   } finally {
     sts.destroy();
   }
@@ -117,35 +123,71 @@ export async function openTarget(config: HarnessConfig, emulatorArgs: string[] =
     const runtime = await chooseEmulatorRuntime(config.emulatorRuntime);
     if (runtime.container) {
       const c = await startEmulatorContainer(args, { runId: config.runId });
-      const account = await callerAccount(config.region, config.localCredentials, c.url, `The emulator container at ${c.url}`).catch(async (err) => {
-        await c.stop();
-        throw err;
-      });
-      return makeTarget('emulator', `${containerDescription(c)}; ${runtime.why}`, config.region, account, config.localCredentials, c.url, c.stop);
+      const account = await callerAccount(config.region, config.localCredentials, c.url, `The emulator container at ${c.url}`).catch(
+        async (err) => {
+          await c.stop();
+          throw err;
+        },
+      );
+      return makeTarget(
+        'emulator',
+        `${containerDescription(c)}; ${runtime.why}`,
+        config.region,
+        account,
+        config.localCredentials,
+        c.url,
+        c.stop,
+      );
     }
     let emulator: EmulatorProcess;
     try {
       emulator = await startEmulatorProcess(args);
     } catch (err) {
-      throw new InfrastructureError(`The embedded emulator did not start: ${(err as Error).message}`, 'Run npm ci, then npm run emulator to see why.');
+      throw new InfrastructureError(
+        `The embedded emulator did not start: ${(err as Error).message}`,
+        'Run npm ci, then npm run emulator to see why.',
+      );
     }
     const account = await callerAccount(config.region, config.localCredentials, emulator.url, `The emulator at ${emulator.url}`);
-    return makeTarget('emulator', `the project's emulator, a local process at ${emulator.url}; ${runtime.why}`, config.region, account, config.localCredentials, emulator.url, async () => {
-      await emulator.stop();
-    });
+    return makeTarget(
+      'emulator',
+      `the project's emulator, a local process at ${emulator.url}; ${runtime.why}`,
+      config.region,
+      account,
+      config.localCredentials,
+      emulator.url,
+      async () => {
+        await emulator.stop();
+      },
+    );
   }
   if (config.target === 'endpoint') {
     const url = config.endpointUrl!;
     const account = await callerAccount(config.region, config.localCredentials, url, `The CodeArtifact endpoint ${url}`);
-    return makeTarget('endpoint', `the CodeArtifact-compatible endpoint ${url}`, config.region, account, config.localCredentials, url, async () => {});
+    return makeTarget(
+      'endpoint',
+      `the CodeArtifact-compatible endpoint ${url}`,
+      config.region,
+      account,
+      config.localCredentials,
+      url,
+      async () => {},
+    );
   }
   // Real AWS: resolve the default chain once; the CLIs get the result as environment variables.
   let credentials: Credentials;
   try {
     const c = await defaultProvider()();
-    credentials = { accessKeyId: c.accessKeyId, secretAccessKey: c.secretAccessKey, ...(c.sessionToken ? { sessionToken: c.sessionToken } : {}) };
+    credentials = {
+      accessKeyId: c.accessKeyId,
+      secretAccessKey: c.secretAccessKey,
+      ...(c.sessionToken ? { sessionToken: c.sessionToken } : {}),
+    };
   } catch (err) {
-    throw new InfrastructureError(`No AWS credentials were found (${(err as Error).message})`, 'Configure the default credential chain (environment, profile, SSO or an OIDC role).');
+    throw new InfrastructureError(
+      `No AWS credentials were found (${(err as Error).message})`,
+      'Configure the default credential chain (environment, profile, SSO or an OIDC role).',
+    );
   }
   const account = await callerAccount(config.region, credentials, undefined, 'AWS STS');
   if (account !== config.awsAccount) {

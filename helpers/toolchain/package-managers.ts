@@ -97,7 +97,11 @@ function fetchRetries(target: TargetKind | undefined): Record<string, string> {
  * The lockfile URLs of `projectDir` that are not under `endpoint`, compared as URLs (an explicit
  * default port, the case of the host or a missing trailing slash do not make a URL foreign).
  */
-export async function urlsNotFrom(adapter: PackageManager, projectDir: string, endpoint: string): Promise<{ urls: string[]; elsewhere: string[] }> {
+export async function urlsNotFrom(
+  adapter: PackageManager,
+  projectDir: string,
+  endpoint: string,
+): Promise<{ urls: string[]; elsewhere: string[] }> {
   const urls = await adapter.resolvedUrls(projectDir);
   return { urls, elsewhere: urls.filter((u) => !isUnder(u, endpoint)) };
 }
@@ -105,8 +109,16 @@ export async function urlsNotFrom(adapter: PackageManager, projectDir: string, e
 function awsLoginArgs(ctx: ConfigureContext): string[] {
   const { domain, domainOwner, repository, endpointUrl, region } = ctx.login;
   return [
-    'codeartifact', 'login', '--tool', 'npm',
-    '--domain', domain, '--domain-owner', domainOwner, '--repository', repository,
+    'codeartifact',
+    'login',
+    '--tool',
+    'npm',
+    '--domain',
+    domain,
+    '--domain-owner',
+    domainOwner,
+    '--repository',
+    repository,
     ...(endpointUrl ? ['--endpoint-url', endpointUrl] : []),
     ...(region ? ['--region', region] : []),
   ];
@@ -182,11 +194,16 @@ export async function packageLockUrls(projectDir: string): Promise<string[]> {
  */
 export async function pnpmLockUrls(projectDir: string): Promise<string[]> {
   const file = path.join(projectDir, 'pnpm-lock.yaml');
-  const lock = YAML.parse(await readFile(file, 'utf8')) as { packages?: Record<string, { resolution?: { tarball?: string; integrity?: string } }> };
+  const lock = YAML.parse(await readFile(file, 'utf8')) as {
+    packages?: Record<string, { resolution?: { tarball?: string; integrity?: string } }>;
+  };
   const urls: string[] = [];
   for (const [key, entry] of Object.entries(lock.packages ?? {})) {
     const tarball = entry.resolution?.tarball;
-    if (!tarball) throw new Error(`${file}: ${key} has no resolution.tarball (is lockfile-include-tarball-url on?): ${JSON.stringify(entry.resolution)}`);
+    if (!tarball)
+      throw new Error(
+        `${file}: ${key} has no resolution.tarball (is lockfile-include-tarball-url on?): ${JSON.stringify(entry.resolution)}`,
+      );
     urls.push(tarball);
   }
   return urls;
@@ -215,9 +232,14 @@ export async function yarnBerryLockUrls(projectDir: string): Promise<string[]> {
   const file = path.join(projectDir, 'yarn.lock');
   const lock = YAML.parse(await readFile(file, 'utf8')) as Record<string, { resolution?: string }>;
   if (!lock.__metadata) throw new Error(`${file} is not a yarn berry lockfile (no __metadata).`);
-  const rc = YAML.parse(await readFile(path.join(projectDir, BERRY_RC_FILENAME), 'utf8').catch(() => '')) as { npmRegistryServer?: string } | null;
+  const rc = YAML.parse(await readFile(path.join(projectDir, BERRY_RC_FILENAME), 'utf8').catch(() => '')) as {
+    npmRegistryServer?: string;
+  } | null;
   // Without npmRegistryServer berry uses its built-in default, which this harness never configures.
-  if (!rc?.npmRegistryServer) throw new Error(`${path.join(projectDir, BERRY_RC_FILENAME)} names no npmRegistryServer: the project was not configured for a repository.`);
+  if (!rc?.npmRegistryServer)
+    throw new Error(
+      `${path.join(projectDir, BERRY_RC_FILENAME)} names no npmRegistryServer: the project was not configured for a repository.`,
+    );
   const registry = rc.npmRegistryServer.replace(/\/+$/, '');
   const urls: string[] = [];
   for (const [key, entry] of Object.entries(lock)) {

@@ -93,11 +93,22 @@ function packageTool(tool: ToolName, major: number): PackageTool {
       // Classic is the `yarn` package (1.x only); berry (2+) ships as @yarnpkg/cli-dist, one bundled bin/yarn.js.
       return major === 1
         ? { packageName: 'yarn', range: '1.22', main: 'yarn', commands: { yarn: 'bin/yarn.js', yarnpkg: 'bin/yarn.js' } }
-        : { packageName: '@yarnpkg/cli-dist', range: String(major), main: 'yarn', commands: { yarn: 'bin/yarn.js', yarnpkg: 'bin/yarn.js' } };
+        : {
+            packageName: '@yarnpkg/cli-dist',
+            range: String(major),
+            main: 'yarn',
+            commands: { yarn: 'bin/yarn.js', yarnpkg: 'bin/yarn.js' },
+          };
     case 'node':
       // The `node` package (node@N) fetches this same platform package from its preinstall script,
       // so it only works with install scripts enabled; the platform package needs none.
-      return { packageName: `node-${process.platform}-${process.arch}`, range: String(major), main: 'node', commands: { node: 'bin/node' }, native: true };
+      return {
+        packageName: `node-${process.platform}-${process.arch}`,
+        range: String(major),
+        main: 'node',
+        commands: { node: 'bin/node' },
+        native: true,
+      };
     default:
       throw new Error(`Unknown tool ${String(tool)}.`);
   }
@@ -117,7 +128,9 @@ export const MATRIX_MAJORS = {
 
 /** Every toolchain `npm run toolchains` installs: each major of MATRIX_MAJORS, and the package managers the tests run on another Node. */
 export const STANDARD_TOOLCHAINS: readonly ToolSpec[] = [
-  ...(Object.entries(MATRIX_MAJORS) as Array<[ToolName, readonly number[]]>).flatMap(([tool, majors]) => majors.map((major) => ({ tool, major }))),
+  ...(Object.entries(MATRIX_MAJORS) as Array<[ToolName, readonly number[]]>).flatMap(([tool, majors]) =>
+    majors.map((major) => ({ tool, major })),
+  ),
   // Package managers on another Node (as tests/emulator/package-managers.spec.ts runs them).
   { tool: 'pnpm', major: 10, node: 22 },
   { tool: 'npm', major: 10, node: 18 },
@@ -341,12 +354,21 @@ async function ensurePackageTool(tool: ToolName, major: number): Promise<Toolcha
   const spec = `${def.packageName}@${def.range}`;
   await installAtomically(dir, async (staging, final) => {
     const started = Date.now();
-    await writeFile(path.join(staging, 'package.json'), `${JSON.stringify({ name: `toolchain-${path.basename(final)}`, private: true }, null, 2)}\n`);
-    const run = await runCli('npm', ['install', '--prefix', staging, spec, '--no-audit', '--no-fund', '--ignore-scripts', '--no-update-notifier'], {
-      timeoutMs: 300_000,
-    });
+    await writeFile(
+      path.join(staging, 'package.json'),
+      `${JSON.stringify({ name: `toolchain-${path.basename(final)}`, private: true }, null, 2)}\n`,
+    );
+    const run = await runCli(
+      'npm',
+      ['install', '--prefix', staging, spec, '--no-audit', '--no-fund', '--ignore-scripts', '--no-update-notifier'],
+      {
+        timeoutMs: 300_000,
+      },
+    );
     if (run.exitCode !== 0) throw new Error(`Installing ${spec} into ${staging} failed:\n${run.transcript()}`);
-    const pkg = JSON.parse(await readFile(path.join(packageDir(staging, def.packageName), 'package.json'), 'utf8')) as { version?: unknown };
+    const pkg = JSON.parse(await readFile(path.join(packageDir(staging, def.packageName), 'package.json'), 'utf8')) as {
+      version?: unknown;
+    };
     if (typeof pkg.version !== 'string') throw new Error(`Installing ${spec} into ${staging} left no ${def.packageName} package behind.`);
     const version = pkg.version.replace(/^v/, '');
     const commands: Record<string, string> = {};
@@ -361,7 +383,9 @@ async function ensurePackageTool(tool: ToolName, major: number): Promise<Toolcha
     await writeShims(path.join(staging, 'bin'), shims);
     if (def.native) {
       // A binary from the registry: prove it runs here before calling the toolchain complete.
-      const probe = await runCli(path.join(packageDir(staging, def.packageName), def.commands[def.main]!), ['--version'], { timeoutMs: 30_000 });
+      const probe = await runCli(path.join(packageDir(staging, def.packageName), def.commands[def.main]!), ['--version'], {
+        timeoutMs: 30_000,
+      });
       if (probe.exitCode !== 0 || probe.stdout.trim().replace(/^v/, '') !== version) {
         throw new Error(`${spec}: the installed binary does not run as ${version} here:\n${probe.transcript()}`);
       }
@@ -461,7 +485,9 @@ export async function findAwsClis(): Promise<AwsClis> {
   const [onPath, debian, unpacked] = await Promise.all([
     awsVersion('aws'),
     exists(DEBIAN_AWS_CLI).then((yes) => (yes ? awsVersion(DEBIAN_AWS_CLI) : undefined)),
-    exists(path.join(UNPACKED_AWS_CLI_DIR, MANIFEST)).then((yes) => (yes ? awsVersion(path.join(UNPACKED_AWS_CLI_DIR, 'bin', 'aws')) : undefined)),
+    exists(path.join(UNPACKED_AWS_CLI_DIR, MANIFEST)).then((yes) =>
+      yes ? awsVersion(path.join(UNPACKED_AWS_CLI_DIR, 'bin', 'aws')) : undefined,
+    ),
   ]);
   const out: AwsClis = {};
   if (onPath?.version.startsWith('1.')) out.v1 = onPath;
@@ -516,12 +542,14 @@ async function aptInstallAwsCli(): Promise<AwsCliV2> {
   let run = await install();
   if (run.exitCode !== 0) {
     const update = await runCli('apt-get', ['update'], { env, timeoutMs: 600_000 });
-    if (update.exitCode !== 0) throw new Error(`apt-get install awscli failed, and so did apt-get update:\n${run.transcript()}\n${update.transcript()}`);
+    if (update.exitCode !== 0)
+      throw new Error(`apt-get install awscli failed, and so did apt-get update:\n${run.transcript()}\n${update.transcript()}`);
     run = await install();
     if (run.exitCode !== 0) throw new Error(`apt-get install awscli failed (also after apt-get update):\n${run.transcript()}`);
   }
   const cli = await awsVersion(DEBIAN_AWS_CLI);
-  if (!cli?.version.startsWith('2.')) throw new Error(`After apt-get install awscli, ${DEBIAN_AWS_CLI} --version says ${cli?.line ?? 'nothing'}, not aws-cli/2.x.`);
+  if (!cli?.version.startsWith('2.'))
+    throw new Error(`After apt-get install awscli, ${DEBIAN_AWS_CLI} --version says ${cli?.line ?? 'nothing'}, not aws-cli/2.x.`);
   return { ...cli, status: 'installed', method: 'apt' };
 }
 
@@ -540,19 +568,38 @@ async function unpackedAwsCli(): Promise<AwsCli | undefined> {
 /** awscli and, recursively, the Python packages (python3-*, docutils-common) it depends on. */
 async function awsCliDebPackages(): Promise<string[]> {
   const run = await runCli('apt-cache', [
-    'depends', '--recurse', '--no-recommends', '--no-suggests', '--no-conflicts', '--no-breaks', '--no-replaces', '--no-enhances', '--no-pre-depends', 'awscli',
+    'depends',
+    '--recurse',
+    '--no-recommends',
+    '--no-suggests',
+    '--no-conflicts',
+    '--no-breaks',
+    '--no-replaces',
+    '--no-enhances',
+    '--no-pre-depends',
+    'awscli',
   ]);
-  const names = new Set(run.stdout.split('\n').filter((l) => l && !l.startsWith(' ') && !l.startsWith('<')).map((l) => l.trim()));
+  const names = new Set(
+    run.stdout
+      .split('\n')
+      .filter((l) => l && !l.startsWith(' ') && !l.startsWith('<'))
+      .map((l) => l.trim()),
+  );
   if (run.exitCode !== 0 || !names.has('awscli')) {
-    throw new Error(`apt-cache knows no awscli package (the apt lists under /var/lib/apt/lists are missing or old, and only root can refresh them):\n${run.transcript()}`);
+    throw new Error(
+      `apt-cache knows no awscli package (the apt lists under /var/lib/apt/lists are missing or old, and only root can refresh them):\n${run.transcript()}`,
+    );
   }
   // The interpreter itself (python3, python3.11, its -minimal and libpython) stays the system's.
-  return [...names].filter((n) => n === 'awscli' || n === 'docutils-common' || (/^python3-/.test(n) && !/^python3-minimal$/.test(n))).sort();
+  return [...names]
+    .filter((n) => n === 'awscli' || n === 'docutils-common' || (/^python3-/.test(n) && !/^python3-minimal$/.test(n)))
+    .sort();
 }
 
 async function unpackAwsCli(): Promise<AwsCliV2> {
   const python = '/usr/bin/python3';
-  if (!(await exists(python))) throw new Error(`Unpacking Debian's awscli needs the system's ${python} (its C extensions are built for it), and there is none.`);
+  if (!(await exists(python)))
+    throw new Error(`Unpacking Debian's awscli needs the system's ${python} (its C extensions are built for it), and there is none.`);
   const dir = UNPACKED_AWS_CLI_DIR;
   if (await exists(dir)) await discard(dir);
   await installAtomically(dir, async (staging, final) => {

@@ -77,4 +77,3 @@ export async function snapshotUserConfig(): Promise<Record<string, string>> {
   for (const dir of watchedFolders()) out[`${dir}/`] = await folderFingerprint(dir);
   return out;
 }
-

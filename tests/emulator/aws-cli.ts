@@ -72,7 +72,9 @@ export function cliOk(run: CliRun): any {
  */
 export function cliError(cli: AwsCli, run: CliRun, code: string, operation: string): string {
   if (run.exitCode !== cli.serviceErrorExit) throw new Error(`expected exit ${cli.serviceErrorExit}:\n${run.transcript()}`);
-  const m = new RegExp(`An error occurred \\(${code}\\) when calling the ${operation} operation(?: \\(reached max retries: \\d+\\))?: (.*)`).exec(run.stderr);
+  const m = new RegExp(
+    `An error occurred \\(${code}\\) when calling the ${operation} operation(?: \\(reached max retries: \\d+\\))?: (.*)`,
+  ).exec(run.stderr);
   if (!m) throw new Error(`expected ${code} from ${operation}:\n${run.transcript()}`);
   return m[1]!.trim();
 }

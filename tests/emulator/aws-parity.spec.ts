@@ -25,16 +25,7 @@ import {
   UpdateRepositoryCommand,
 } from '@aws-sdk/client-codeartifact';
 import { awsFor, cliError, cliOk, installedClis } from './aws-cli.ts';
-import {
-  ACCOUNT,
-  authorizationToken,
-  expect,
-  makeDomain,
-  repositoryEndpoint,
-  sdkClient,
-  startStack,
-  test,
-} from './npm-helpers.ts';
+import { ACCOUNT, authorizationToken, expect, makeDomain, repositoryEndpoint, sdkClient, startStack, test } from './npm-helpers.ts';
 
 // ---- the npm endpoint, over plain HTTP ---------------------------------------------------------
 
@@ -52,7 +43,12 @@ function npmGet(e: Endpoint, path: string, auth = `Bearer ${e.token}`): Promise<
 }
 
 /** What `npm publish` sends: the packument with one version and its tarball attached. */
-function npmPublish(e: Endpoint, name: string, version: string, bytes: Buffer = Buffer.from(`${name}@${version} tarball bytes`)): Promise<Response> {
+function npmPublish(
+  e: Endpoint,
+  name: string,
+  version: string,
+  bytes: Buffer = Buffer.from(`${name}@${version} tarball bytes`),
+): Promise<Response> {
   const integrity = `sha512-${createHash('sha512').update(bytes).digest('base64')}`;
   const file = `${name.replace(/^@[^/]+\//, '')}-${version}.tgz`;
   return fetch(`${e.url}${name.replace('/', '%2f')}`, {
@@ -82,7 +78,8 @@ async function rejection(p: Promise<unknown>): Promise<Error & { $metadata?: { h
 }
 
 async function removeAll(ca: CodeartifactClient, domain: string, repositories: string[]): Promise<void> {
-  for (const repository of repositories) await ca.send(new UpdateRepositoryCommand({ domain, repository, upstreams: [] })).catch(() => undefined);
+  for (const repository of repositories)
+    await ca.send(new UpdateRepositoryCommand({ domain, repository, upstreams: [] })).catch(() => undefined);
   for (const repository of repositories) await ca.send(new DeleteRepositoryCommand({ domain, repository })).catch(() => undefined);
   await ca.send(new DeleteDomainCommand({ domain }));
 }
@@ -90,7 +87,9 @@ async function removeAll(ca: CodeartifactClient, domain: string, repositories: s
 // ---- DeleteRepository of an upstream ----------------------------------------------------------
 
 test.describe('DeleteRepository of an upstream (issue 14: AWS deletes it, the downstream graph dangles)', () => {
-  test('the downstream endpoint answers "A repository referenced in your upstream graph no longer exists" until UpdateRepository; a new repository of that name is not re-linked', async ({ cleanup }) => {
+  test('the downstream endpoint answers "A repository referenced in your upstream graph no longer exists" until UpdateRepository; a new repository of that name is not re-linked', async ({
+    cleanup,
+  }) => {
     const { ca } = await startStack(cleanup);
     const domain = await makeDomain(ca, [['base'], ['app', ['base']]]);
     const base = await endpointOf(ca, domain, 'base');
@@ -139,7 +138,9 @@ test.describe('DeleteRepository of an upstream (issue 14: AWS deletes it, the do
 
 // ---- Publishing a version that exists upstream ------------------------------------------------
 
-test('user guide "Publishing and upstream repositories": with publish=ALLOW, upstream=ALLOW, a version that exists upstream or through the external connection is refused with 409; one that exists nowhere is published', async ({ cleanup }) => {
+test('user guide "Publishing and upstream repositories": with publish=ALLOW, upstream=ALLOW, a version that exists upstream or through the external connection is refused with 409; one that exists nowhere is published', async ({
+  cleanup,
+}) => {
   const { ca } = await startStack(cleanup);
   const domain = await makeDomain(ca, [['store'], ['app', ['store']]], ['store']);
   const store = await endpointOf(ca, domain, 'store');
@@ -151,7 +152,13 @@ test('user guide "Publishing and upstream repositories": with publish=ALLOW, ups
 
   for (const pkg of ['lodash', 'inhouse-two']) {
     await ca.send(
-      new PutPackageOriginConfigurationCommand({ domain, repository: 'app', format: 'npm', package: pkg, restrictions: { publish: 'ALLOW', upstream: 'ALLOW' } }),
+      new PutPackageOriginConfigurationCommand({
+        domain,
+        repository: 'app',
+        format: 'npm',
+        package: pkg,
+        restrictions: { publish: 'ALLOW', upstream: 'ALLOW' },
+      }),
     );
   }
   expect((await npmPublish(store, 'inhouse-two', '1.0.0')).status).toBe(200);
@@ -188,7 +195,9 @@ test('user guide "Download package version assets": an npm version has one asset
 
 // ---- error wording -----------------------------------------------------------------------------
 
-test('common errors are worded as AWS words them (sources in emulator/control/resources.ts, domains.ts, repositories.ts)', async ({ cleanup }) => {
+test('common errors are worded as AWS words them (sources in emulator/control/resources.ts, domains.ts, repositories.ts)', async ({
+  cleanup,
+}) => {
   const { ca } = await startStack(cleanup, { fixture: false });
   const domain = await makeDomain(ca, [['app']]);
   const missingDomain = await rejection(ca.send(new DescribeDomainCommand({ domain: 'no-such-domain' })));
@@ -197,12 +206,20 @@ test('common errors are worded as AWS words them (sources in emulator/control/re
   expect(missingDomain.message).toBe(`Domain not found. Domain 'no-such-domain' owned by account '${ACCOUNT}' does not exist`);
   // a public cross-account CodeArtifact script's transcript (kyhau/aws-tools)
   const missingRepo = await rejection(ca.send(new DescribeRepositoryCommand({ domain, repository: 'ghost' })));
-  expect(missingRepo.message).toBe(`Repository not found. Repository 'ghost' in domain '${domain}' owned by account '${ACCOUNT}' does not exist.`);
+  expect(missingRepo.message).toBe(
+    `Repository not found. Repository 'ghost' in domain '${domain}' owned by account '${ACCOUNT}' does not exist.`,
+  );
   // aws-cloudformation-resource-providers-codeartifact pull request 63: 409 and this message
   const busy = await rejection(ca.send(new DeleteDomainCommand({ domain })));
-  expect([busy.name, busy.$metadata?.httpStatusCode, busy.message]).toEqual(['ConflictException', 409, 'Domain must contain 0 repositories before deletion']);
+  expect([busy.name, busy.$metadata?.httpStatusCode, busy.message]).toEqual([
+    'ConflictException',
+    409,
+    'Domain must contain 0 repositories before deletion',
+  ]);
   // awsdocs/aws-cloudformation-user-guide pull request 1127: 400 and this message
-  const missingPackage = await rejection(ca.send(new DescribePackageCommand({ domain, repository: 'app', format: 'npm', package: 'nothing-here' })));
+  const missingPackage = await rejection(
+    ca.send(new DescribePackageCommand({ domain, repository: 'app', format: 'npm', package: 'nothing-here' })),
+  );
   expect(missingPackage.message).toMatch(/^Package not found\. Package 'nothing-here' with format 'npm' in repository 'app'/);
 });
 
@@ -216,23 +233,66 @@ for (const cli of installedClis()) {
     expect(cliError(cli, await aws(['describe-domain', '--domain', 'no-such-domain']), 'ResourceNotFoundException', 'DescribeDomain')).toBe(
       `Domain not found. Domain 'no-such-domain' owned by account '${ACCOUNT}' does not exist`,
     );
-    expect(cliError(cli, await aws(['delete-domain', '--domain', domain]), 'ConflictException', 'DeleteDomain')).toBe('Domain must contain 0 repositories before deletion');
-    const connected = cliOk(await aws(['associate-external-connection', '--domain', domain, '--repository', 'npm-store', '--external-connection', 'public:npmjs']));
+    expect(cliError(cli, await aws(['delete-domain', '--domain', domain]), 'ConflictException', 'DeleteDomain')).toBe(
+      'Domain must contain 0 repositories before deletion',
+    );
+    const connected = cliOk(
+      await aws([
+        'associate-external-connection',
+        '--domain',
+        domain,
+        '--repository',
+        'npm-store',
+        '--external-connection',
+        'public:npmjs',
+      ]),
+    );
     // The tutorial's sample output (AWS's transcript) prints AVAILABLE; the model's enum says Available.
-    expect(connected.repository.externalConnections).toEqual([{ externalConnectionName: 'public:npmjs', packageFormat: 'npm', status: 'AVAILABLE' }]);
+    expect(connected.repository.externalConnections).toEqual([
+      { externalConnectionName: 'public:npmjs', packageFormat: 'npm', status: 'AVAILABLE' },
+    ]);
     expect(
-      cliError(cli, await aws(['associate-external-connection', '--domain', domain, '--repository', 'npm-store', '--external-connection', 'public:pypi']), 'ValidationException', 'AssociateExternalConnection'),
+      cliError(
+        cli,
+        await aws([
+          'associate-external-connection',
+          '--domain',
+          domain,
+          '--repository',
+          'npm-store',
+          '--external-connection',
+          'public:pypi',
+        ]),
+        'ValidationException',
+        'AssociateExternalConnection',
+      ),
     ).toBe('ExternalConnections for repositories are currently limited to 1');
     const app = await endpointOf(ca, domain, 'app');
     expect((await npmPublish(app, 'cli-asset', '1.0.0')).status).toBe(200);
-    const assets = cliOk(await aws(['list-package-version-assets', '--domain', domain, '--repository', 'app', '--format', 'npm', '--package', 'cli-asset', '--package-version', '1.0.0']));
+    const assets = cliOk(
+      await aws([
+        'list-package-version-assets',
+        '--domain',
+        domain,
+        '--repository',
+        'app',
+        '--format',
+        'npm',
+        '--package',
+        'cli-asset',
+        '--package-version',
+        '1.0.0',
+      ]),
+    );
     expect(assets.assets.map((a: { name: string }) => a.name)).toEqual(['package.tgz']);
   });
 }
 
 // ---- quotas -----------------------------------------------------------------------------------
 
-test('user guide "Quotas in AWS CodeArtifact": 10 domains per account and region by default, then 402 ServiceQuotaExceededException', async ({ cleanup }) => {
+test('user guide "Quotas in AWS CodeArtifact": 10 domains per account and region by default, then 402 ServiceQuotaExceededException', async ({
+  cleanup,
+}) => {
   const { ca, emulator } = await startStack(cleanup, { fixture: false });
   const names = Array.from({ length: 10 }, (_, i) => `quota-${i}`);
   for (const domain of names) await ca.send(new CreateDomainCommand({ domain }));
@@ -241,7 +301,12 @@ test('user guide "Quotas in AWS CodeArtifact": 10 domains per account and region
   expect(over.message).toMatch(/quota is 10/);
   expect((await ca.send(new ListDomainsCommand({}))).domains).toHaveLength(10);
   // The quota is per region.
-  const eu = new CodeartifactClient({ endpoint: emulator.url, region: 'eu-west-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' }, maxAttempts: 1 });
+  const eu = new CodeartifactClient({
+    endpoint: emulator.url,
+    region: 'eu-west-1',
+    credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+    maxAttempts: 1,
+  });
   cleanup.add(async () => eu.destroy());
   await eu.send(new CreateDomainCommand({ domain: 'quota-10' }));
   // Deleting one makes room again.
@@ -250,19 +315,33 @@ test('user guide "Quotas in AWS CodeArtifact": 10 domains per account and region
 });
 
 test('--quota changes a default: domains, repositories per domain, package groups per domain (402 each)', async ({ cleanup }) => {
-
   test.setTimeout(240_000); // the aws CLIs take seconds per call on a shared machine
   const { ca, emulator } = await startStack(cleanup, {
     fixture: false,
-    args: ['--quota', 'domainsPerAccount=1', '--quota', 'repositoriesPerDomain=2', '--quota', 'packageGroupsPerDomain=2', '--quota', 'assetsPerPackageVersion=1'],
+    args: [
+      '--quota',
+      'domainsPerAccount=1',
+      '--quota',
+      'repositoriesPerDomain=2',
+      '--quota',
+      'packageGroupsPerDomain=2',
+      '--quota',
+      'assetsPerPackageVersion=1',
+    ],
   });
   await ca.send(new CreateDomainCommand({ domain: 'only-one' }));
   const domains = await rejection(ca.send(new CreateDomainCommand({ domain: 'second' })));
-  expect([domains.name, domains.message]).toEqual(['ServiceQuotaExceededException', expect.stringMatching(/quota is 1 .*domainsPerAccount/)]);
+  expect([domains.name, domains.message]).toEqual([
+    'ServiceQuotaExceededException',
+    expect.stringMatching(/quota is 1 .*domainsPerAccount/),
+  ]);
   await ca.send(new CreateRepositoryCommand({ domain: 'only-one', repository: 'r1' }));
   await ca.send(new CreateRepositoryCommand({ domain: 'only-one', repository: 'r2' }));
   const repos = await rejection(ca.send(new CreateRepositoryCommand({ domain: 'only-one', repository: 'r3' })));
-  expect([repos.name, (repos as unknown as { resourceType?: string }).resourceType]).toEqual(['ServiceQuotaExceededException', 'repository']);
+  expect([repos.name, (repos as unknown as { resourceType?: string }).resourceType]).toEqual([
+    'ServiceQuotaExceededException',
+    'repository',
+  ]);
   // The root group /* counts: one more group fills a quota of 2.
   await ca.send(new CreatePackageGroupCommand({ domain: 'only-one', packageGroup: '/npm/*' }));
   const groups = await rejection(ca.send(new CreatePackageGroupCommand({ domain: 'only-one', packageGroup: '/pypi/*' })));
@@ -272,14 +351,25 @@ test('--quota changes a default: domains, repositories per domain, package group
     const assetContent = Buffer.from(assetName);
     return ca.send(
       new PublishPackageVersionCommand({
-        domain: 'only-one', repository: 'r1', format: 'generic', namespace: 'tools', package: 'kit', packageVersion: '1.0.0',
-        assetName, assetContent, assetSHA256: createHash('sha256').update(assetContent).digest('hex'), unfinished: true,
+        domain: 'only-one',
+        repository: 'r1',
+        format: 'generic',
+        namespace: 'tools',
+        package: 'kit',
+        packageVersion: '1.0.0',
+        assetName,
+        assetContent,
+        assetSHA256: createHash('sha256').update(assetContent).digest('hex'),
+        unfinished: true,
       }),
     );
   };
   await asset('one.bin');
   const assets = await rejection(asset('two.bin'));
-  expect([assets.name, (assets as unknown as { resourceType?: string }).resourceType]).toEqual(['ServiceQuotaExceededException', 'package-version']);
+  expect([assets.name, (assets as unknown as { resourceType?: string }).resourceType]).toEqual([
+    'ServiceQuotaExceededException',
+    'package-version',
+  ]);
 
   for (const cli of installedClis()) {
     const { aws, dispose } = await awsFor(cli, emulator.url);
@@ -290,7 +380,9 @@ test('--quota changes a default: domains, repositories per domain, package group
 
 // ---- DescribeDomain assetSizeBytes ------------------------------------------------------------
 
-test('API reference DescribeDomain: assetSizeBytes counts the stored assets, each blob once per domain; repositoryCount', async ({ cleanup }) => {
+test('API reference DescribeDomain: assetSizeBytes counts the stored assets, each blob once per domain; repositoryCount', async ({
+  cleanup,
+}) => {
   const { ca } = await startStack(cleanup);
   const domain = await makeDomain(ca, [['store'], ['app', ['store']]], ['store']);
   const describeDomain = async () => (await ca.send(new DescribeDomainCommand({ domain }))).domain!;
@@ -308,7 +400,9 @@ test('API reference DescribeDomain: assetSizeBytes counts the stored assets, eac
 
 // ---- tokens and signatures --------------------------------------------------------------------
 
-test('a token stops working when its domain is deleted, also after a domain of that name is created again; "Bearer <token> junk" is refused', async ({ cleanup }) => {
+test('a token stops working when its domain is deleted, also after a domain of that name is created again; "Bearer <token> junk" is refused', async ({
+  cleanup,
+}) => {
   const { ca } = await startStack(cleanup, { fixture: false });
   const domain = await makeDomain(ca, [['app']]);
   const app = await endpointOf(ca, domain, 'app');
@@ -327,11 +421,17 @@ test('a token stops working when its domain is deleted, also after a domain of t
   expect((await npmGet({ ...app, token: fresh! }, '-/ping')).status).toBe(200);
 });
 
-test('the region in a SigV4 credential scope must be a real AWS region: "Credential should be scoped to a valid region"', async ({ cleanup }) => {
-
+test('the region in a SigV4 credential scope must be a real AWS region: "Credential should be scoped to a valid region"', async ({
+  cleanup,
+}) => {
   test.setTimeout(240_000); // the aws CLIs take seconds per call on a shared machine
   const { emulator } = await startStack(cleanup, { fixture: false });
-  const moon = new CodeartifactClient({ endpoint: emulator.url, region: 'moon-east-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' }, maxAttempts: 1 });
+  const moon = new CodeartifactClient({
+    endpoint: emulator.url,
+    region: 'moon-east-1',
+    credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+    maxAttempts: 1,
+  });
   cleanup.add(async () => moon.destroy());
   const err = await rejection(moon.send(new ListDomainsCommand({})));
   expect([err.name, err.$metadata?.httpStatusCode]).toEqual(['InvalidSignatureException', 403]);
@@ -341,6 +441,8 @@ test('the region in a SigV4 credential scope must be a real AWS region: "Credent
   for (const cli of installedClis()) {
     const { aws, dispose } = await awsFor(cli, emulator.url);
     cleanup.add(dispose);
-    expect(cliError(cli, await aws(['list-domains'], { region: 'moon-east-1' }), 'InvalidSignatureException', 'ListDomains')).toContain("not 'moon-east-1'");
+    expect(cliError(cli, await aws(['list-domains'], { region: 'moon-east-1' }), 'InvalidSignatureException', 'ListDomains')).toContain(
+      "not 'moon-east-1'",
+    );
   }
 });

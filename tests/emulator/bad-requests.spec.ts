@@ -47,7 +47,6 @@ import { ACCOUNT, CREDENTIALS, Cleanup, REGION, expect, test as base, uniqueName
 // Clean-up fixture: every domain a test registers is removed afterwards (repositories first).
 // ---------------------------------------------------------------------------------------------
 
-
 const test = base.extend<{ cleanup: Cleanup; domainWith: (...repositories: string[]) => Promise<string> }>({
   // Depends on the client so that it cleans up before the client is destroyed.
   cleanup: async ({ codeartifact }, use) => {
@@ -252,10 +251,7 @@ test.describe('invalid names and ids', () => {
     test(`CreateDomain with a bad domain name (${title}) -> 400 ValidationException`, async ({ codeartifact }) => {
       await expectError(codeartifact.send(new CreateDomainCommand({ domain })), validation(message));
       // nothing was created
-      await expectError(
-        codeartifact.send(new DescribeDomainCommand({ domain })),
-        validation(/at 'domain'/),
-      );
+      await expectError(codeartifact.send(new DescribeDomainCommand({ domain })), validation(/at 'domain'/));
     });
   }
 
@@ -266,10 +262,7 @@ test.describe('invalid names and ids', () => {
     ['bad characters', 'bad repo!', /Value 'bad repo!' at 'repository'.*regular expression pattern/],
   ];
   for (const [title, repository, message] of badRepositories) {
-    test(`CreateRepository with a bad repository name (${title}) -> 400 ValidationException`, async ({
-      codeartifact,
-      domainWith,
-    }) => {
+    test(`CreateRepository with a bad repository name (${title}) -> 400 ValidationException`, async ({ codeartifact, domainWith }) => {
       const domain = await domainWith();
       await expectError(codeartifact.send(new CreateRepositoryCommand({ domain, repository })), validation(message));
       const d = await codeartifact.send(new DescribeDomainCommand({ domain }));
@@ -311,7 +304,10 @@ test.describe('invalid names and ids', () => {
 test.describe('missing resources and conflicts', () => {
   test('DescribeDomain of an unknown domain -> 404 ResourceNotFoundException', async ({ codeartifact }) => {
     const domain = uniqueName('nope');
-    await expectError(codeartifact.send(new DescribeDomainCommand({ domain })), notFound('domain', domain, new RegExp(`Domain not found.*${domain}`)));
+    await expectError(
+      codeartifact.send(new DescribeDomainCommand({ domain })),
+      notFound('domain', domain, new RegExp(`Domain not found.*${domain}`)),
+    );
   });
 
   test('a domain owned by another account is not found -> 404 ResourceNotFoundException', async ({ codeartifact, domainWith }) => {
@@ -344,7 +340,10 @@ test.describe('missing resources and conflicts', () => {
 
   test('CreateDomain of an existing domain -> 409 ConflictException', async ({ codeartifact, domainWith }) => {
     const domain = await domainWith();
-    await expectError(codeartifact.send(new CreateDomainCommand({ domain })), conflict('domain', domain, new RegExp(`already exists.*${domain}`)));
+    await expectError(
+      codeartifact.send(new CreateDomainCommand({ domain })),
+      conflict('domain', domain, new RegExp(`already exists.*${domain}`)),
+    );
   });
 
   test('CreateRepository of an existing repository -> 409 ConflictException', async ({ codeartifact, domainWith }) => {
@@ -360,7 +359,10 @@ test.describe('missing resources and conflicts', () => {
   test('DeleteDomain while it holds repositories -> 409 ConflictException', async ({ codeartifact, domainWith }) => {
     const domain = await domainWith('keep-me');
     // AWS's wording (aws-cloudformation-resource-providers-codeartifact pull request 63).
-    await expectError(codeartifact.send(new DeleteDomainCommand({ domain })), conflict('domain', domain, /^Domain must contain 0 repositories before deletion$/));
+    await expectError(
+      codeartifact.send(new DeleteDomainCommand({ domain })),
+      conflict('domain', domain, /^Domain must contain 0 repositories before deletion$/),
+    );
     const d = await codeartifact.send(new DescribeDomainCommand({ domain }));
     expect(d.domain?.repositoryCount).toBe(1);
   });
@@ -394,10 +396,7 @@ test.describe('missing resources and conflicts', () => {
     await expectError(codeartifact.send(new GetDomainPermissionsPolicyCommand({ domain })), notFound('domain', domain, /polic/i));
   });
 
-  test('DisassociateExternalConnection that is not associated -> 404 ResourceNotFoundException', async ({
-    codeartifact,
-    domainWith,
-  }) => {
+  test('DisassociateExternalConnection that is not associated -> 404 ResourceNotFoundException', async ({ codeartifact, domainWith }) => {
     const domain = await domainWith('lonely');
     await expectError(
       codeartifact.send(new DisassociateExternalConnectionCommand({ domain, repository: 'lonely', externalConnection: 'public:npmjs' })),
@@ -448,7 +447,10 @@ test.describe('missing parameters and out-of-range values', () => {
   }
 
   for (const durationSeconds of [10, 50000]) {
-    test(`GetAuthorizationToken with durationSeconds ${durationSeconds} -> 400 ValidationException`, async ({ codeartifact, domainWith }) => {
+    test(`GetAuthorizationToken with durationSeconds ${durationSeconds} -> 400 ValidationException`, async ({
+      codeartifact,
+      domainWith,
+    }) => {
       const domain = await domainWith();
       await expectError(
         codeartifact.send(new GetAuthorizationTokenCommand({ domain, durationSeconds })),
@@ -500,10 +502,7 @@ test.describe('missing parameters and out-of-range values', () => {
 // ---------------------------------------------------------------------------------------------
 
 test.describe('external connections and upstreams', () => {
-  test('AssociateExternalConnection with an unknown connection name -> 400 ValidationException', async ({
-    codeartifact,
-    domainWith,
-  }) => {
+  test('AssociateExternalConnection with an unknown connection name -> 400 ValidationException', async ({ codeartifact, domainWith }) => {
     const domain = await domainWith('r1');
     await expectError(
       codeartifact.send(new AssociateExternalConnectionCommand({ domain, repository: 'r1', externalConnection: 'public:nope' })),

@@ -84,11 +84,11 @@ const test = base.extend<{ cli: AwsCli; awsHome: string; aws: Aws; domains: Doma
       AWS_EC2_METADATA_DISABLED: 'true',
     };
     await use((args, options = {}) =>
-      runCli(
-        cli.bin,
-        [...args, '--endpoint-url', emulator.url, ...(args.includes('--output') ? [] : ['--output', 'json'])],
-        { env: { ...baseEnv, ...options.env }, isolatedEnv: true, timeoutMs: 30_000 },
-      ),
+      runCli(cli.bin, [...args, '--endpoint-url', emulator.url, ...(args.includes('--output') ? [] : ['--output', 'json'])], {
+        env: { ...baseEnv, ...options.env },
+        isolatedEnv: true,
+        timeoutMs: 30_000,
+      }),
     );
     if (testInfo.status !== testInfo.expectedStatus) {
       // "Could not connect to the endpoint URL" and friends: show whether the emulator was still there.
@@ -312,8 +312,16 @@ for (const cli of CLIS) {
       await test.step('aws codeartifact associate-external-connection', async () => {
         const out = ok(
           await aws([
-            'codeartifact', 'associate-external-connection', '--domain', domain, '--domain-owner', ACCOUNT,
-            '--repository', 'npm-store', '--external-connection', 'public:npmjs',
+            'codeartifact',
+            'associate-external-connection',
+            '--domain',
+            domain,
+            '--domain-owner',
+            ACCOUNT,
+            '--repository',
+            'npm-store',
+            '--external-connection',
+            'public:npmjs',
           ]),
         );
         expect(out).toEqual({ repository: repositoryDescription(cli, domain, 'npm-store', { externalConnections: ['public:npmjs'] }) });
@@ -322,8 +330,16 @@ for (const cli of CLIS) {
       await test.step('aws codeartifact update-repository --upstreams', async () => {
         const out = ok(
           await aws([
-            'codeartifact', 'update-repository', '--repository', 'my-repo', '--domain', domain, '--domain-owner', ACCOUNT,
-            '--upstreams', 'repositoryName=npm-store',
+            'codeartifact',
+            'update-repository',
+            '--repository',
+            'my-repo',
+            '--domain',
+            domain,
+            '--domain-owner',
+            ACCOUNT,
+            '--upstreams',
+            'repositoryName=npm-store',
           ]),
         );
         expect(out).toEqual({ repository: repositoryDescription(cli, domain, 'my-repo', { upstreams: ['npm-store'] }) });
@@ -342,8 +358,16 @@ for (const cli of CLIS) {
 
       await test.step('aws codeartifact get-authorization-token --query authorizationToken --output text', async () => {
         const run = await aws([
-          'codeartifact', 'get-authorization-token', '--domain', domain, '--domain-owner', ACCOUNT,
-          '--query', 'authorizationToken', '--output', 'text',
+          'codeartifact',
+          'get-authorization-token',
+          '--domain',
+          domain,
+          '--domain-owner',
+          ACCOUNT,
+          '--query',
+          'authorizationToken',
+          '--output',
+          'text',
         ]);
         // The raw token is on stdout here: report only stderr if this fails.
         expect(run.exitCode, run.stderr).toBe(0);
@@ -353,7 +377,16 @@ for (const cli of CLIS) {
       await test.step('aws codeartifact get-authorization-token --duration-seconds 900', async () => {
         const before = Date.now();
         const out = ok(
-          await aws(['codeartifact', 'get-authorization-token', '--domain', domain, '--domain-owner', ACCOUNT, '--duration-seconds', '900']),
+          await aws([
+            'codeartifact',
+            'get-authorization-token',
+            '--domain',
+            domain,
+            '--domain-owner',
+            ACCOUNT,
+            '--duration-seconds',
+            '900',
+          ]),
         );
         const after = Date.now();
         expect(out).toEqual({ authorizationToken: expect.stringMatching(/\S/), expiration: timestamp(cli) });
@@ -365,8 +398,16 @@ for (const cli of CLIS) {
       await test.step('aws codeartifact get-repository-endpoint --format npm', async () => {
         const out = ok(
           await aws([
-            'codeartifact', 'get-repository-endpoint', '--domain', domain, '--domain-owner', ACCOUNT,
-            '--repository', 'my-repo', '--format', 'npm',
+            'codeartifact',
+            'get-repository-endpoint',
+            '--domain',
+            domain,
+            '--domain-owner',
+            ACCOUNT,
+            '--repository',
+            'my-repo',
+            '--format',
+            'npm',
           ]),
         );
         expect(out).toEqual({ repositoryEndpoint: expect.any(String) });
@@ -414,7 +455,12 @@ for (const cli of CLIS) {
       await test.step('aws codeartifact delete-domain', async () => {
         const out = ok(await aws(['codeartifact', 'delete-domain', '--domain', domain, '--domain-owner', ACCOUNT]));
         expect(out).toEqual({ domain: domainDescription(cli, domain, 0, 'Deleted') });
-        serviceError(cli, await aws(['codeartifact', 'describe-domain', '--domain', domain]), 'ResourceNotFoundException', 'DescribeDomain');
+        serviceError(
+          cli,
+          await aws(['codeartifact', 'describe-domain', '--domain', domain]),
+          'ResourceNotFoundException',
+          'DescribeDomain',
+        );
       });
     });
 
@@ -444,7 +490,9 @@ for (const cli of CLIS) {
           { key: 'env', value: 'test' },
           { key: 'team', value: 'platform' },
         ]);
-        okEmpty(await aws(['codeartifact', 'tag-resource', '--resource-arn', arn, '--tags', 'key=env,value=prod', 'key=cost-center,value=42']));
+        okEmpty(
+          await aws(['codeartifact', 'tag-resource', '--resource-arn', arn, '--tags', 'key=env,value=prod', 'key=cost-center,value=42']),
+        );
         okEmpty(await aws(['codeartifact', 'untag-resource', '--resource-arn', arn, '--tag-keys', 'team']));
         expect(await tags()).toEqual([
           { key: 'cost-center', value: '42' },
@@ -455,15 +503,30 @@ for (const cli of CLIS) {
       await test.step('put/get/delete-domain-permissions-policy', async () => {
         const document = policyDocument('*');
         const put = ok(
-          await aws(['codeartifact', 'put-domain-permissions-policy', '--domain', domain, '--domain-owner', ACCOUNT, '--policy-document', document]),
+          await aws([
+            'codeartifact',
+            'put-domain-permissions-policy',
+            '--domain',
+            domain,
+            '--domain-owner',
+            ACCOUNT,
+            '--policy-document',
+            document,
+          ]),
         );
         expect(put).toEqual({ policy: { resourceArn: arn, revision: expect.stringMatching(/^\S+$/), document } });
         const got = ok(await aws(['codeartifact', 'get-domain-permissions-policy', '--domain', domain, '--domain-owner', ACCOUNT]));
         expect(got).toEqual(put);
         const deleted = ok(
           await aws([
-            'codeartifact', 'delete-domain-permissions-policy', '--domain', domain, '--domain-owner', ACCOUNT,
-            '--policy-revision', put.policy.revision,
+            'codeartifact',
+            'delete-domain-permissions-policy',
+            '--domain',
+            domain,
+            '--domain-owner',
+            ACCOUNT,
+            '--policy-revision',
+            put.policy.revision,
           ]),
         );
         expect(deleted).toEqual(put);
@@ -476,7 +539,10 @@ for (const cli of CLIS) {
       });
     });
 
-    test('repositories: --description and --upstreams, list-repositories, external connections, repository policy', async ({ aws, domains }) => {
+    test('repositories: --description and --upstreams, list-repositories, external connections, repository policy', async ({
+      aws,
+      domains,
+    }) => {
       const domain = domains.track(uniqueName(`repo-${cli.name}`));
       const upstream = uniqueName('base');
       const app = uniqueName('app');
@@ -487,8 +553,18 @@ for (const cli of CLIS) {
         ok(await aws(['codeartifact', 'create-repository', '--domain', domain, '--repository', upstream]));
         const out = ok(
           await aws([
-            'codeartifact', 'create-repository', '--domain', domain, '--domain-owner', ACCOUNT, '--repository', app,
-            '--description', description, '--upstreams', `repositoryName=${upstream}`,
+            'codeartifact',
+            'create-repository',
+            '--domain',
+            domain,
+            '--domain-owner',
+            ACCOUNT,
+            '--repository',
+            app,
+            '--description',
+            description,
+            '--upstreams',
+            `repositoryName=${upstream}`,
           ]),
         );
         expect(out).toEqual({ repository: repositoryDescription(cli, domain, app, { description, upstreams: [upstream] }) });
@@ -523,7 +599,10 @@ for (const cli of CLIS) {
       });
     });
 
-    test('service errors: unknown domain, duplicate domain, invalid name, second external connection, non-empty domain', async ({ aws, domains }) => {
+    test('service errors: unknown domain, duplicate domain, invalid name, second external connection, non-empty domain', async ({
+      aws,
+      domains,
+    }) => {
       const domain = domains.track(uniqueName(`err-${cli.name}`));
 
       await test.step('describe-domain of an unknown domain: ResourceNotFoundException', async () => {

@@ -32,11 +32,11 @@ test('the operation table answers 48 of the 48 operations of the API model', asy
 });
 
 test('emulator/coverage.ts names every operation of the table and nothing else, and emulator/COVERAGE.md is up to date', async () => {
-  const run = await promisify(execFile)(process.execPath, ['--import', 'tsx', 'scripts/emulator-coverage.ts', '--check'], { cwd: ROOT }).catch(
-    (err: { stdout?: string; stderr?: string; code?: number }) => {
-      throw new Error(`npm run emulator:coverage -- --check failed (exit ${err.code}):\n${err.stderr ?? ''}${err.stdout ?? ''}`);
-    },
-  );
+  const run = await promisify(execFile)(process.execPath, ['--import', 'tsx', 'scripts/emulator-coverage.ts', '--check'], {
+    cwd: ROOT,
+  }).catch((err: { stdout?: string; stderr?: string; code?: number }) => {
+    throw new Error(`npm run emulator:coverage -- --check failed (exit ${err.code}):\n${err.stderr ?? ''}${err.stdout ?? ''}`);
+  });
   expect(run.stdout).toContain('48 operations, the operation table and the behaviour table agree');
   const page = await readFile(`${ROOT}/emulator/COVERAGE.md`, 'utf8');
   for (const op of modelOperations) expect(page, op).toContain(`| ${op} |`);

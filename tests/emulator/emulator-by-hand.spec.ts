@@ -7,7 +7,12 @@ import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
-import { CreateDomainCommand, CreateRepositoryCommand, GetAuthorizationTokenCommand, ListDomainsCommand } from '@aws-sdk/client-codeartifact';
+import {
+  CreateDomainCommand,
+  CreateRepositoryCommand,
+  GetAuthorizationTokenCommand,
+  ListDomainsCommand,
+} from '@aws-sdk/client-codeartifact';
 import { expect, makeDomain, repositoryEndpoint, startStack, test } from './npm-helpers.ts';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -63,7 +68,9 @@ test('--log-requests: one line per request, with the operation or npm route, the
   expect(log, 'the token is never logged').not.toContain(authorizationToken!);
 });
 
-test('GET /_emulator/health and /_emulator/state show what the emulator holds, never a token or a key; POST /_emulator/reset forgets it all', async ({ cleanup }) => {
+test('GET /_emulator/health and /_emulator/state show what the emulator holds, never a token or a key; POST /_emulator/reset forgets it all', async ({
+  cleanup,
+}) => {
   const { ca, emulator } = await startStack(cleanup, { fixture: false });
   const health = (await (await fetch(`${emulator.url}/_emulator/health`)).json()) as Record<string, unknown>;
   expect(health).toMatchObject({ status: 'running', service: 'codeartifact', operations: 48 });
@@ -75,14 +82,29 @@ test('GET /_emulator/health and /_emulator/state show what the emulator holds, n
   const publish = await fetch(`${endpoint}state-demo`, {
     method: 'PUT',
     headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-    body: JSON.stringify({ name: 'state-demo', versions: { '1.0.0': { name: 'state-demo', version: '1.0.0' } }, _attachments: { 'state-demo-1.0.0.tgz': { data: bytes.toString('base64') } } }),
+    body: JSON.stringify({
+      name: 'state-demo',
+      versions: { '1.0.0': { name: 'state-demo', version: '1.0.0' } },
+      _attachments: { 'state-demo-1.0.0.tgz': { data: bytes.toString('base64') } },
+    }),
   });
   expect(publish.status).toBe(200);
 
   const stateText = await (await fetch(`${emulator.url}/_emulator/state`)).text();
-  const state = JSON.parse(stateText) as { regions: { region: string; domains: { name: string; repositories: { name: string; upstreams: string[]; packages: { name: string; versions: { version: string }[] }[] }[] }[] }[] };
+  const state = JSON.parse(stateText) as {
+    regions: {
+      region: string;
+      domains: {
+        name: string;
+        repositories: { name: string; upstreams: string[]; packages: { name: string; versions: { version: string }[] }[] }[];
+      }[];
+    }[];
+  };
   const d = state.regions.find((r) => r.region === 'us-east-1')!.domains.find((x) => x.name === domain)!;
-  expect(d.repositories.map((r) => [r.name, r.upstreams])).toEqual([['base', []], ['app', ['base']]]);
+  expect(d.repositories.map((r) => [r.name, r.upstreams])).toEqual([
+    ['base', []],
+    ['app', ['base']],
+  ]);
   expect(d.repositories[1]!.packages.map((p) => [p.name, p.versions.map((v) => v.version)])).toEqual([['state-demo', ['1.0.0']]]);
   expect(stateText).not.toContain(token!);
   expect(stateText).not.toMatch(/secret|authorizationToken|token\.key/i);
@@ -90,7 +112,10 @@ test('GET /_emulator/health and /_emulator/state show what the emulator holds, n
   const reset = await fetch(`${emulator.url}/_emulator/reset`, { method: 'POST' });
   expect(await reset.json()).toEqual({ reset: true, domainsRemoved: 1 });
   expect((await ca.send(new ListDomainsCommand({}))).domains).toEqual([]);
-  expect((await fetch(`${endpoint}-/ping`, { headers: { authorization: `Bearer ${token}` } })).status, 'tokens die with their domains').toBe(401);
+  expect(
+    (await fetch(`${endpoint}-/ping`, { headers: { authorization: `Bearer ${token}` } })).status,
+    'tokens die with their domains',
+  ).toBe(401);
   // The emulator goes on serving after a reset.
   await ca.send(new CreateDomainCommand({ domain }));
   await ca.send(new CreateRepositoryCommand({ domain, repository: 'app' }));

@@ -173,7 +173,11 @@ test('npm installs lodash and a scoped package with its dependency tree from the
     'node_modules/fixture-app-dep-a': 'fixture-app-dep-a@1.0.0',
     'node_modules/fixture-app-dep-b': 'fixture-app-dep-b@1.1.0',
   };
-  expect(Object.keys(lock.packages).filter((k) => k !== '').sort()).toEqual(Object.keys(expected).sort());
+  expect(
+    Object.keys(lock.packages)
+      .filter((k) => k !== '')
+      .sort(),
+  ).toEqual(Object.keys(expected).sort());
   for (const [key, id] of Object.entries(expected)) {
     const entry = lock.packages[key];
     const at = id.lastIndexOf('@');
@@ -235,7 +239,9 @@ test('tarballs are real, package/-prefixed and byte-for-byte deterministic acros
     onReadEntry: (entry) => {
       const chunks: Buffer[] = [];
       entry.on('data', (c: Buffer) => chunks.push(c));
-      entry.on('end', () => entries.push({ path: entry.path, mtime: entry.mtime?.toISOString(), body: Buffer.concat(chunks).toString('utf8') }));
+      entry.on('end', () =>
+        entries.push({ path: entry.path, mtime: entry.mtime?.toISOString(), body: Buffer.concat(chunks).toString('utf8') }),
+      );
     },
   });
   expect(entries.map((e) => e.path)).toEqual(['package/package.json', 'package/README.md', 'package/index.js']);

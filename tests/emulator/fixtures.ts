@@ -31,10 +31,7 @@ export function uniqueName(prefix: string): string {
   return `${prefix}-${process.pid}-${counter}-${Math.random().toString(36).slice(2, 6)}`;
 }
 
-export const test = base.extend<
-  { codeartifact: CodeartifactClient; sts: STSClient },
-  { emulator: EmulatorProcess }
->({
+export const test = base.extend<{ codeartifact: CodeartifactClient; sts: STSClient }, { emulator: EmulatorProcess }>({
   emulator: [
     async ({}, use) => {
       const emulator = await startEmulatorProcess();

@@ -67,7 +67,9 @@ test('350 stalled connections are closed after --request-timeout and do not stop
     let closed = 0;
     for (let i = 0; i < 350; i++) {
       const s = net.connect(port, '127.0.0.1');
-      s.on('error', () => {}).on('close', () => closed++).resume();
+      s.on('error', () => {})
+        .on('close', () => closed++)
+        .resume();
       // Nothing at all / half a header block (slowloris) / headers and half a body.
       if (i % 3 === 1) s.write('GET /v1/domains HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: ');
       if (i % 3 === 2) s.write('POST /v1/domains HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 1000\r\n\r\n{"a":');
@@ -191,7 +193,12 @@ test('JSON nested 5,000 levels deep, a 1.9 MB string and a huge array are answer
 
     // Nested less than the shape limit, but quoted in the message: the quote stays short.
     const twenty = `${'{"a":'.repeat(20)}1${'}'.repeat(20)}`;
-    const quoted = await wire.send({ method: 'POST', path: '/v1/domain', query: { domain: 'quoted' }, body: `{"encryptionKey":${twenty}}` });
+    const quoted = await wire.send({
+      method: 'POST',
+      path: '/v1/domain',
+      query: { domain: 'quoted' },
+      body: `{"encryptionKey":${twenty}}`,
+    });
     expectAwsError(quoted, 400, 'ValidationException', /at 'encryptionKey'/);
     expect(String(json(quoted).message).length).toBeLessThan(600);
 
@@ -206,7 +213,12 @@ test('JSON nested 5,000 levels deep, a 1.9 MB string and a huge array are answer
     expect(String(json(long).message).length).toBeLessThan(600);
     expect(Date.now() - started).toBeLessThan(2_000);
 
-    const many = await wire.send({ method: 'POST', path: '/v1/tag', query: { resourceArn: 'arn:aws:codeartifact:us-east-1:000000000000:domain/x' }, body: `{"tags":[${'0,'.repeat(400_000)}0]}` });
+    const many = await wire.send({
+      method: 'POST',
+      path: '/v1/tag',
+      query: { resourceArn: 'arn:aws:codeartifact:us-east-1:000000000000:domain/x' },
+      body: `{"tags":[${'0,'.repeat(400_000)}0]}`,
+    });
     expectAwsError(many, 400, 'ValidationException', /more than \d+ values/);
 
     expect((await listDomains(wire)).status).toBe(200);

@@ -76,7 +76,10 @@ async function sandbox(testInfo: TestInfo, binDir?: string): Promise<Sandbox> {
   const awsCredentials = path.join(home, '.aws', 'credentials');
   for (const file of [userconfig, globalconfig, awsConfig, awsCredentials]) await writeFile(file, '');
   // A fresh project, as after `npm init -y`.
-  await writeFile(path.join(project, 'package.json'), `${JSON.stringify({ name: 'npm-client-project', version: '1.0.0', private: true }, null, 2)}\n`);
+  await writeFile(
+    path.join(project, 'package.json'),
+    `${JSON.stringify({ name: 'npm-client-project', version: '1.0.0', private: true }, null, 2)}\n`,
+  );
   const env: Record<string, string> = {
     HOME: home,
     PATH: [...(binDir ? [binDir] : []), process.env.PATH ?? ''].join(path.delimiter),
@@ -131,8 +134,18 @@ function escapeRe(s: string): string {
  */
 async function login(box: Sandbox, emulator: EmulatorProcess, domain: string, endpoint: string): Promise<void> {
   const run = await box.run(AWS_CLI, [
-    'codeartifact', 'login', '--tool', 'npm', '--repository', 'my-repo', '--domain', domain,
-    '--domain-owner', ACCOUNT, '--endpoint-url', emulator.url,
+    'codeartifact',
+    'login',
+    '--tool',
+    'npm',
+    '--repository',
+    'my-repo',
+    '--domain',
+    domain,
+    '--domain-owner',
+    ACCOUNT,
+    '--endpoint-url',
+    emulator.url,
   ]);
   expect(run.exitCode, `aws codeartifact login exited ${run.exitCode}:\n${run.transcript()}`).toBe(0);
   const npmrc = await readFile(box.userconfig, 'utf8');
@@ -184,7 +197,9 @@ async function readJson<T>(file: string): Promise<T> {
 async function expectLockedFrom(project: string, endpoint: string): Promise<{ lock: Lockfile; packages: Map<string, LockEntry> }> {
   const lock = await readJson<Lockfile>(path.join(project, 'package-lock.json'));
   const packages = lockedPackages(lock);
-  const elsewhere = [...packages].filter(([, e]) => !e.resolved?.startsWith(endpoint)).map(([where, e]) => `${where}: ${e.resolved ?? '(no resolved)'}`);
+  const elsewhere = [...packages]
+    .filter(([, e]) => !e.resolved?.startsWith(endpoint))
+    .map(([where, e]) => `${where}: ${e.resolved ?? '(no resolved)'}`);
   expect(elsewhere, `lockfile entries not resolved from ${endpoint}`).toEqual([]);
   return { lock, packages };
 }
@@ -220,18 +235,28 @@ for (const major of NPM_MAJORS) {
 
     const install = await box.run('npm', ['install', '--save-dev', 'lodash', '@fixture/scoped-pkg', '--fetch-retries=0']);
     testInfo.annotations.push({ type: 'npm install', description: `npm ${used}: ${install.durationMs} ms` });
-    expect(install.exitCode, `npm ${used} install exited ${install.exitCode}:\n${install.transcript()}\n--- emulator stderr ---\n${emulator.stderr()}`).toBe(0);
+    expect(
+      install.exitCode,
+      `npm ${used} install exited ${install.exitCode}:\n${install.transcript()}\n--- emulator stderr ---\n${emulator.stderr()}`,
+    ).toBe(0);
 
     const installed: Record<string, string> = {};
     for (const name of ['lodash', '@fixture/scoped-pkg', 'fixture-app-dep-a', 'fixture-app-dep-b']) {
       const manifest = await readJson<{ version: string }>(path.join(box.project, 'node_modules', name, 'package.json'));
       installed[name] = manifest.version;
     }
-    expect(installed).toEqual({ lodash: '4.17.21', '@fixture/scoped-pkg': '1.0.0', 'fixture-app-dep-a': '1.0.0', 'fixture-app-dep-b': '1.1.0' });
+    expect(installed).toEqual({
+      lodash: '4.17.21',
+      '@fixture/scoped-pkg': '1.0.0',
+      'fixture-app-dep-a': '1.0.0',
+      'fixture-app-dep-b': '1.1.0',
+    });
     const lodash = await readFile(path.join(box.project, 'node_modules', 'lodash', 'index.js'), 'utf8');
     expect(lodash).toContain('A fake lodash, served by the fixture npm registry.');
 
-    const pkg = await readJson<{ devDependencies?: Record<string, string>; dependencies?: Record<string, string> }>(path.join(box.project, 'package.json'));
+    const pkg = await readJson<{ devDependencies?: Record<string, string>; dependencies?: Record<string, string> }>(
+      path.join(box.project, 'package.json'),
+    );
     expect(pkg.devDependencies).toEqual({ lodash: '^4.17.21', '@fixture/scoped-pkg': '^1.0.0' });
     expect(pkg.dependencies).toBeUndefined();
 
@@ -248,12 +273,14 @@ for (const major of NPM_MAJORS) {
 
     // The tarballs came through the external connection, from the fixture registry.
     const fetched = [...new Set(fixture.requests.filter((r) => r.path.endsWith('.tgz')).map((r) => r.path))];
-    expect(fetched).toEqual(expect.arrayContaining([
-      '/@fixture/scoped-pkg/-/scoped-pkg-1.0.0.tgz',
-      '/fixture-app-dep-a/-/fixture-app-dep-a-1.0.0.tgz',
-      '/fixture-app-dep-b/-/fixture-app-dep-b-1.1.0.tgz',
-      '/lodash/-/lodash-4.17.21.tgz',
-    ]));
+    expect(fetched).toEqual(
+      expect.arrayContaining([
+        '/@fixture/scoped-pkg/-/scoped-pkg-1.0.0.tgz',
+        '/fixture-app-dep-a/-/fixture-app-dep-a-1.0.0.tgz',
+        '/fixture-app-dep-b/-/fixture-app-dep-b-1.1.0.tgz',
+        '/lodash/-/lodash-4.17.21.tgz',
+      ]),
+    );
     testInfo.annotations.push({ type: 'total', description: `npm ${used}: ${Date.now() - started} ms` });
   });
 }
@@ -275,7 +302,10 @@ test('npm install express@4.21.2 (a real tree) through my-repo and the default p
 
   const install = await box.run('npm', ['install', 'express@4.21.2'], { timeoutMs: 200_000 });
   testInfo.annotations.push({ type: 'npm install', description: `npm ${used}: ${install.durationMs} ms` });
-  expect(install.exitCode, `npm ${used} install exited ${install.exitCode}:\n${install.transcript()}\n--- emulator stderr ---\n${emulator.stderr()}`).toBe(0);
+  expect(
+    install.exitCode,
+    `npm ${used} install exited ${install.exitCode}:\n${install.transcript()}\n--- emulator stderr ---\n${emulator.stderr()}`,
+  ).toBe(0);
 
   const express = await readJson<{ version: string }>(path.join(box.project, 'node_modules', 'express', 'package.json'));
   expect(express.version).toBe('4.21.2');

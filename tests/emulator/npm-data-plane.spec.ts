@@ -84,7 +84,10 @@ async function packumentOf(npm: NpmSetup, name: string, accept = 'application/js
 async function tarballThrough(npm: NpmSetup, name: string, version: string): Promise<Buffer> {
   const file = `${name.startsWith('@') ? name.slice(name.indexOf('/') + 1) : name}-${version}.tgz`;
   const res = await npm.fetch(`${name}/-/${file}`);
-  expect(res.status, `GET the tarball of ${name}@${version} through ${npm.repository}: ${res.status === 200 ? '' : await res.clone().text()}`).toBe(200);
+  expect(
+    res.status,
+    `GET the tarball of ${name}@${version} through ${npm.repository}: ${res.status === 200 ? '' : await res.clone().text()}`,
+  ).toBe(200);
   return Buffer.from(await res.arrayBuffer());
 }
 
@@ -96,9 +99,28 @@ const tarballHits = (requests: { method: string; path: string }[], name: string)
 
 /** The fields the public registry keeps in an abbreviated ("corgi") version manifest. */
 const INSTALL_FIELDS = new Set([
-  'name', 'version', 'dist', 'deprecated', 'dependencies', 'optionalDependencies', 'devDependencies', 'bundleDependencies',
-  'bundledDependencies', 'peerDependencies', 'peerDependenciesMeta', 'acceptDependencies', 'bin', 'directories', 'engines',
-  'cpu', 'os', 'libc', '_hasShrinkwrap', 'hasInstallScript', 'funding', 'license',
+  'name',
+  'version',
+  'dist',
+  'deprecated',
+  'dependencies',
+  'optionalDependencies',
+  'devDependencies',
+  'bundleDependencies',
+  'bundledDependencies',
+  'peerDependencies',
+  'peerDependenciesMeta',
+  'acceptDependencies',
+  'bin',
+  'directories',
+  'engines',
+  'cpu',
+  'os',
+  'libc',
+  '_hasShrinkwrap',
+  'hasInstallScript',
+  'funding',
+  'license',
 ]);
 
 /** Every tarball URL in a packument must be under the repository endpoint the client used. */
@@ -160,12 +182,16 @@ test.describe('npm registry protocol', () => {
       expect(res.status).toBe(200);
       expect(res.headers.get('content-type'), accept).toMatch(new RegExp(`^${ABBREVIATED.replace(/[.+]/g, '\\$&')}`));
       const abbreviated = await json<Packument>(res);
-      for (const key of Object.keys(abbreviated)) expect(['name', 'modified', 'dist-tags', 'versions'], `top-level field ${key}`).toContain(key);
+      for (const key of Object.keys(abbreviated))
+        expect(['name', 'modified', 'dist-tags', 'versions'], `top-level field ${key}`).toContain(key);
       expect(abbreviated).toMatchObject({ name: 'lodash', 'dist-tags': { latest: '4.17.21' }, modified: expect.any(String) });
       expect(Object.keys(abbreviated.versions).sort()).toEqual(['4.17.20', '4.17.21']);
       for (const [version, manifest] of Object.entries(abbreviated.versions)) {
         for (const key of Object.keys(manifest)) expect(INSTALL_FIELDS.has(key), `${version}: '${key}' is not an install field`).toBe(true);
-        expect(manifest.dist).toMatchObject({ tarball: expect.any(String), integrity: registry!.tarballs.get(`lodash@${version}`)!.integrity });
+        expect(manifest.dist).toMatchObject({
+          tarball: expect.any(String),
+          integrity: registry!.tarballs.get(`lodash@${version}`)!.integrity,
+        });
       }
       expectTarballsUnder(abbreviated, npm.endpoint, domain, 'app');
     }
@@ -229,15 +255,25 @@ test.describe('npm registry protocol', () => {
     expect(view.stdout).toContain('conformance-hello@1.1.0');
     expect(view.stdout).toContain(`${publisher.endpoint}conformance-hello/-/conformance-hello-1.1.0.tgz`);
     expect(view.stdout).toMatch(/latest: 1\.1\.0/);
-    const viewJson = JSON.parse(ok(await publisher.npm(['view', 'conformance-hello', '--json'])).stdout) as { versions: string[]; 'dist-tags': object };
+    const viewJson = JSON.parse(ok(await publisher.npm(['view', 'conformance-hello', '--json'])).stdout) as {
+      versions: string[];
+      'dist-tags': object;
+    };
     expect(viewJson.versions).toEqual(['1.0.0', '1.1.0']);
     expect(viewJson['dist-tags']).toEqual({ latest: '1.1.0' });
     expect(ok(await publisher.npm(['view', 'conformance-hello@1.0.0', 'version'])).stdout.trim()).toBe('1.0.0');
 
     // dist-tags: ls, add, and what add changed.
     expect(ok(await publisher.npm(['dist-tag', 'ls', 'conformance-hello'])).stdout.trim()).toBe('latest: 1.1.0');
-    expect(ok(await publisher.npm(['dist-tag', 'add', 'conformance-hello@1.0.0', 'stable'])).stdout).toContain('+stable: conformance-hello@1.0.0');
-    expect(ok(await publisher.npm(['dist-tag', 'ls', 'conformance-hello'])).stdout.trim().split('\n').sort()).toEqual(['latest: 1.1.0', 'stable: 1.0.0']);
+    expect(ok(await publisher.npm(['dist-tag', 'add', 'conformance-hello@1.0.0', 'stable'])).stdout).toContain(
+      '+stable: conformance-hello@1.0.0',
+    );
+    expect(
+      ok(await publisher.npm(['dist-tag', 'ls', 'conformance-hello']))
+        .stdout.trim()
+        .split('\n')
+        .sort(),
+    ).toEqual(['latest: 1.1.0', 'stable: 1.0.0']);
     const tags = await publisher.fetch('-/package/conformance-hello/dist-tags');
     expect(await tags.json()).toEqual({ latest: '1.1.0', stable: '1.0.0' });
     expect(ok(await publisher.npm(['view', 'conformance-hello@stable', 'version'])).stdout.trim()).toBe('1.0.0');
@@ -270,7 +306,9 @@ test.describe('npm registry protocol', () => {
         name: 'conformance-hello',
         'dist-tags': { latest: '1.1.0' },
         versions: { '1.1.0': { name: 'conformance-hello', version: '1.1.0', dist: { integrity: sriOf(bytes) } } },
-        _attachments: { 'conformance-hello-1.1.0.tgz': { content_type: 'application/octet-stream', data: bytes.toString('base64'), length: bytes.length } },
+        _attachments: {
+          'conformance-hello-1.1.0.tgz': { content_type: 'application/octet-stream', data: bytes.toString('base64'), length: bytes.length },
+        },
       }),
     });
     expect(put.status).toBe(409);
@@ -353,7 +391,11 @@ test.describe('npm registry protocol', () => {
     expect(audit.stdout + audit.stderr).toMatch(/does not support npm audit/);
     for (const endpoint of ['-/npm/v1/security/advisories/bulk', '-/npm/v1/security/audits/quick']) {
       await expectUnsupported(
-        await npm.fetch(endpoint, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ lodash: ['4.17.21'] }) }),
+        await npm.fetch(endpoint, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ lodash: ['4.17.21'] }),
+        }),
         /npm audit/,
       );
     }
@@ -381,7 +423,9 @@ test.describe('npm registry protocol', () => {
     const webLoginBody = (await webLogin.json()) as { error?: string };
     expect(webLogin.status).toBeGreaterThanOrEqual(400);
     expect(webLogin.status).toBeLessThan(500);
-    expect.soft(webLoginBody.error, 'POST -/v1/login is what `npm login` sends first; its error should name npm login').toMatch(/npm login/);
+    expect
+      .soft(webLoginBody.error, 'POST -/v1/login is what `npm login` sends first; its error should name npm login')
+      .toMatch(/npm login/);
 
     // Still serving.
     expect((await npm.fetch('-/ping')).status).toBe(200);
@@ -501,11 +545,20 @@ test.describe('token authentication', () => {
 // 3. The upstream search order.
 // =============================================================================================
 
-test('upstreams are searched depth-first, pre-order, in list order; the first hit wins; the packument is the union', async ({ cleanup }) => {
+test('upstreams are searched depth-first, pre-order, in list order; the first hit wins; the packument is the union', async ({
+  cleanup,
+}) => {
   test.setTimeout(120_000);
   const { ca } = await startStack(cleanup);
   // root -> [up-a, up-b], up-a -> [up-c, up-d], up-d -> [up-e]: search order root, up-a, up-c, up-d, up-e, up-b.
-  const domain = await makeDomain(ca, [['up-e'], ['up-d', ['up-e']], ['up-c'], ['up-a', ['up-c', 'up-d']], ['up-b'], ['root', ['up-a', 'up-b']]]);
+  const domain = await makeDomain(ca, [
+    ['up-e'],
+    ['up-d', ['up-e']],
+    ['up-c'],
+    ['up-a', ['up-c', 'up-d']],
+    ['up-b'],
+    ['root', ['up-a', 'up-b']],
+  ]);
   const upstreams = ['up-a', 'up-b', 'up-c', 'up-d', 'up-e'];
   const npm = await npmFor(ca, cleanup, domain, 'root', { alsoAuthFor: upstreams });
   const pkg = 'order-probe';
@@ -513,7 +566,13 @@ test('upstreams are searched depth-first, pre-order, in list order; the first hi
   // search there; allow both ways everywhere so that only the graph's order decides.
   for (const repository of upstreams) {
     await ca.send(
-      new PutPackageOriginConfigurationCommand({ domain, repository, format: 'npm', package: pkg, restrictions: { publish: 'ALLOW', upstream: 'ALLOW' } }),
+      new PutPackageOriginConfigurationCommand({
+        domain,
+        repository,
+        format: 'npm',
+        package: pkg,
+        restrictions: { publish: 'ALLOW', upstream: 'ALLOW' },
+      }),
     );
   }
   // Each version is published in two repositories; the tarball says which one it came from.
@@ -545,8 +604,12 @@ test('upstreams are searched depth-first, pre-order, in list order; the first hi
   const packument = await packumentOf(npm, pkg);
   expect(Object.keys(packument.versions).sort()).toEqual(['1.0.0', '2.0.0', '3.0.0', '4.0.0', '5.0.0']);
   for (const [version, repository] of Object.entries(winner)) {
-    const own = await fetch(`${endpoints[repository]}${pkg}`, { headers: { authorization: `Bearer ${npm.token}` } }).then((r) => json<Packument>(r));
-    expect(packument.versions[version]!.dist.integrity, `${version} should come from ${repository}`).toBe(own.versions[version]!.dist.integrity);
+    const own = await fetch(`${endpoints[repository]}${pkg}`, { headers: { authorization: `Bearer ${npm.token}` } }).then((r) =>
+      json<Packument>(r),
+    );
+    expect(packument.versions[version]!.dist.integrity, `${version} should come from ${repository}`).toBe(
+      own.versions[version]!.dist.integrity,
+    );
   }
   // The tarballs root serves are the winners'.
   for (const [version, repository] of Object.entries(winner)) {
@@ -558,7 +621,9 @@ test('upstreams are searched depth-first, pre-order, in list order; the first hi
   // repository in between.
   expect(await published('root')).toEqual(['1.0.0', '2.0.0', '3.0.0', '4.0.0', '5.0.0']);
   for (const [version, repository] of Object.entries(winner)) {
-    const described = await ca.send(new DescribePackageVersionCommand({ domain, repository: 'root', format: 'npm', package: pkg, packageVersion: version }));
+    const described = await ca.send(
+      new DescribePackageVersionCommand({ domain, repository: 'root', format: 'npm', package: pkg, packageVersion: version }),
+    );
     expect(described.packageVersion?.origin, version).toEqual({ domainEntryPoint: { repositoryName: repository }, originType: 'INTERNAL' });
   }
   expect(await published('up-a')).toEqual(['3.0.0']);
@@ -571,7 +636,7 @@ test('upstreams are searched depth-first, pre-order, in list order; the first hi
   expect(await readFile(path.join(project, 'node_modules', pkg, 'index.js'), 'utf8')).toContain('served from up-e');
 });
 
-test('npm dist-tags are merged across upstreams; on a clash the upstream repository\'s tag wins', async ({ cleanup }) => {
+test("npm dist-tags are merged across upstreams; on a clash the upstream repository's tag wins", async ({ cleanup }) => {
   test.setTimeout(90_000);
   // AWS, "npm tag handling", "npm tags and upstream repositories": tags of R and its upstream U
   // are merged; "When the same tag is present on the same package in both the upstream and
@@ -584,21 +649,32 @@ test('npm dist-tags are merged across upstreams; on a clash the upstream reposit
   const pkg = 'web-helper';
   // Let R see U's versions of a package it also publishes (the docs' example predates origin controls).
   await ca.send(
-    new PutPackageOriginConfigurationCommand({ domain, repository: 'downstream-r', format: 'npm', package: pkg, restrictions: { publish: 'ALLOW', upstream: 'ALLOW' } }),
+    new PutPackageOriginConfigurationCommand({
+      domain,
+      repository: 'downstream-r',
+      format: 'npm',
+      package: pkg,
+      restrictions: { publish: 'ALLOW', upstream: 'ALLOW' },
+    }),
   );
   const tagsThroughR = async () => json<Record<string, string>>(await npm.fetch(`-/package/${pkg}/dist-tags`));
 
   ok(await publishPackage(npm, { name: pkg, version: '1.0.0' }));
   ok(await publishPackage(npm, { name: pkg, version: '1.0.1' }, { registry: upstream, args: ['--tag', 'alpha'] }));
   expect(await tagsThroughR()).toEqual({ latest: '1.0.0', alpha: '1.0.1' });
-  expect(ok(await npm.npm(['dist-tag', 'ls', pkg])).stdout.trim().split('\n').sort()).toEqual(['alpha: 1.0.1', 'latest: 1.0.0']);
+  expect(
+    ok(await npm.npm(['dist-tag', 'ls', pkg]))
+      .stdout.trim()
+      .split('\n')
+      .sort(),
+  ).toEqual(['alpha: 1.0.1', 'latest: 1.0.0']);
 
   ok(await npm.npm(['dist-tag', 'add', `${pkg}@1.0.1`, 'latest', '--registry', upstream]));
-  expect.soft(await tagsThroughR(), 'latest in both R (1.0.0) and U (1.0.1): U\'s wins').toEqual({ latest: '1.0.1', alpha: '1.0.1' });
+  expect.soft(await tagsThroughR(), "latest in both R (1.0.0) and U (1.0.1): U's wins").toEqual({ latest: '1.0.1', alpha: '1.0.1' });
   expect.soft((await packumentOf(npm, pkg))['dist-tags'].latest).toBe('1.0.1');
 
   ok(await publishPackage(npm, { name: pkg, version: '1.0.2' }));
-  expect.soft((await tagsThroughR()).latest, 'after publishing 1.0.2 to R, latest through R is still U\'s 1.0.1').toBe('1.0.1');
+  expect.soft((await tagsThroughR()).latest, "after publishing 1.0.2 to R, latest through R is still U's 1.0.1").toBe('1.0.1');
   const project = await npm.project();
   ok(await npm.npm(['install', pkg], { cwd: project }));
   expect.soft(await installedVersion(project, pkg), 'npm install web-helper from R').toBe('1.0.1');
@@ -625,8 +701,13 @@ test('a version fetched through r -> A -> npm-store is kept in r and npm-store, 
   expect(await packageNames(ca, domain, 'mid')).not.toContain('lodash');
   expect(await npmVersions(ca, domain, 'mid', 'lodash')).toEqual([]);
   for (const repository of ['app', 'npm-store']) {
-    const described = await ca.send(new DescribePackageVersionCommand({ domain, repository, format: 'npm', package: 'lodash', packageVersion: '4.17.21' }));
-    expect(described.packageVersion?.origin).toEqual({ domainEntryPoint: { externalConnectionName: 'public:npmjs' }, originType: 'EXTERNAL' });
+    const described = await ca.send(
+      new DescribePackageVersionCommand({ domain, repository, format: 'npm', package: 'lodash', packageVersion: '4.17.21' }),
+    );
+    expect(described.packageVersion?.origin).toEqual({
+      domainEntryPoint: { externalConnectionName: 'public:npmjs' },
+      originType: 'EXTERNAL',
+    });
   }
   const tarballFetches = tarballHits(registry!.requests, 'lodash');
   expect(tarballFetches).toBe(1);
@@ -657,7 +738,9 @@ test('a version fetched through r -> A -> npm-store is kept in r and npm-store, 
 // =============================================================================================
 
 test.describe('package origin controls', () => {
-  test('a package published first is publish ALLOW / upstream BLOCK: the upstream newer version is not served until allowed', async ({ cleanup }) => {
+  test('a package published first is publish ALLOW / upstream BLOCK: the upstream newer version is not served until allowed', async ({
+    cleanup,
+  }) => {
     test.setTimeout(90_000);
     const { ca } = await startStack(cleanup);
     const domain = await tutorialDomain(ca);
@@ -666,7 +749,9 @@ test.describe('package origin controls', () => {
     // npm will not move `latest` below the 1.1.0 it sees upstream by itself: tag this one explicitly.
     ok(await publishPackage(npm, { name, version: '1.0.5', marker: 'internal 1.0.5' }, { args: ['--tag', 'internal'] }));
     const id = { domain, repository: 'app', format: 'npm' as const, package: name };
-    expect((await ca.send(new DescribePackageCommand(id))).package?.originConfiguration).toEqual({ restrictions: { publish: 'ALLOW', upstream: 'BLOCK' } });
+    expect((await ca.send(new DescribePackageCommand(id))).package?.originConfiguration).toEqual({
+      restrictions: { publish: 'ALLOW', upstream: 'BLOCK' },
+    });
 
     expect(Object.keys((await packumentOf(npm, name)).versions)).toEqual(['1.0.5']);
     expect(ok(await npm.npm(['view', name, 'version'])).stdout.trim()).toBe('1.0.5');
@@ -695,7 +780,9 @@ test.describe('package origin controls', () => {
     const npm = await npmFor(ca, cleanup, domain, 'app');
     ok(await npm.npm(['install', 'lodash'], { cwd: await npm.project() }));
     const id = { domain, repository: 'app', format: 'npm' as const, package: 'lodash' };
-    expect((await ca.send(new DescribePackageCommand(id))).package?.originConfiguration).toEqual({ restrictions: { publish: 'BLOCK', upstream: 'ALLOW' } });
+    expect((await ca.send(new DescribePackageCommand(id))).package?.originConfiguration).toEqual({
+      restrictions: { publish: 'BLOCK', upstream: 'ALLOW' },
+    });
     expect((await ca.send(new DescribePackageCommand({ ...id, repository: 'npm-store' }))).package?.originConfiguration).toEqual({
       restrictions: { publish: 'BLOCK', upstream: 'ALLOW' },
     });
@@ -738,7 +825,16 @@ test('a tarball that does not match its declared integrity is refused and nothin
       expect(await packageNames(ca, domain, repository), repository).not.toContain('lodash');
       expect(await npmVersions(ca, domain, repository, 'lodash'), repository).toEqual([]);
       await expect(
-        ca.send(new GetPackageVersionAssetCommand({ domain, repository, format: 'npm', package: 'lodash', packageVersion: '4.17.21', asset: 'package.tgz' })),
+        ca.send(
+          new GetPackageVersionAssetCommand({
+            domain,
+            repository,
+            format: 'npm',
+            package: 'lodash',
+            packageVersion: '4.17.21',
+            asset: 'package.tgz',
+          }),
+        ),
       ).rejects.toMatchObject({ name: 'ResourceNotFoundException' });
     }
   };
@@ -880,7 +976,9 @@ test.describe('faults', () => {
     expect(await packageNames(ca, domain, 'app')).toEqual(['visible-pkg']);
   });
 
-  test('error-on=ListPackages answers 500 InternalServerException; throttle=DescribeDomain answers 429 ThrottlingException', async ({ cleanup }) => {
+  test('error-on=ListPackages answers 500 InternalServerException; throttle=DescribeDomain answers 429 ThrottlingException', async ({
+    cleanup,
+  }) => {
     const { ca } = await startEmulator(cleanup, ['--fault', 'error-on=ListPackages', '--fault', 'throttle=DescribeDomain']);
     const domain = await makeDomain(ca, [['app']]);
     await expect(ca.send(new ListPackagesCommand({ domain, repository: 'app' }))).rejects.toMatchObject({
@@ -914,7 +1012,10 @@ test.describe('faults', () => {
   test('the fault admin endpoint exists only with --fault-admin', async ({ cleanup }) => {
     const plain = await startEmulator(cleanup, []);
     for (const method of ['GET', 'PUT', 'DELETE']) {
-      const res = await fetch(`${plain.emulator.url}/-/emulator/faults`, { method, ...(method === 'PUT' ? { body: JSON.stringify({ name: 'reject-tokens' }) } : {}) });
+      const res = await fetch(`${plain.emulator.url}/-/emulator/faults`, {
+        method,
+        ...(method === 'PUT' ? { body: JSON.stringify({ name: 'reject-tokens' }) } : {}),
+      });
       expect(res.status, method).toBe(403);
       expect(res.headers.get('x-amzn-errortype'), method).toBe('MissingAuthenticationTokenException');
     }
@@ -927,7 +1028,9 @@ test.describe('faults', () => {
     const domain = await makeDomain(ca, [['app']]);
     const on = await fetch(admin, { method: 'PUT', body: JSON.stringify({ name: 'error-on', arg: 'ListPackages' }) });
     expect(await on.json()).toMatchObject({ active: { 'error-on': 'ListPackages' } });
-    await expect(ca.send(new ListPackagesCommand({ domain, repository: 'app' }))).rejects.toMatchObject({ name: 'InternalServerException' });
+    await expect(ca.send(new ListPackagesCommand({ domain, repository: 'app' }))).rejects.toMatchObject({
+      name: 'InternalServerException',
+    });
     expect((await fetch(admin, { method: 'PUT', body: JSON.stringify({ name: 'no-such-fault' }) })).status).toBe(400);
     expect((await fetch(admin, { method: 'DELETE' })).status).toBe(200);
     expect((await ca.send(new ListPackagesCommand({ domain, repository: 'app' }))).packages).toEqual([]);
@@ -956,15 +1059,22 @@ test('with --data-dir, state, tarballs and issued tokens survive a restart', asy
   const { emulator, ca } = await startEmulator(cleanup, ['--data-dir', dataDir, '--npmjs-url', registry.url]);
   expect(emulator.url).not.toBe(first.emulator.url);
   expect((await ca.send(new DescribeDomainCommand({ domain }))).domain).toMatchObject({ name: domain, repositoryCount: 2 });
-  expect((await ca.send(new ListRepositoriesInDomainCommand({ domain }))).repositories?.map((r) => r.name).sort()).toEqual(['app', 'npm-store']);
-  expect((await ca.send(new DescribeRepositoryCommand({ domain, repository: 'app' }))).repository?.upstreams).toEqual([{ repositoryName: 'npm-store' }]);
+  expect((await ca.send(new ListRepositoriesInDomainCommand({ domain }))).repositories?.map((r) => r.name).sort()).toEqual([
+    'app',
+    'npm-store',
+  ]);
+  expect((await ca.send(new DescribeRepositoryCommand({ domain, repository: 'app' }))).repository?.upstreams).toEqual([
+    { repositoryName: 'npm-store' },
+  ]);
   expect((await ca.send(new DescribeRepositoryCommand({ domain, repository: 'npm-store' }))).repository?.externalConnections).toEqual([
     expect.objectContaining({ externalConnectionName: 'public:npmjs', packageFormat: 'npm' }),
   ]);
   expect(await npmVersions(ca, domain, 'app', 'persisted-pkg')).toEqual(['1.0.0']);
   expect(await npmVersions(ca, domain, 'app', 'lodash')).toEqual(['4.17.21']);
   expect(await npmVersions(ca, domain, 'npm-store', 'lodash')).toEqual(['4.17.21']);
-  const assets = await ca.send(new ListPackageVersionAssetsCommand({ domain, repository: 'app', format: 'npm', package: 'persisted-pkg', packageVersion: '1.0.0' }));
+  const assets = await ca.send(
+    new ListPackageVersionAssetsCommand({ domain, repository: 'app', format: 'npm', package: 'persisted-pkg', packageVersion: '1.0.0' }),
+  );
   expect(assets.assets?.[0]?.hashes?.['SHA-512']).toBe(sha512hex(publishedBytes));
 
   // The token issued before the restart, against the new endpoint.
@@ -996,7 +1106,9 @@ test('without --npmjs-url, public:npmjs is the registry npm is configured with',
 
   expect(await npmVersions(ca, domain, 'app', 'is-number')).toEqual(['7.0.0']);
   expect(await npmVersions(ca, domain, 'npm-store', 'is-number')).toEqual(['7.0.0']);
-  const assets = await ca.send(new ListPackageVersionAssetsCommand({ domain, repository: 'app', format: 'npm', package: 'is-number', packageVersion: '7.0.0' }));
+  const assets = await ca.send(
+    new ListPackageVersionAssetsCommand({ domain, repository: 'app', format: 'npm', package: 'is-number', packageVersion: '7.0.0' }),
+  );
   const sha512 = assets.assets?.[0]?.hashes?.['SHA-512'];
   expect(entry?.integrity).toBe(`sha512-${Buffer.from(sha512!, 'hex').toString('base64')}`);
 });

@@ -304,7 +304,14 @@ export async function publishPackage(
   projectCounter += 1;
   const pkgDir = path.join(npm.dir, `pkg-${projectCounter}`);
   await mkdir(pkgDir);
-  const manifest = { name: pkg.name, version: pkg.version, description: `test package ${pkg.name}`, main: 'index.js', license: 'MIT', ...pkg.extra };
+  const manifest = {
+    name: pkg.name,
+    version: pkg.version,
+    description: `test package ${pkg.name}`,
+    main: 'index.js',
+    license: 'MIT',
+    ...pkg.extra,
+  };
   await writeFile(path.join(pkgDir, 'package.json'), JSON.stringify(manifest, null, 2));
   await writeFile(path.join(pkgDir, 'README.md'), `# ${pkg.name}\n\n${pkg.marker ?? pkg.version}\n`);
   await writeFile(path.join(pkgDir, 'index.js'), `module.exports = ${JSON.stringify(pkg.marker ?? `${pkg.name}@${pkg.version}`)};\n`);
@@ -313,12 +320,16 @@ export async function publishPackage(
 }
 
 /** package-lock.json of a project, parsed. */
-export async function lockfile(project: string): Promise<{ packages: Record<string, { version?: string; resolved?: string; integrity?: string }> }> {
+export async function lockfile(
+  project: string,
+): Promise<{ packages: Record<string, { version?: string; resolved?: string; integrity?: string }> }> {
   return JSON.parse(await readFile(path.join(project, 'package-lock.json'), 'utf8'));
 }
 
 export async function installedVersion(project: string, name: string): Promise<string> {
-  const manifest = JSON.parse(await readFile(path.join(project, 'node_modules', ...name.split('/'), 'package.json'), 'utf8')) as { version: string };
+  const manifest = JSON.parse(await readFile(path.join(project, 'node_modules', ...name.split('/'), 'package.json'), 'utf8')) as {
+    version: string;
+  };
   return manifest.version;
 }
 

@@ -39,9 +39,16 @@ function publishBody(name: string, version: string, bytes: Buffer): Record<strin
     name,
     'dist-tags': { latest: version },
     versions: {
-      [version]: { name, version, main: 'index.js', dist: { integrity: integrityOf(bytes), shasum: shasumOf(bytes), tarball: `http://x/${name}/-/${name}-${version}.tgz` } },
+      [version]: {
+        name,
+        version,
+        main: 'index.js',
+        dist: { integrity: integrityOf(bytes), shasum: shasumOf(bytes), tarball: `http://x/${name}/-/${name}-${version}.tgz` },
+      },
     },
-    _attachments: { [`${name}-${version}.tgz`]: { content_type: 'application/octet-stream', data: bytes.toString('base64'), length: bytes.length } },
+    _attachments: {
+      [`${name}-${version}.tgz`]: { content_type: 'application/octet-stream', data: bytes.toString('base64'), length: bytes.length },
+    },
   };
 }
 
@@ -55,7 +62,14 @@ test('malformed publishes get a 400 naming the problem and store nothing; the go
     const { authorizationToken } = await codeartifact.send(new GetAuthorizationTokenCommand({ domain }));
     const base = npmPath(domain, 'repo');
     const headers = { authorization: `Bearer ${authorizationToken}`, 'content-type': 'application/json' };
-    const put = (name: string, body: unknown) => wire.send({ method: 'PUT', path: `${base}${name}`, headers, body: typeof body === 'string' ? body : JSON.stringify(body), sign: false });
+    const put = (name: string, body: unknown) =>
+      wire.send({
+        method: 'PUT',
+        path: `${base}${name}`,
+        headers,
+        body: typeof body === 'string' ? body : JSON.stringify(body),
+        sign: false,
+      });
 
     const name = 'checked-pkg';
     const good = npmTarball({ name, version: '1.0.0' });
@@ -84,14 +98,34 @@ test('malformed publishes get a 400 naming the problem and store nothing; the go
       ['a null version entry', mutate((b) => (b.versions['1.0.0'] = null)), /versions\['1\.0\.0'\] must be a JSON object.*null/],
       ['versions null with an attachment', mutate((b) => (b.versions = null)), /'versions' must be a JSON object/],
       ['dist-tags as a string', mutate((b) => (b['dist-tags'] = '1.0.0')), /'dist-tags' must be a JSON object.*string/],
-      ['a dist-tag that is not a version', mutate((b) => (b['dist-tags'] = { latest: 'soon' })), /dist-tags\['latest'\] must be a semver version/],
+      [
+        'a dist-tag that is not a version',
+        mutate((b) => (b['dist-tags'] = { latest: 'soon' })),
+        /dist-tags\['latest'\] must be a semver version/,
+      ],
       ['a dist-tag pointing nowhere', mutate((b) => (b['dist-tags'] = { latest: '1.0.0', next: '9.9.9' })), /points at 9\.9\.9/],
-      ['two versions', mutate((b) => (b.versions['1.0.1'] = { ...b.versions['1.0.0'], version: '1.0.1' })), /exactly the version being published; it holds 2/],
-      ['a manifest for another version', mutate((b) => (b.versions['1.0.0'].version = '2.0.0')), /names checked-pkg@2\.0\.0, not checked-pkg@1\.0\.0/],
+      [
+        'two versions',
+        mutate((b) => (b.versions['1.0.1'] = { ...b.versions['1.0.0'], version: '1.0.1' })),
+        /exactly the version being published; it holds 2/,
+      ],
+      [
+        'a manifest for another version',
+        mutate((b) => (b.versions['1.0.0'].version = '2.0.0')),
+        /names checked-pkg@2\.0\.0, not checked-pkg@1\.0\.0/,
+      ],
       ['no attachment data', mutate((b) => (b._attachments[`${name}-1.0.0.tgz`].data = 42)), /'data' is the tarball in base64/],
-      ['an integrity that is not sha512', mutate((b) => (b.versions['1.0.0'].dist.integrity = integrityOf(good, 'sha1'))), /must be a sha512 integrity.*sha1-/],
+      [
+        'an integrity that is not sha512',
+        mutate((b) => (b.versions['1.0.0'].dist.integrity = integrityOf(good, 'sha1'))),
+        /must be a sha512 integrity.*sha1-/,
+      ],
       ['no integrity', mutate((b) => delete b.versions['1.0.0'].dist.integrity), /must be a sha512 integrity/],
-      ['an integrity of other bytes', mutate((b) => (b.versions['1.0.0'].dist.integrity = integrityOf(Buffer.from('other')))), /does not match the integrity/],
+      [
+        'an integrity of other bytes',
+        mutate((b) => (b.versions['1.0.0'].dist.integrity = integrityOf(Buffer.from('other')))),
+        /does not match the integrity/,
+      ],
       ['a wrong shasum', mutate((b) => (b.versions['1.0.0'].dist.shasum = shasumOf(Buffer.from('other')))), /does not match the shasum/],
       ['a wrong attachment length', mutate((b) => (b._attachments[`${name}-1.0.0.tgz`].length = 3)), /length says 3 bytes/],
       ['a tarball that is not gzip', mutate(() => {}, notGzip), /is not gzip-compressed/],

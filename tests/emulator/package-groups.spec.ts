@@ -38,7 +38,8 @@ async function rejection(p: Promise<unknown>): Promise<Error & { $metadata?: { h
   throw new Error('expected the call to fail');
 }
 
-const create = (ca: CodeartifactClient, domain: string, packageGroup: string) => ca.send(new CreatePackageGroupCommand({ domain, packageGroup }));
+const create = (ca: CodeartifactClient, domain: string, packageGroup: string) =>
+  ca.send(new CreatePackageGroupCommand({ domain, packageGroup }));
 const associated = async (ca: CodeartifactClient, domain: string, format: PackageFormat, pkg: string, namespace?: string) => {
   const out = await ca.send(new GetAssociatedPackageGroupCommand({ domain, format, package: pkg, ...(namespace ? { namespace } : {}) }));
   return [out.packageGroup?.pattern, out.associationType];
@@ -60,7 +61,9 @@ async function npmPublish(endpoint: string, token: string, name: string, version
   });
 }
 
-test('CreateDomain creates the root group /*: ALLOW everywhere, no parent; ListPackageGroups and DescribePackageGroup show it', async ({ cleanup }) => {
+test('CreateDomain creates the root group /*: ALLOW everywhere, no parent; ListPackageGroups and DescribePackageGroup show it', async ({
+  cleanup,
+}) => {
   const { ca } = await startStack(cleanup, { fixture: false });
   const domain = await makeDomain(ca, []);
   const { packageGroup: root } = await ca.send(new DescribePackageGroupCommand({ domain, packageGroup: '/*' }));
@@ -72,7 +75,10 @@ test('CreateDomain creates the root group /*: ALLOW everywhere, no parent; ListP
     createdTime: expect.any(Date),
     originConfiguration: {
       restrictions: Object.fromEntries(
-        ['EXTERNAL_UPSTREAM', 'INTERNAL_UPSTREAM', 'PUBLISH'].map((t) => [t, { mode: 'ALLOW', effectiveMode: 'ALLOW', repositoriesCount: 0 }]),
+        ['EXTERNAL_UPSTREAM', 'INTERNAL_UPSTREAM', 'PUBLISH'].map((t) => [
+          t,
+          { mode: 'ALLOW', effectiveMode: 'ALLOW', repositoriesCount: 0 },
+        ]),
       ),
     },
   });
@@ -82,17 +88,37 @@ test('CreateDomain creates the root group /*: ALLOW everywhere, no parent; ListP
   expect(gone.name, 'the root group cannot be deleted').toBe('ValidationException');
 });
 
-test('CreatePackageGroup: the documented pattern shapes are accepted, anything else is a ValidationException; a second one is a ConflictException', async ({ cleanup }) => {
+test('CreatePackageGroup: the documented pattern shapes are accepted, anything else is a ValidationException; a second one is a ConflictException', async ({
+  cleanup,
+}) => {
   const { ca } = await startStack(cleanup, { fixture: false });
   const domain = await makeDomain(ca, []);
   // The user guide's examples of each allowed combination, plus an empty-namespace one.
-  const valid = ['/npm/*', '/maven/com.anycompany~', '/npm/space/*', '/npm/space/anycompany-ui~', '/maven/org.apache.logging.log4j/log4j-core$', '/pypi//requests$', '/npm//lodash$'];
+  const valid = [
+    '/npm/*',
+    '/maven/com.anycompany~',
+    '/npm/space/*',
+    '/npm/space/anycompany-ui~',
+    '/maven/org.apache.logging.log4j/log4j-core$',
+    '/pypi//requests$',
+    '/npm//lodash$',
+  ];
   for (const pattern of valid) {
     const { packageGroup } = await create(ca, domain, pattern);
     expect(packageGroup?.pattern).toBe(pattern);
     expect(packageGroup?.arn).toBe(groupArn(domain, pattern));
   }
-  const invalid = ['npm/*', '/npm', '/nope/*', '/npm/space/name', '/pypi/ns/requests$', '/maven//log4j-core$', '/npm/a/b/c$', '/npm//*', '/npm/*/x$'];
+  const invalid = [
+    'npm/*',
+    '/npm',
+    '/nope/*',
+    '/npm/space/name',
+    '/pypi/ns/requests$',
+    '/maven//log4j-core$',
+    '/npm/a/b/c$',
+    '/npm//*',
+    '/npm/*/x$',
+  ];
   for (const pattern of invalid) {
     const err = await rejection(create(ca, domain, pattern));
     expect([pattern, err.name, err.$metadata?.httpStatusCode]).toEqual([pattern, 'ValidationException', 400]);
@@ -102,10 +128,14 @@ test('CreatePackageGroup: the documented pattern shapes are accepted, anything e
   const nowhere = await rejection(ca.send(new CreatePackageGroupCommand({ domain: 'no-such-domain', packageGroup: '/npm/*' })));
   expect(nowhere.name).toBe('ResourceNotFoundException');
   const listed = await ca.send(new ListPackageGroupsCommand({ domain, prefix: '/npm/' }));
-  expect(listed.packageGroups?.map((g) => g.pattern).sort()).toEqual(['/npm/*', '/npm//lodash$', '/npm/space/*', '/npm/space/anycompany-ui~'].sort());
+  expect(listed.packageGroups?.map((g) => g.pattern).sort()).toEqual(
+    ['/npm/*', '/npm//lodash$', '/npm/space/*', '/npm/space/anycompany-ui~'].sort(),
+  );
 });
 
-test('the most specific group wins (exact, then prefix, then wildcard); parents and sub-groups follow; deleting a group hands its packages to its parent', async ({ cleanup }) => {
+test('the most specific group wins (exact, then prefix, then wildcard); parents and sub-groups follow; deleting a group hands its packages to its parent', async ({
+  cleanup,
+}) => {
   const { ca } = await startStack(cleanup, { fixture: false });
   const domain = await makeDomain(ca, []);
   for (const pattern of ['/npm/*', '/npm/space/*', '/npm/space/ui~', '/npm/space/ui-kit$']) await create(ca, domain, pattern);
@@ -132,19 +162,25 @@ test('the most specific group wins (exact, then prefix, then wildcard); parents 
 test('UpdatePackageGroup changes contact info and description', async ({ cleanup }) => {
   const { ca } = await startStack(cleanup, { fixture: false });
   const domain = await makeDomain(ca, []);
-  await ca.send(new CreatePackageGroupCommand({ domain, packageGroup: '/npm/space/*', contactInfo: 'team@example.com', description: 'first' }));
+  await ca.send(
+    new CreatePackageGroupCommand({ domain, packageGroup: '/npm/space/*', contactInfo: 'team@example.com', description: 'first' }),
+  );
   const { packageGroup } = await ca.send(new UpdatePackageGroupCommand({ domain, packageGroup: '/npm/space/*', description: 'second' }));
   expect([packageGroup?.contactInfo, packageGroup?.description]).toEqual(['team@example.com', 'second']);
   const listed = await ca.send(new ListPackageGroupsCommand({ domain, prefix: '/npm' }));
   expect(listed.packageGroups?.[0]?.description).toBe('second');
 });
 
-test('UpdatePackageGroupOriginConfiguration: modes, INHERIT from the nearest ancestor, allowed repository lists; ListAllowedRepositoriesForGroup', async ({ cleanup }) => {
+test('UpdatePackageGroupOriginConfiguration: modes, INHERIT from the nearest ancestor, allowed repository lists; ListAllowedRepositoriesForGroup', async ({
+  cleanup,
+}) => {
   const { ca } = await startStack(cleanup, { fixture: false });
   const domain = await makeDomain(ca, [['app'], ['other']]);
   await create(ca, domain, '/npm/*');
   await create(ca, domain, '/npm/space/*');
-  await ca.send(new UpdatePackageGroupOriginConfigurationCommand({ domain, packageGroup: '/npm/*', restrictions: { EXTERNAL_UPSTREAM: 'BLOCK' } }));
+  await ca.send(
+    new UpdatePackageGroupOriginConfigurationCommand({ domain, packageGroup: '/npm/*', restrictions: { EXTERNAL_UPSTREAM: 'BLOCK' } }),
+  );
   const { packageGroup: space } = await ca.send(new DescribePackageGroupCommand({ domain, packageGroup: '/npm/space/*' }));
   expect(space?.originConfiguration?.restrictions?.EXTERNAL_UPSTREAM).toEqual({
     mode: 'INHERIT',
@@ -166,34 +202,66 @@ test('UpdatePackageGroupOriginConfiguration: modes, INHERIT from the nearest anc
     }),
   );
   expect(updated.allowedRepositoryUpdates).toEqual({ PUBLISH: { ADDED: ['app', 'other'] } });
-  expect(updated.packageGroup?.originConfiguration?.restrictions?.PUBLISH).toEqual({ mode: 'ALLOW_SPECIFIC_REPOSITORIES', effectiveMode: 'ALLOW_SPECIFIC_REPOSITORIES', repositoriesCount: 2 });
-  const allowed = await ca.send(new ListAllowedRepositoriesForGroupCommand({ domain, packageGroup: '/npm/space/*', originRestrictionType: 'PUBLISH' }));
+  expect(updated.packageGroup?.originConfiguration?.restrictions?.PUBLISH).toEqual({
+    mode: 'ALLOW_SPECIFIC_REPOSITORIES',
+    effectiveMode: 'ALLOW_SPECIFIC_REPOSITORIES',
+    repositoriesCount: 2,
+  });
+  const allowed = await ca.send(
+    new ListAllowedRepositoriesForGroupCommand({ domain, packageGroup: '/npm/space/*', originRestrictionType: 'PUBLISH' }),
+  );
   expect(allowed.allowedRepositories).toEqual(['app', 'other']);
-  const page = await ca.send(new ListAllowedRepositoriesForGroupCommand({ domain, packageGroup: '/npm/space/*', originRestrictionType: 'PUBLISH', maxResults: 1 }));
+  const page = await ca.send(
+    new ListAllowedRepositoriesForGroupCommand({ domain, packageGroup: '/npm/space/*', originRestrictionType: 'PUBLISH', maxResults: 1 }),
+  );
   expect([page.allowedRepositories, typeof page.nextToken]).toEqual([['app'], 'string']);
   const removed = await ca.send(
-    new UpdatePackageGroupOriginConfigurationCommand({ domain, packageGroup: '/npm/space/*', removeAllowedRepositories: [{ repositoryName: 'other', originRestrictionType: 'PUBLISH' }] }),
+    new UpdatePackageGroupOriginConfigurationCommand({
+      domain,
+      packageGroup: '/npm/space/*',
+      removeAllowedRepositories: [{ repositoryName: 'other', originRestrictionType: 'PUBLISH' }],
+    }),
   );
   expect(removed.allowedRepositoryUpdates).toEqual({ PUBLISH: { REMOVED: ['other'] } });
-  expect((await ca.send(new ListAllowedRepositoriesForGroupCommand({ domain, packageGroup: '/npm/space/*', originRestrictionType: 'EXTERNAL_UPSTREAM' }))).allowedRepositories).toEqual([]);
+  expect(
+    (
+      await ca.send(
+        new ListAllowedRepositoriesForGroupCommand({ domain, packageGroup: '/npm/space/*', originRestrictionType: 'EXTERNAL_UPSTREAM' }),
+      )
+    ).allowedRepositories,
+  ).toEqual([]);
   // A deleted repository leaves the lists: a new repository of that name is another repository.
   await ca.send(new DeleteRepositoryCommand({ domain, repository: 'app' }));
-  expect((await ca.send(new ListAllowedRepositoriesForGroupCommand({ domain, packageGroup: '/npm/space/*', originRestrictionType: 'PUBLISH' }))).allowedRepositories).toEqual([]);
+  expect(
+    (await ca.send(new ListAllowedRepositoriesForGroupCommand({ domain, packageGroup: '/npm/space/*', originRestrictionType: 'PUBLISH' })))
+      .allowedRepositories,
+  ).toEqual([]);
 
-  const rootInherit = await rejection(ca.send(new UpdatePackageGroupOriginConfigurationCommand({ domain, packageGroup: '/*', restrictions: { PUBLISH: 'INHERIT' } })));
+  const rootInherit = await rejection(
+    ca.send(new UpdatePackageGroupOriginConfigurationCommand({ domain, packageGroup: '/*', restrictions: { PUBLISH: 'INHERIT' } })),
+  );
   expect(rootInherit.name).toBe('ValidationException');
   const ghost = await rejection(
-    ca.send(new UpdatePackageGroupOriginConfigurationCommand({ domain, packageGroup: '/npm/*', addAllowedRepositories: [{ repositoryName: 'ghost', originRestrictionType: 'PUBLISH' }] })),
+    ca.send(
+      new UpdatePackageGroupOriginConfigurationCommand({
+        domain,
+        packageGroup: '/npm/*',
+        addAllowedRepositories: [{ repositoryName: 'ghost', originRestrictionType: 'PUBLISH' }],
+      }),
+    ),
   );
   expect(ghost.name).toBe('ResourceNotFoundException');
 });
 
-test('ListAssociatedPackages: the packages whose most specific group is this one, STRONG or WEAK; preview for a pattern not created', async ({ cleanup }) => {
+test('ListAssociatedPackages: the packages whose most specific group is this one, STRONG or WEAK; preview for a pattern not created', async ({
+  cleanup,
+}) => {
   const { ca } = await startStack(cleanup, { fixture: false });
   const domain = await makeDomain(ca, [['app']]);
   const endpoint = await repositoryEndpoint(ca, domain, 'app');
   const token = await authorizationToken(ca, domain);
-  for (const name of ['@space/ui-kit', '@space/other', 'plain']) expect((await npmPublish(endpoint, token, name, '1.0.0')).status).toBe(200);
+  for (const name of ['@space/ui-kit', '@space/other', 'plain'])
+    expect((await npmPublish(endpoint, token, name, '1.0.0')).status).toBe(200);
   await create(ca, domain, '/npm/space/*');
   await create(ca, domain, '/npm/space/ui-kit$');
   const list = async (packageGroup: string, preview?: boolean) =>
@@ -205,17 +273,28 @@ test('ListAssociatedPackages: the packages whose most specific group is this one
   expect((await rejection(list('/npm/space/o~'))).name, 'without preview the group must exist').toBe('ResourceNotFoundException');
 });
 
-test('npm endpoint: a package whose group blocks EXTERNAL_UPSTREAM is not fetched from public:npmjs; ALLOW_SPECIFIC_REPOSITORIES lets the listed repository fetch it', async ({ cleanup }) => {
+test('npm endpoint: a package whose group blocks EXTERNAL_UPSTREAM is not fetched from public:npmjs; ALLOW_SPECIFIC_REPOSITORIES lets the listed repository fetch it', async ({
+  cleanup,
+}) => {
   const { ca, registry } = await startStack(cleanup);
   const domain = await makeDomain(ca, [['npm-store'], ['app', ['npm-store']]], ['npm-store']);
   const endpoint = await repositoryEndpoint(ca, domain, 'app');
   const token = await authorizationToken(ca, domain);
   const get = (path: string) => fetch(`${endpoint}${path}`, { headers: { authorization: `Bearer ${token}` } });
   await create(ca, domain, '/npm//lodash$');
-  await ca.send(new UpdatePackageGroupOriginConfigurationCommand({ domain, packageGroup: '/npm//lodash$', restrictions: { EXTERNAL_UPSTREAM: 'BLOCK' } }));
+  await ca.send(
+    new UpdatePackageGroupOriginConfigurationCommand({
+      domain,
+      packageGroup: '/npm//lodash$',
+      restrictions: { EXTERNAL_UPSTREAM: 'BLOCK' },
+    }),
+  );
 
   expect((await get('lodash')).status).toBe(404);
-  expect(registry!.requests.filter((r) => r.path.includes('lodash')), 'public:npmjs was not asked').toEqual([]);
+  expect(
+    registry!.requests.filter((r) => r.path.includes('lodash')),
+    'public:npmjs was not asked',
+  ).toEqual([]);
   expect((await get('fixture-app-dep-a')).status, 'packages of other groups still come in').toBe(200);
 
   await ca.send(
@@ -229,7 +308,9 @@ test('npm endpoint: a package whose group blocks EXTERNAL_UPSTREAM is not fetche
   expect((await get('lodash')).status).toBe(200);
 });
 
-test('npm endpoint: INTERNAL_UPSTREAM=BLOCK keeps a repository from taking the package from its upstream repositories', async ({ cleanup }) => {
+test('npm endpoint: INTERNAL_UPSTREAM=BLOCK keeps a repository from taking the package from its upstream repositories', async ({
+  cleanup,
+}) => {
   const { ca } = await startStack(cleanup, { fixture: false });
   const domain = await makeDomain(ca, [['base'], ['app', ['base']]]);
   const token = await authorizationToken(ca, domain);
@@ -239,7 +320,13 @@ test('npm endpoint: INTERNAL_UPSTREAM=BLOCK keeps a repository from taking the p
   const get = (endpoint: string) => fetch(`${endpoint}inner-lib`, { headers: { authorization: `Bearer ${token}` } });
   expect((await get(app)).status).toBe(200);
   await create(ca, domain, '/npm//inner~');
-  await ca.send(new UpdatePackageGroupOriginConfigurationCommand({ domain, packageGroup: '/npm//inner~', restrictions: { INTERNAL_UPSTREAM: 'BLOCK' } }));
+  await ca.send(
+    new UpdatePackageGroupOriginConfigurationCommand({
+      domain,
+      packageGroup: '/npm//inner~',
+      restrictions: { INTERNAL_UPSTREAM: 'BLOCK' },
+    }),
+  );
   expect((await get(app)).status).toBe(404);
   expect((await get(base)).status, 'the repository that has it still serves it').toBe(200);
   await ca.send(
@@ -253,7 +340,9 @@ test('npm endpoint: INTERNAL_UPSTREAM=BLOCK keeps a repository from taking the p
   expect((await get(app)).status).toBe(200);
 });
 
-test('PUBLISH=BLOCK refuses npm publish (403) and PublishPackageVersion (AccessDeniedException), for the group\'s packages only', async ({ cleanup }) => {
+test("PUBLISH=BLOCK refuses npm publish (403) and PublishPackageVersion (AccessDeniedException), for the group's packages only", async ({
+  cleanup,
+}) => {
   const { ca } = await startStack(cleanup, { fixture: false });
   const domain = await makeDomain(ca, [['app']]);
   const endpoint = await repositoryEndpoint(ca, domain, 'app');
@@ -286,19 +375,37 @@ test('PUBLISH=BLOCK refuses npm publish (403) and PublishPackageVersion (AccessD
 });
 
 for (const cli of installedClis().filter((c) => c.packageGroups)) {
-  test(`aws CLI ${cli.name}: create-package-group, get-associated-package-group, list-sub-package-groups, update-package-group-origin-configuration`, async ({ cleanup }) => {
+  test(`aws CLI ${cli.name}: create-package-group, get-associated-package-group, list-sub-package-groups, update-package-group-origin-configuration`, async ({
+    cleanup,
+  }) => {
     test.setTimeout(240_000); // the aws CLIs take seconds per call on a shared machine
     const { ca, emulator } = await startStack(cleanup, { fixture: false });
     const domain = await makeDomain(ca, [['app']]);
     const { aws, dispose } = await awsFor(cli, emulator.url);
     cleanup.add(dispose);
-    const created = cliOk(await aws(['create-package-group', '--domain', domain, '--package-group', '/npm/space/*', '--contact-info', 'team@example.com']));
+    const created = cliOk(
+      await aws(['create-package-group', '--domain', domain, '--package-group', '/npm/space/*', '--contact-info', 'team@example.com']),
+    );
     expect(created.packageGroup).toMatchObject({ pattern: '/npm/space/*', contactInfo: 'team@example.com', parent: { pattern: '/*' } });
-    const assoc = cliOk(await aws(['get-associated-package-group', '--domain', domain, '--format', 'npm', '--namespace', 'space', '--package', 'ui']));
+    const assoc = cliOk(
+      await aws(['get-associated-package-group', '--domain', domain, '--format', 'npm', '--namespace', 'space', '--package', 'ui']),
+    );
     expect([assoc.packageGroup.pattern, assoc.associationType]).toEqual(['/npm/space/*', 'WEAK']);
-    expect(cliOk(await aws(['list-sub-package-groups', '--domain', domain, '--package-group', '/*'])).packageGroups.map((g: { pattern: string }) => g.pattern)).toEqual(['/npm/space/*']);
+    expect(
+      cliOk(await aws(['list-sub-package-groups', '--domain', domain, '--package-group', '/*'])).packageGroups.map(
+        (g: { pattern: string }) => g.pattern,
+      ),
+    ).toEqual(['/npm/space/*']);
     const origin = cliOk(
-      await aws(['update-package-group-origin-configuration', '--domain', domain, '--package-group', '/npm/space/*', '--restrictions', 'EXTERNAL_UPSTREAM=BLOCK']),
+      await aws([
+        'update-package-group-origin-configuration',
+        '--domain',
+        domain,
+        '--package-group',
+        '/npm/space/*',
+        '--restrictions',
+        'EXTERNAL_UPSTREAM=BLOCK',
+      ]),
     );
     expect(origin.packageGroup.originConfiguration.restrictions.EXTERNAL_UPSTREAM).toMatchObject({ mode: 'BLOCK', effectiveMode: 'BLOCK' });
   });

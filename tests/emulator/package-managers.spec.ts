@@ -14,10 +14,7 @@
  * snapshots of the real user and global config files of npm, pnpm, yarn and aws, and proves
  * them byte-for-byte unchanged.
  */
-import {
-  CodeartifactClient,
-  ListPackagesCommand,
-} from '@aws-sdk/client-codeartifact';
+import { CodeartifactClient, ListPackagesCommand } from '@aws-sdk/client-codeartifact';
 import { readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { expect, test, type TestInfo } from '@playwright/test';
@@ -47,7 +44,6 @@ const cleanups: Array<() => unknown> = [];
 test.afterEach(async () => {
   while (cleanups.length > 0) await Promise.resolve(cleanups.pop()!()).catch(() => {});
 });
-
 
 function escapeRe(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
@@ -87,7 +83,10 @@ async function runCell(spec: ToolSpec, testInfo: TestInfo): Promise<{ toolchain:
   const run = async (command: string, args: string[], timeoutMs = 120_000): Promise<CliRun> => {
     const result = await runCli(command, args, { env, isolatedEnv: true, cwd: sandbox.project, secrets, timeoutMs });
     step += 1;
-    await testInfo.attach(`${label}: ${step}. ${[path.basename(command), ...args.slice(0, 2)].join(' ')}`, { body: result.transcript(), contentType: 'text/plain' });
+    await testInfo.attach(`${label}: ${step}. ${[path.basename(command), ...args.slice(0, 2)].join(' ')}`, {
+      body: result.transcript(),
+      contentType: 'text/plain',
+    });
     return result;
   };
 
@@ -116,21 +115,34 @@ async function runCell(spec: ToolSpec, testInfo: TestInfo): Promise<{ toolchain:
   // A lifecycle script shows the package manager's user agent: its version and its Node.
   const pkgFile = path.join(sandbox.project, 'package.json');
   const pkg = JSON.parse(await readFile(pkgFile, 'utf8')) as Record<string, unknown>;
-  await writeFile(pkgFile, `${JSON.stringify({ ...pkg, scripts: { agent: 'node -e "console.log(process.env.npm_config_user_agent)"' } }, null, 2)}\n`);
+  await writeFile(
+    pkgFile,
+    `${JSON.stringify({ ...pkg, scripts: { agent: 'node -e "console.log(process.env.npm_config_user_agent)"' } }, null, 2)}\n`,
+  );
 
   const [command, ...args] = adapter.install('lodash');
   const install = await run(command!, args);
-  expect(install.exitCode, `${label} install exited ${install.exitCode}:\n${install.transcript()}\n--- emulator stderr ---\n${emulator.stderr()}`).toBe(0);
+  expect(
+    install.exitCode,
+    `${label} install exited ${install.exitCode}:\n${install.transcript()}\n--- emulator stderr ---\n${emulator.stderr()}`,
+  ).toBe(0);
 
-  const lodash = JSON.parse(await readFile(path.join(sandbox.project, 'node_modules', 'lodash', 'package.json'), 'utf8')) as { version: string };
+  const lodash = JSON.parse(await readFile(path.join(sandbox.project, 'node_modules', 'lodash', 'package.json'), 'utf8')) as {
+    version: string;
+  };
   expect(lodash.version).toBe('4.17.21');
-  expect(await readFile(path.join(sandbox.project, 'node_modules', 'lodash', 'index.js'), 'utf8')).toContain('A fake lodash, served by the fixture npm registry.');
+  expect(await readFile(path.join(sandbox.project, 'node_modules', 'lodash', 'index.js'), 'utf8')).toContain(
+    'A fake lodash, served by the fixture npm registry.',
+  );
   const after = JSON.parse(await readFile(pkgFile, 'utf8')) as { devDependencies?: Record<string, string> };
   expect(after.devDependencies).toEqual({ lodash: '^4.17.21' });
 
   // Every URL the lockfile resolved is on my-repo's endpoint.
   const urls = await adapter.resolvedUrls(sandbox.project);
-  await testInfo.attach(`${label}: ${adapter.supports.lockfile} URLs (${adapter.supports.lockfileUrls})`, { body: urls.join('\n'), contentType: 'text/plain' });
+  await testInfo.attach(`${label}: ${adapter.supports.lockfile} URLs (${adapter.supports.lockfileUrls})`, {
+    body: urls.join('\n'),
+    contentType: 'text/plain',
+  });
   expect(urls, `${adapter.supports.lockfile} of ${label}`).toEqual([`${endpoint}lodash/-/lodash-4.17.21.tgz`]);
 
   // The emulator's own record: it fetched lodash from its upstream and keeps it in my-repo.
@@ -148,16 +160,33 @@ async function runCell(spec: ToolSpec, testInfo: TestInfo): Promise<{ toolchain:
   const agent = /\b(?:npm|pnpm|yarn)\/\S+ .*node\/v\S+.*/.exec(agentRun.stdout)?.[0] ?? '';
   testInfo.annotations.push({ type: label, description: `${agent} (${toolchain.binDir}; install ${install.durationMs} ms)` });
   expect(agent, `the user agent of ${label}`).toContain(`${spec.tool}/${toolchain.version} `);
-  expect(/node\/v(\d+)\./.exec(agent)?.[1], `${label} runs on Node ${spec.node ?? SYSTEM_NODE_MAJOR}`).toBe(String(spec.node ?? SYSTEM_NODE_MAJOR));
+  expect(/node\/v(\d+)\./.exec(agent)?.[1], `${label} runs on Node ${spec.node ?? SYSTEM_NODE_MAJOR}`).toBe(
+    String(spec.node ?? SYSTEM_NODE_MAJOR),
+  );
   if (spec.node !== undefined) expect(agent).toContain(`node/v${toolchain.node!.version} `);
   return { toolchain, adapter, agent };
 }
 
 /** The tutorial's manual configuration: `aws codeartifact get-authorization-token` with the real CLI. */
-async function authorizationToken(run: (c: string, a: string[]) => Promise<CliRun>, domain: string, endpointUrl: string, secrets: string[]): Promise<string> {
+async function authorizationToken(
+  run: (c: string, a: string[]) => Promise<CliRun>,
+  domain: string,
+  endpointUrl: string,
+  secrets: string[],
+): Promise<string> {
   const result = await run(AWS_CLI, [
-    'codeartifact', 'get-authorization-token', '--domain', domain, '--domain-owner', ACCOUNT,
-    '--query', 'authorizationToken', '--output', 'text', '--endpoint-url', endpointUrl,
+    'codeartifact',
+    'get-authorization-token',
+    '--domain',
+    domain,
+    '--domain-owner',
+    ACCOUNT,
+    '--query',
+    'authorizationToken',
+    '--output',
+    'text',
+    '--endpoint-url',
+    endpointUrl,
   ]);
   expect(result.exitCode, result.transcript()).toBe(0);
   const token = result.stdout.trim();

@@ -122,7 +122,6 @@ function publishGeneric(client: CodeartifactClient, v: GenericVersion) {
   );
 }
 
-
 interface NpmSetup {
   endpoint: string;
   token: string;
@@ -137,7 +136,10 @@ async function npmFor(client: CodeartifactClient, cleanup: Cleanup, domain: stri
   const dir = await tempDir(cleanup, 'npm-packages-spec');
   const url = new URL(repositoryEndpoint!);
   await mkdir(path.join(dir, 'home'));
-  await writeFile(path.join(dir, '.npmrc'), `registry=${repositoryEndpoint}\n//${url.host}${url.pathname}:_authToken=${authorizationToken}\n`);
+  await writeFile(
+    path.join(dir, '.npmrc'),
+    `registry=${repositoryEndpoint}\n//${url.host}${url.pathname}:_authToken=${authorizationToken}\n`,
+  );
   return { endpoint: repositoryEndpoint!, token: authorizationToken!, env: isolatedNpmEnv(dir), dir };
 }
 
@@ -188,7 +190,12 @@ test('PublishPackageVersion publishes a generic version that the package APIs re
   const id = { domain, repository: 'repo', format: 'generic' as const, namespace: 'acme', package: 'tool' };
   const listed = await ca.send(new ListPackagesCommand({ domain, repository: 'repo' }));
   expect(listed.packages).toEqual([
-    { format: 'generic', namespace: 'acme', package: 'tool', originConfiguration: { restrictions: { publish: 'ALLOW', upstream: 'BLOCK' } } },
+    {
+      format: 'generic',
+      namespace: 'acme',
+      package: 'tool',
+      originConfiguration: { restrictions: { publish: 'ALLOW', upstream: 'BLOCK' } },
+    },
   ]);
   const described = await ca.send(new DescribePackageCommand(id));
   expect(described.package).toEqual({
@@ -211,7 +218,13 @@ test('PublishPackageVersion publishes a generic version that the package APIs re
   expect(Math.abs(version.packageVersion!.publishedTime!.getTime() - Date.now())).toBeLessThan(60_000);
 
   const assets = await ca.send(new ListPackageVersionAssetsCommand({ ...id, packageVersion: '1.0.0' }));
-  expect(assets).toMatchObject({ format: 'generic', namespace: 'acme', package: 'tool', version: '1.0.0', versionRevision: published.versionRevision });
+  expect(assets).toMatchObject({
+    format: 'generic',
+    namespace: 'acme',
+    package: 'tool',
+    version: '1.0.0',
+    versionRevision: published.versionRevision,
+  });
   expect(assets.assets).toEqual([published.asset]);
 
   const download = await ca.send(new GetPackageVersionAssetCommand({ ...id, packageVersion: '1.0.0', asset: 'tool.bin' }));
@@ -221,11 +234,18 @@ test('PublishPackageVersion publishes a generic version that the package APIs re
   expect(Buffer.from(await download.asset!.transformToByteArray()).equals(content)).toBe(true);
 
   const byRevision = await ca.send(
-    new GetPackageVersionAssetCommand({ ...id, packageVersion: '1.0.0', asset: 'tool.bin', packageVersionRevision: published.versionRevision }),
+    new GetPackageVersionAssetCommand({
+      ...id,
+      packageVersion: '1.0.0',
+      asset: 'tool.bin',
+      packageVersionRevision: published.versionRevision,
+    }),
   );
   expect(Buffer.from(await byRevision.asset!.transformToByteArray()).equals(content)).toBe(true);
   await expect(
-    ca.send(new GetPackageVersionAssetCommand({ ...id, packageVersion: '1.0.0', asset: 'tool.bin', packageVersionRevision: 'not-the-revision' })),
+    ca.send(
+      new GetPackageVersionAssetCommand({ ...id, packageVersion: '1.0.0', asset: 'tool.bin', packageVersionRevision: 'not-the-revision' }),
+    ),
   ).rejects.toMatchObject({ name: 'ResourceNotFoundException' });
   await expect(ca.send(new GetPackageVersionAssetCommand({ ...id, packageVersion: '1.0.0', asset: 'missing.bin' }))).rejects.toMatchObject({
     name: 'ResourceNotFoundException',
@@ -252,7 +272,10 @@ test('an Unfinished generic version takes more assets until it is published, the
 
   const id = { domain, repository: 'repo', format: 'generic' as const, namespace: 'acme', package: 'bundle', packageVersion: '2.0.0' };
   const assets = await ca.send(new ListPackageVersionAssetsCommand(id));
-  expect(assets.assets?.map((a) => [a.name, a.size])).toEqual([['a.txt', 1], ['b.txt', 2]]);
+  expect(assets.assets?.map((a) => [a.name, a.size])).toEqual([
+    ['a.txt', 1],
+    ['b.txt', 2],
+  ]);
   const page = await ca.send(new ListPackageVersionAssetsCommand({ ...id, maxResults: 1 }));
   expect(page.assets?.map((a) => a.name)).toEqual(['a.txt']);
   const rest = await ca.send(new ListPackageVersionAssetsCommand({ ...id, maxResults: 1, nextToken: page.nextToken }));
@@ -394,8 +417,15 @@ test('npm publish creates npm packages that the package APIs describe, list and 
   await expect(
     ca.send(
       new PublishPackageVersionCommand({
-        domain, repository: 'repo', format: 'npm', namespace: 'acme', package: 'widget', packageVersion: '9.9.9',
-        assetName: 'widget-9.9.9.tgz', assetContent: x, assetSHA256: sha256(x),
+        domain,
+        repository: 'repo',
+        format: 'npm',
+        namespace: 'acme',
+        package: 'widget',
+        packageVersion: '9.9.9',
+        assetName: 'widget-9.9.9.tgz',
+        assetContent: x,
+        assetSHA256: sha256(x),
       }),
     ),
   ).rejects.toMatchObject({ name: 'ValidationException' });
@@ -405,9 +435,13 @@ test('npm publish creates npm packages that the package APIs describe, list and 
 // Listing: filters and pagination.
 // ---------------------------------------------------------------------------------------------
 
-test('ListPackages filters by format, namespace prefix, package prefix and origin restrictions, and paginates', async ({ codeartifact: ca, cleanup }) => {
+test('ListPackages filters by format, namespace prefix, package prefix and origin restrictions, and paginates', async ({
+  codeartifact: ca,
+  cleanup,
+}) => {
   const domain = await makeDomain(ca, cleanup, [['repo']]);
-  const publish = (namespace: string, pkg: string) => publishGeneric(ca, { domain, repository: 'repo', namespace, package: pkg, version: '1.0.0' });
+  const publish = (namespace: string, pkg: string) =>
+    publishGeneric(ca, { domain, repository: 'repo', namespace, package: pkg, version: '1.0.0' });
   await publish('alpha', 'app-one');
   await publish('alpha', 'app-two');
   await publish('alphabet', 'lib');
@@ -415,14 +449,22 @@ test('ListPackages filters by format, namespace prefix, package prefix and origi
   await publish('beta', 'tool');
   await ca.send(
     new PutPackageOriginConfigurationCommand({
-      domain, repository: 'repo', format: 'generic', namespace: 'beta', package: 'tool',
+      domain,
+      repository: 'repo',
+      format: 'generic',
+      namespace: 'beta',
+      package: 'tool',
       restrictions: { publish: 'BLOCK', upstream: 'ALLOW' },
     }),
   );
   const q = { domain, repository: 'repo' };
 
   expect(names(await listAll(ca, q))).toEqual(['alpha/app-one', 'beta/app-three', 'alpha/app-two', 'alphabet/lib', 'beta/tool']);
-  expect(names(await listAll(ca, { ...q, format: 'generic', namespace: 'alpha' }))).toEqual(['alpha/app-one', 'alpha/app-two', 'alphabet/lib']);
+  expect(names(await listAll(ca, { ...q, format: 'generic', namespace: 'alpha' }))).toEqual([
+    'alpha/app-one',
+    'alpha/app-two',
+    'alphabet/lib',
+  ]);
   expect(names(await listAll(ca, { ...q, format: 'generic', namespace: 'alphab' }))).toEqual(['alphabet/lib']);
   expect(names(await listAll(ca, { ...q, packagePrefix: 'app-t' }))).toEqual(['beta/app-three', 'alpha/app-two']);
   expect(names(await listAll(ca, { ...q, format: 'npm' }))).toEqual([]);
@@ -482,8 +524,12 @@ test('ListPackageVersions sorts, filters by status and origin type, and paginate
   expect(await versions({ originType: 'INTERNAL' })).toEqual(['1.10.0', '1.2.0', '1.0.0']);
   expect(await versions({ originType: 'EXTERNAL' })).toEqual([]);
 
-  await expect(ca.send(new ListPackageVersionsCommand({ ...id, status: 'Gone' as never }))).rejects.toMatchObject({ name: 'ValidationException' });
-  await expect(ca.send(new ListPackageVersionsCommand({ ...id, sortBy: 'NAME' as never }))).rejects.toMatchObject({ name: 'ValidationException' });
+  await expect(ca.send(new ListPackageVersionsCommand({ ...id, status: 'Gone' as never }))).rejects.toMatchObject({
+    name: 'ValidationException',
+  });
+  await expect(ca.send(new ListPackageVersionsCommand({ ...id, sortBy: 'NAME' as never }))).rejects.toMatchObject({
+    name: 'ValidationException',
+  });
   await expect(ca.send(new ListPackageVersionsCommand({ ...id, package: 'nothing' }))).rejects.toMatchObject({
     name: 'ResourceNotFoundException',
     resourceType: 'package',
@@ -499,7 +545,10 @@ test('PutPackageOriginConfiguration creates a package with no versions and gover
   const npm = await npmFor(ca, cleanup, domain, 'repo');
   const id = { domain, repository: 'repo', format: 'npm' as const, package: 'reserved' };
 
-  await expect(ca.send(new DescribePackageCommand(id))).rejects.toMatchObject({ name: 'ResourceNotFoundException', resourceType: 'package' });
+  await expect(ca.send(new DescribePackageCommand(id))).rejects.toMatchObject({
+    name: 'ResourceNotFoundException',
+    resourceType: 'package',
+  });
   const put = await ca.send(new PutPackageOriginConfigurationCommand({ ...id, restrictions: { publish: 'BLOCK', upstream: 'ALLOW' } }));
   expect(put.originConfiguration).toEqual({ restrictions: { publish: 'BLOCK', upstream: 'ALLOW' } });
   expect((await ca.send(new DescribePackageCommand(id))).package).toEqual({
@@ -536,7 +585,14 @@ test('PutPackageOriginConfiguration creates a package with no versions and gover
     ca.send(new PutPackageOriginConfigurationCommand({ ...id, restrictions: { publish: 'ALLOW' } as never })),
   ).rejects.toMatchObject({ name: 'ValidationException' });
   await expect(
-    ca.send(new PutPackageOriginConfigurationCommand({ ...id, format: 'pypi', namespace: 'nope', restrictions: { publish: 'ALLOW', upstream: 'ALLOW' } })),
+    ca.send(
+      new PutPackageOriginConfigurationCommand({
+        ...id,
+        format: 'pypi',
+        namespace: 'nope',
+        restrictions: { publish: 'ALLOW', upstream: 'ALLOW' },
+      }),
+    ),
   ).rejects.toMatchObject({ name: 'ValidationException' });
 });
 
@@ -544,14 +600,18 @@ test('PutPackageOriginConfiguration creates a package with no versions and gover
 // Status changes, disposal, deletion.
 // ---------------------------------------------------------------------------------------------
 
-test('UpdatePackageVersionsStatus changes statuses all-or-nothing, with revision and status guards', async ({ codeartifact: ca, cleanup }) => {
+test('UpdatePackageVersionsStatus changes statuses all-or-nothing, with revision and status guards', async ({
+  codeartifact: ca,
+  cleanup,
+}) => {
   const domain = await makeDomain(ca, cleanup, [['repo']]);
   const revisions: Record<string, string> = {};
   for (const version of ['1.0.0', '2.0.0']) {
     revisions[version] = (await publishGeneric(ca, { domain, repository: 'repo', package: 'lib', version })).versionRevision!;
   }
   const id = { domain, repository: 'repo', format: 'generic' as const, namespace: 'acme', package: 'lib' };
-  const status = async (v: string) => (await ca.send(new DescribePackageVersionCommand({ ...id, packageVersion: v }))).packageVersion?.status;
+  const status = async (v: string) =>
+    (await ca.send(new DescribePackageVersionCommand({ ...id, packageVersion: v }))).packageVersion?.status;
 
   const archived = await ca.send(new UpdatePackageVersionsStatusCommand({ ...id, versions: ['1.0.0', '2.0.0'], targetStatus: 'Archived' }));
   expect(archived.successfulVersions).toEqual({
@@ -612,7 +672,9 @@ test('UpdatePackageVersionsStatus changes statuses all-or-nothing, with revision
     ).rejects.toMatchObject({ name: 'ValidationException' });
   }
   await expect(
-    ca.send(new UpdatePackageVersionsStatusCommand({ ...id, versions: ['1.0.0'], versionRevisions: { '2.0.0': 'x' }, targetStatus: 'Published' })),
+    ca.send(
+      new UpdatePackageVersionsStatusCommand({ ...id, versions: ['1.0.0'], versionRevisions: { '2.0.0': 'x' }, targetStatus: 'Published' }),
+    ),
   ).rejects.toMatchObject({ name: 'ValidationException' });
   await expect(
     ca.send(new UpdatePackageVersionsStatusCommand({ ...id, package: 'nope', versions: ['1.0.0'], targetStatus: 'Published' })),
@@ -630,7 +692,10 @@ test('DisposePackageVersions disposes of versions and their assets', async ({ co
     '1.0.0': { errorCode: 'MISMATCHED_STATUS', errorMessage: 'current status: Published, expected status: Unlisted' },
   });
   const disposed = await ca.send(new DisposePackageVersionsCommand({ ...id, versions: ['1.0.0'], expectedStatus: 'Published' }));
-  expect(disposed).toMatchObject({ successfulVersions: { '1.0.0': { revision: v1.versionRevision, status: 'Disposed' } }, failedVersions: {} });
+  expect(disposed).toMatchObject({
+    successfulVersions: { '1.0.0': { revision: v1.versionRevision, status: 'Disposed' } },
+    failedVersions: {},
+  });
 
   expect((await ca.send(new ListPackageVersionsCommand({ ...id, status: 'Disposed' }))).versions?.map((v) => v.version)).toEqual(['1.0.0']);
   expect((await ca.send(new DescribePackageVersionCommand({ ...id, packageVersion: '1.0.0' }))).packageVersion?.status).toBe('Disposed');
@@ -681,7 +746,10 @@ test('DeletePackageVersions and DeletePackage remove versions and packages', asy
     package: 'gone-soon',
     originConfiguration: { restrictions: { publish: 'ALLOW', upstream: 'BLOCK' } },
   });
-  await expect(ca.send(new DescribePackageCommand(id))).rejects.toMatchObject({ name: 'ResourceNotFoundException', resourceType: 'package' });
+  await expect(ca.send(new DescribePackageCommand(id))).rejects.toMatchObject({
+    name: 'ResourceNotFoundException',
+    resourceType: 'package',
+  });
   await expect(ca.send(new DeletePackageCommand(id))).rejects.toMatchObject({ name: 'ResourceNotFoundException', resourceType: 'package' });
   expect((await ca.send(new ListPackagesCommand({ domain, repository: 'repo' }))).packages).toEqual([]);
   const viaNpm = await fetch(`${npm.endpoint}gone-soon`, { headers: { authorization: `Bearer ${npm.token}` } });
@@ -701,11 +769,18 @@ test('CopyPackageVersions copies versions between repositories of a domain', asy
   await publishGeneric(ca, { domain, repository: 'src', package: 'kit', version: '2.0.0' });
   await publishGeneric(ca, { domain, repository: 'dst', package: 'kit', version: '2.0.0', content: 'different bytes' });
   await publishGeneric(ca, { domain, repository: 'up', package: 'kit', version: '0.9.0' });
-  const copy = { domain, sourceRepository: 'src', destinationRepository: 'dst', format: 'generic' as const, namespace: 'acme', package: 'kit' };
+  const copy = {
+    domain,
+    sourceRepository: 'src',
+    destinationRepository: 'dst',
+    format: 'generic' as const,
+    namespace: 'acme',
+    package: 'kit',
+  };
   const dstVersions = async () =>
-    (await ca.send(new ListPackageVersionsCommand({ domain, repository: 'dst', format: 'generic', namespace: 'acme', package: 'kit' }))).versions?.map(
-      (v) => v.version,
-    );
+    (
+      await ca.send(new ListPackageVersionsCommand({ domain, repository: 'dst', format: 'generic', namespace: 'acme', package: 'kit' }))
+    ).versions?.map((v) => v.version);
 
   const clash = await ca.send(new CopyPackageVersionsCommand({ ...copy, versions: ['1.0.0', '2.0.0'] }));
   expect(clash.successfulVersions).toEqual({});
@@ -716,14 +791,25 @@ test('CopyPackageVersions copies versions between repositories of a domain', asy
   expect(await dstVersions()).toEqual(['2.0.0']);
 
   const copied = await ca.send(new CopyPackageVersionsCommand({ ...copy, versions: ['1.0.0'] }));
-  expect(copied).toMatchObject({ successfulVersions: { '1.0.0': { revision: v1.versionRevision, status: 'Published' } }, failedVersions: {} });
+  expect(copied).toMatchObject({
+    successfulVersions: { '1.0.0': { revision: v1.versionRevision, status: 'Published' } },
+    failedVersions: {},
+  });
   const again = await ca.send(new CopyPackageVersionsCommand({ ...copy, versions: ['1.0.0'] }));
   expect(again).toMatchObject({ successfulVersions: {}, failedVersions: {} });
 
   const overwritten = await ca.send(new CopyPackageVersionsCommand({ ...copy, versions: ['2.0.0'], allowOverwrite: true }));
   expect(Object.keys(overwritten.successfulVersions ?? {})).toEqual(['2.0.0']);
   const asset = await ca.send(
-    new GetPackageVersionAssetCommand({ domain, repository: 'dst', format: 'generic', namespace: 'acme', package: 'kit', packageVersion: '2.0.0', asset: 'kit-2.0.0.txt' }),
+    new GetPackageVersionAssetCommand({
+      domain,
+      repository: 'dst',
+      format: 'generic',
+      namespace: 'acme',
+      package: 'kit',
+      packageVersion: '2.0.0',
+      asset: 'kit-2.0.0.txt',
+    }),
   );
   expect(Buffer.from(await asset.asset!.transformToByteArray()).toString()).toBe('kit@2.0.0\n');
   expect(await dstVersions()).toEqual(['2.0.0', '1.0.0']);
@@ -736,14 +822,20 @@ test('CopyPackageVersions copies versions between repositories of a domain', asy
   expect(blocked.failedVersions?.['0.9.0']?.errorCode).toBe('NOT_FOUND');
   await ca.send(
     new PutPackageOriginConfigurationCommand({
-      domain, repository: 'src', format: 'generic', namespace: 'acme', package: 'kit',
+      domain,
+      repository: 'src',
+      format: 'generic',
+      namespace: 'acme',
+      package: 'kit',
       restrictions: { publish: 'ALLOW', upstream: 'ALLOW' },
     }),
   );
   const fromUpstream = await ca.send(new CopyPackageVersionsCommand({ ...copy, versions: ['0.9.0'], includeFromUpstream: true }));
   expect(Object.keys(fromUpstream.successfulVersions ?? {})).toEqual(['0.9.0']);
 
-  const badRevision = await ca.send(new CopyPackageVersionsCommand({ ...copy, versionRevisions: { '1.0.0': 'nope' }, allowOverwrite: true }));
+  const badRevision = await ca.send(
+    new CopyPackageVersionsCommand({ ...copy, versionRevisions: { '1.0.0': 'nope' }, allowOverwrite: true }),
+  );
   expect(badRevision.failedVersions?.['1.0.0']?.errorCode).toBe('MISMATCHED_REVISION');
   const byRevision = await ca.send(
     new CopyPackageVersionsCommand({ ...copy, versionRevisions: { '1.0.0': v1.versionRevision! }, allowOverwrite: true }),
@@ -754,10 +846,14 @@ test('CopyPackageVersions copies versions between repositories of a domain', asy
   await expect(
     ca.send(new CopyPackageVersionsCommand({ ...copy, versions: ['1.0.0'], versionRevisions: { '1.0.0': v1.versionRevision! } })),
   ).rejects.toMatchObject({ name: 'ValidationException' });
-  await expect(ca.send(new CopyPackageVersionsCommand({ ...copy, destinationRepository: 'src', versions: ['1.0.0'] }))).rejects.toMatchObject({
+  await expect(
+    ca.send(new CopyPackageVersionsCommand({ ...copy, destinationRepository: 'src', versions: ['1.0.0'] })),
+  ).rejects.toMatchObject({
     name: 'ValidationException',
   });
-  await expect(ca.send(new CopyPackageVersionsCommand({ ...copy, destinationRepository: 'nowhere', versions: ['1.0.0'] }))).rejects.toMatchObject({
+  await expect(
+    ca.send(new CopyPackageVersionsCommand({ ...copy, destinationRepository: 'nowhere', versions: ['1.0.0'] })),
+  ).rejects.toMatchObject({
     name: 'ResourceNotFoundException',
     resourceType: 'repository',
   });
@@ -773,7 +869,14 @@ test('CopyPackageVersions copies npm versions with their dist-tags', async ({ co
   await npmPublish(npm, { name: 'promoted', version: '1.0.0' }, '# 1\n');
   await npmPublish(npm, { name: 'promoted', version: '1.1.0' }, '# 2\n');
   const copied = await ca.send(
-    new CopyPackageVersionsCommand({ domain, sourceRepository: 'src', destinationRepository: 'dst', format: 'npm', package: 'promoted', versions: ['1.1.0'] }),
+    new CopyPackageVersionsCommand({
+      domain,
+      sourceRepository: 'src',
+      destinationRepository: 'dst',
+      format: 'npm',
+      package: 'promoted',
+      versions: ['1.1.0'],
+    }),
   );
   expect(Object.keys(copied.successfulVersions ?? {})).toEqual(['1.1.0']);
   const dst = await ca.send(new ListPackageVersionsCommand({ domain, repository: 'dst', format: 'npm', package: 'promoted' }));
@@ -781,7 +884,10 @@ test('CopyPackageVersions copies npm versions with their dist-tags', async ({ co
   const dstNpm = await npmFor(ca, cleanup, domain, 'dst');
   const tags = await fetch(`${dstNpm.endpoint}-/package/promoted/dist-tags`, { headers: { authorization: `Bearer ${dstNpm.token}` } });
   expect(await tags.json()).toEqual({ latest: '1.1.0' });
-  expect((await ca.send(new DescribePackageCommand({ domain, repository: 'dst', format: 'npm', package: 'promoted' }))).package?.originConfiguration).toEqual({
+  expect(
+    (await ca.send(new DescribePackageCommand({ domain, repository: 'dst', format: 'npm', package: 'promoted' }))).package
+      ?.originConfiguration,
+  ).toEqual({
     restrictions: { publish: 'ALLOW', upstream: 'BLOCK' },
   });
 });
@@ -827,7 +933,9 @@ test('package operations answer modeled errors for unknown resources and bad ide
   await expect(ca.send(new DescribePackageCommand({ ...id, format: 'npm', namespace: '@acme' }))).rejects.toMatchObject({
     name: 'ValidationException',
   });
-  await expect(ca.send(new DescribePackageCommand({ ...id, format: 'tarball' as never }))).rejects.toMatchObject({ name: 'ValidationException' });
+  await expect(ca.send(new DescribePackageCommand({ ...id, format: 'tarball' as never }))).rejects.toMatchObject({
+    name: 'ValidationException',
+  });
   await expect(ca.send(new DescribePackageCommand({ ...id, package: 'has/slash' }))).rejects.toMatchObject({ name: 'ValidationException' });
   await expect(
     ca.send(new DeletePackageVersionsCommand({ ...id, versions: Array.from({ length: 101 }, (_, i) => `1.0.${i}`) })),
@@ -844,7 +952,13 @@ test('ListPackages hides a version ingested through an external connection until
   cleanup.add(() => registry.close());
   // Long enough that a slow, loaded CI machine still finishes npm install inside it.
   const delayMs = 6000;
-  const emulator: EmulatorProcess = await startEmulatorProcess(['--ingestion-delay', String(delayMs), '--npmjs-url', registry.url, '--fault-admin']);
+  const emulator: EmulatorProcess = await startEmulatorProcess([
+    '--ingestion-delay',
+    String(delayMs),
+    '--npmjs-url',
+    registry.url,
+    '--fault-admin',
+  ]);
   cleanup.add(() => emulator.stop());
   const ca = new CodeartifactClient({ endpoint: emulator.url, region: REGION, credentials: CREDENTIALS, maxAttempts: 1 });
   cleanup.add(async () => ca.destroy());
@@ -865,7 +979,10 @@ test('ListPackages hides a version ingested through an external connection until
   // Retained (npm installed it through the repository) but not yet listed.
   expect(installedAfter, 'npm install took longer than the ingestion delay; the hidden phase cannot be observed').toBeLessThan(delayMs);
   expect(await listed()).toEqual([]);
-  await expect(ca.send(new DescribePackageCommand(lodash))).rejects.toMatchObject({ name: 'ResourceNotFoundException', resourceType: 'package' });
+  await expect(ca.send(new DescribePackageCommand(lodash))).rejects.toMatchObject({
+    name: 'ResourceNotFoundException',
+    resourceType: 'package',
+  });
   await expect(ca.send(new ListPackageVersionsCommand(lodash))).rejects.toMatchObject({ name: 'ResourceNotFoundException' });
 
   await expect.poll(listed, { timeout: delayMs + 10_000, intervals: [200] }).toEqual(['lodash']);

@@ -48,7 +48,6 @@ import { ACCOUNT, CREDENTIALS, Cleanup, REGION, expect, test as base, uniqueName
 // recorder of the raw JSON the emulator sent (to check wire types the SDK hides).
 // ---------------------------------------------------------------------------------------------
 
-
 /** Keeps the body of the last HTTP response a client received, before the SDK parses it. */
 interface WireRecorder {
   /** The last response body parsed as JSON. */
@@ -510,10 +509,7 @@ test.describe('access', () => {
     });
   }
 
-  test('GetAuthorizationToken allows durationSeconds 0 (the credentials lifetime, at most 12 hours)', async ({
-    codeartifact,
-    cleanup,
-  }) => {
+  test('GetAuthorizationToken allows durationSeconds 0 (the credentials lifetime, at most 12 hours)', async ({ codeartifact, cleanup }) => {
     const domain = cleanup.track(codeartifact, uniqueName('tok0'));
     await codeartifact.send(new CreateDomainCommand({ domain }));
     const out = await codeartifact.send(new GetAuthorizationTokenCommand({ domain, durationSeconds: 0 }));
@@ -524,11 +520,7 @@ test.describe('access', () => {
     expect(ms).toBeLessThanOrEqual(12 * HOUR + 60_000);
   });
 
-  test('GetRepositoryEndpoint answers a URL on the emulator ending in /<format>/<repo>/', async ({
-    codeartifact,
-    cleanup,
-    emulator,
-  }) => {
+  test('GetRepositoryEndpoint answers a URL on the emulator ending in /<format>/<repo>/', async ({ codeartifact, cleanup, emulator }) => {
     const domain = cleanup.track(codeartifact, uniqueName('ep'));
     await codeartifact.send(new CreateDomainCommand({ domain }));
     await codeartifact.send(new CreateRepositoryCommand({ domain, repository: 'my-repo' }));
@@ -557,7 +549,13 @@ test.describe('tags', () => {
   test('tags given at creation are listed for the domain and repository ARNs', async ({ codeartifact, cleanup }) => {
     const domain = cleanup.track(codeartifact, uniqueName('tg'));
     const created = await codeartifact.send(
-      new CreateDomainCommand({ domain, tags: [{ key: 'team', value: 'platform' }, { key: 'env', value: '' }] }),
+      new CreateDomainCommand({
+        domain,
+        tags: [
+          { key: 'team', value: 'platform' },
+          { key: 'env', value: '' },
+        ],
+      }),
     );
     const repo = await codeartifact.send(
       new CreateRepositoryCommand({ domain, repository: 'tagged', tags: [{ key: 'cost-center', value: '42' }] }),
@@ -569,11 +567,7 @@ test.describe('tags', () => {
   });
 
   for (const kind of ['domain', 'repository'] as const) {
-    test(`TagResource merges, UntagResource removes, ListTagsForResource lists (${kind} ARN)`, async ({
-      codeartifact,
-      cleanup,
-      wire,
-    }) => {
+    test(`TagResource merges, UntagResource removes, ListTagsForResource lists (${kind} ARN)`, async ({ codeartifact, cleanup, wire }) => {
       const domain = cleanup.track(codeartifact, uniqueName('tm'));
       await codeartifact.send(new CreateDomainCommand({ domain }));
       await codeartifact.send(new CreateRepositoryCommand({ domain, repository: 'r1' }));
@@ -584,11 +578,25 @@ test.describe('tags', () => {
       expect(wire.last().tags).toEqual([]);
 
       const tagged = await codeartifact.send(
-        new TagResourceCommand({ resourceArn, tags: [{ key: 'a', value: '1' }, { key: 'b', value: '2' }] }),
+        new TagResourceCommand({
+          resourceArn,
+          tags: [
+            { key: 'a', value: '1' },
+            { key: 'b', value: '2' },
+          ],
+        }),
       );
       expect(tagged.$metadata.httpStatusCode).toBe(200);
       // merge: 'b' overwritten, 'c' added, 'a' kept
-      await codeartifact.send(new TagResourceCommand({ resourceArn, tags: [{ key: 'b', value: 'two' }, { key: 'c', value: '3' }] }));
+      await codeartifact.send(
+        new TagResourceCommand({
+          resourceArn,
+          tags: [
+            { key: 'b', value: 'two' },
+            { key: 'c', value: '3' },
+          ],
+        }),
+      );
       const merged = await codeartifact.send(new ListTagsForResourceCommand({ resourceArn }));
       expect(tagsOf(merged.tags)).toEqual({ a: '1', b: 'two', c: '3' });
       expect(merged.tags).toHaveLength(3);
@@ -638,9 +646,7 @@ test.describe('permissions policies', () => {
     const got2 = await codeartifact.send(new GetDomainPermissionsPolicyCommand({ domain }));
     expect(got2.policy).toEqual(second.policy);
 
-    const deleted = await codeartifact.send(
-      new DeleteDomainPermissionsPolicyCommand({ domain, policyRevision: second.policy!.revision! }),
-    );
+    const deleted = await codeartifact.send(new DeleteDomainPermissionsPolicyCommand({ domain, policyRevision: second.policy!.revision! }));
     expect(deleted.policy).toEqual(second.policy);
     const err = await codeartifact.send(new GetDomainPermissionsPolicyCommand({ domain })).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ResourceNotFoundException);
@@ -686,7 +692,9 @@ test.describe('permissions policies', () => {
       new DeleteRepositoryPermissionsPolicyCommand({ domain, repository: 'guarded', policyRevision: second.policy!.revision! }),
     );
     expect(deleted.policy).toEqual(second.policy);
-    const err = await codeartifact.send(new GetRepositoryPermissionsPolicyCommand({ domain, repository: 'guarded' })).catch((e: unknown) => e);
+    const err = await codeartifact
+      .send(new GetRepositoryPermissionsPolicyCommand({ domain, repository: 'guarded' }))
+      .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ResourceNotFoundException);
   });
 });
@@ -733,7 +741,10 @@ test.describe('pagination', () => {
     });
     for (const page of pages) expect(page.length).toBeLessThanOrEqual(1);
     expect(pages.at(-1)!.length).toBe(1);
-    expectEachOnce(pages.flat().map((d) => d.name!), names);
+    expectEachOnce(
+      pages.flat().map((d) => d.name!),
+      names,
+    );
     expect(pages).toHaveLength(names.length);
 
     // the SDK's paginator agrees
@@ -761,20 +772,23 @@ test.describe('pagination', () => {
       return { items: out.repositories, nextToken: out.nextToken };
     });
     for (const page of pages) expect(page.length).toBeLessThanOrEqual(1);
-    expectEachOnce(pages.flat().map((r) => `${r.domainName}/${r.name}`), expected);
+    expectEachOnce(
+      pages.flat().map((r) => `${r.domainName}/${r.name}`),
+      expected,
+    );
 
     // with a prefix, through the SDK's paginator
     const viaPaginator: string[] = [];
     for await (const page of paginateListRepositories({ client, pageSize: 1 }, { repositoryPrefix: 'r-b' })) {
       viaPaginator.push(...page.repositories!.map((r) => `${r.domainName}/${r.name}`));
     }
-    expectEachOnce(viaPaginator, expected.filter((n) => n.endsWith('/r-b')));
+    expectEachOnce(
+      viaPaginator,
+      expected.filter((n) => n.endsWith('/r-b')),
+    );
   });
 
-  test('ListRepositoriesInDomain with maxResults 1 walks every page and sees each repository once', async ({
-    codeartifact,
-    cleanup,
-  }) => {
+  test('ListRepositoriesInDomain with maxResults 1 walks every page and sees each repository once', async ({ codeartifact, cleanup }) => {
     const domain = cleanup.track(codeartifact, uniqueName('pgd'));
     await codeartifact.send(new CreateDomainCommand({ domain }));
     const names = ['n1', 'n2', 'n3', 'n4'];
@@ -786,7 +800,10 @@ test.describe('pagination', () => {
     });
     for (const page of pages) expect(page.length).toBeLessThanOrEqual(1);
     expect(pages).toHaveLength(names.length);
-    expectEachOnce(pages.flat().map((r) => r.name!), names);
+    expectEachOnce(
+      pages.flat().map((r) => r.name!),
+      names,
+    );
 
     const viaPaginator: string[] = [];
     for await (const page of paginateListRepositoriesInDomain({ client: codeartifact, pageSize: 3 }, { domain })) {
@@ -801,11 +818,7 @@ test.describe('pagination', () => {
 // ---------------------------------------------------------------------------------------------
 
 test.describe('region and identity', () => {
-  test('the region comes from the signature: eu-west-1 sees its own domains and ARNs', async ({
-    codeartifact,
-    clientFor,
-    cleanup,
-  }) => {
+  test('the region comes from the signature: eu-west-1 sees its own domains and ARNs', async ({ codeartifact, clientFor, cleanup }) => {
     const eu = clientFor('eu-west-1');
     const usDomain = cleanup.track(codeartifact, uniqueName('us'));
     const euDomain = cleanup.track(eu, uniqueName('eu'));

@@ -61,7 +61,7 @@ test('an interrupt (Ctrl-C) during npm install leaves no domain behind', async (
     // Ctrl-C reaches the whole process group, as in a terminal.
     process.kill(-child.pid!, 'SIGINT');
     const result = await child;
-    await testInfo.attach("nested run output", { body: String(result.all ?? output), contentType: "text/plain" });
+    await testInfo.attach('nested run output', { body: String(result.all ?? output), contentType: 'text/plain' });
     expect(result.exitCode, 'an interrupted run does not pass').not.toBe(0);
     expect(await domainNames(client), 'domains left after the interrupt').toEqual([]);
     const summary = readSummary(reportsDir);
@@ -97,7 +97,9 @@ test('a domain the harness did not create survives a run and a sweep; an old har
       }),
     );
     await client.send(new CreateRepositoryCommand({ domain: 'cc-oldrun-t0000', repository: 'npm-store' }));
-    await client.send(new CreateRepositoryCommand({ domain: 'cc-oldrun-t0000', repository: 'my-repo', upstreams: [{ repositoryName: 'npm-store' }] }));
+    await client.send(
+      new CreateRepositoryCommand({ domain: 'cc-oldrun-t0000', repository: 'my-repo', upstreams: [{ repositoryName: 'npm-store' }] }),
+    );
 
     const env = {
       ...(process.env as Record<string, string>),

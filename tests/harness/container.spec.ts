@@ -38,7 +38,10 @@ const freshRunId = (what: string) => `${what}${Date.now().toString(36)}`.slice(0
 let registry: FixtureRegistry;
 test.beforeAll(async () => {
   const engine = await containerEngine();
-  test.skip(!engine.ok, `no container engine answers (${engine.ok ? '' : engine.reason}): start one (dockerd --bridge=none --iptables=false) to run these`);
+  test.skip(
+    !engine.ok,
+    `no container engine answers (${engine.ok ? '' : engine.reason}): start one (dockerd --bridge=none --iptables=false) to run these`,
+  );
   registry = await startFixtureRegistry(tutorialPackages);
 });
 test.afterAll(async () => {
@@ -66,10 +69,16 @@ async function lodashThroughMyRepo(url: string): Promise<{ status: number; lates
   try {
     await client.send(new CreateDomainCommand({ domain: 'my-domain' }));
     await client.send(new CreateRepositoryCommand({ domain: 'my-domain', repository: 'npm-store' }));
-    await client.send(new AssociateExternalConnectionCommand({ domain: 'my-domain', repository: 'npm-store', externalConnection: 'public:npmjs' }));
-    await client.send(new CreateRepositoryCommand({ domain: 'my-domain', repository: 'my-repo', upstreams: [{ repositoryName: 'npm-store' }] }));
+    await client.send(
+      new AssociateExternalConnectionCommand({ domain: 'my-domain', repository: 'npm-store', externalConnection: 'public:npmjs' }),
+    );
+    await client.send(
+      new CreateRepositoryCommand({ domain: 'my-domain', repository: 'my-repo', upstreams: [{ repositoryName: 'npm-store' }] }),
+    );
     const { authorizationToken } = await client.send(new GetAuthorizationTokenCommand({ domain: 'my-domain' }));
-    const { repositoryEndpoint } = await client.send(new GetRepositoryEndpointCommand({ domain: 'my-domain', repository: 'my-repo', format: 'npm' }));
+    const { repositoryEndpoint } = await client.send(
+      new GetRepositoryEndpointCommand({ domain: 'my-domain', repository: 'my-repo', format: 'npm' }),
+    );
     const res = await fetch(`${repositoryEndpoint}lodash`, { headers: { authorization: `Bearer ${authorizationToken}` } });
     const body = res.status === 200 ? ((await res.json()) as { 'dist-tags'?: { latest?: string } }) : undefined;
     return { status: res.status, latest: body?.['dist-tags']?.latest };
@@ -92,7 +101,8 @@ test('npm run emulator:image builds the image without any registry, with only wh
   ) as { app: string[]; modules: string[]; npm: boolean; tmp: string };
   expect(contents.app).toEqual(['emulator', 'node_modules', 'package-lock.json', 'package.json']);
   expect(contents.modules, 'production dependencies').toEqual(expect.arrayContaining(['tsx', 'zod', 'semver', '@smithy']));
-  for (const dev of ['@playwright', 'typescript', 'testcontainers', 'verdaccio', '@aws-sdk']) expect(contents.modules, 'no dev dependencies').not.toContain(dev);
+  for (const dev of ['@playwright', 'typescript', 'testcontainers', 'verdaccio', '@aws-sdk'])
+    expect(contents.modules, 'no dev dependencies').not.toContain(dev);
   expect(contents.npm, 'no npm in the image').toBe(false);
   expect(contents.tmp, 'a writable /tmp').toBe('1777');
 });
@@ -111,7 +121,10 @@ for (const image of [EMULATOR_IMAGE, DOCKERFILE_IMAGE]) {
     try {
       container = await startEmulatorContainer(['--npmjs-url', registry.url], { runId, image });
       expect(container.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
-      expect(await lodashThroughMyRepo(container.url)).toEqual({ status: 200, latest: tutorialPackages.find((p) => p.name === 'lodash')!.distTags!.latest });
+      expect(await lodashThroughMyRepo(container.url)).toEqual({
+        status: 200,
+        latest: tutorialPackages.find((p) => p.name === 'lodash')!.distTags!.latest,
+      });
     } finally {
       await container?.stop();
     }
@@ -122,9 +135,13 @@ for (const image of [EMULATOR_IMAGE, DOCKERFILE_IMAGE]) {
 test('CONFORMANCE_EMULATOR_RUNTIME: checked by the config; auto and container say which runtime and why; container without an engine has no verdict', async () => {
   expect(() => loadConfig({ CONFORMANCE_EMULATOR_RUNTIME: 'docker' })).toThrow(ConfigError);
   expect(() => loadConfig({ CONFORMANCE_EMULATOR_RUNTIME: 'docker' })).toThrow(/CONFORMANCE_EMULATOR_RUNTIME="docker".*auto \(default/);
-  expect(() => loadConfig({ CONFORMANCE_EMULATOR_RUNTIME: 'container', CONFORMANCE_TARGET: 'endpoint', CONFORMANCE_ENDPOINT_URL: 'http://127.0.0.1:1' })).toThrow(
-    /CONFORMANCE_EMULATOR_RUNTIME=container .* CONFORMANCE_TARGET is endpoint/,
-  );
+  expect(() =>
+    loadConfig({
+      CONFORMANCE_EMULATOR_RUNTIME: 'container',
+      CONFORMANCE_TARGET: 'endpoint',
+      CONFORMANCE_ENDPOINT_URL: 'http://127.0.0.1:1',
+    }),
+  ).toThrow(/CONFORMANCE_EMULATOR_RUNTIME=container .* CONFORMANCE_TARGET is endpoint/);
   expect(loadConfig({}).emulatorRuntime).toBe('auto');
 
   // A small program that opens the target the way a run does and reports what it got.
@@ -155,11 +172,19 @@ try {
     open({ CONFORMANCE_EMULATOR_RUNTIME: 'auto', ...noEngine }),
     open({ CONFORMANCE_EMULATOR_RUNTIME: 'container', ...noEngine }),
   ]);
-  expect(auto.description).toMatch(/^the project's emulator in a container \(image codeartifact-emulator:conformance, host network, Ryuk off: the harness removes its own containers\) at http:\/\/127\.0\.0\.1:\d+; CONFORMANCE_EMULATOR_RUNTIME=auto: engine .* answers, image codeartifact-emulator:conformance /);
-  expect(autoWithout.description).toMatch(/^the project's emulator, a local process at http:\/\/127\.0\.0\.1:\d+; CONFORMANCE_EMULATOR_RUNTIME=auto, and no container engine answers/);
+  expect(auto.description).toMatch(
+    /^the project's emulator in a container \(image codeartifact-emulator:conformance, host network, Ryuk off: the harness removes its own containers\) at http:\/\/127\.0\.0\.1:\d+; CONFORMANCE_EMULATOR_RUNTIME=auto: engine .* answers, image codeartifact-emulator:conformance /,
+  );
+  expect(autoWithout.description).toMatch(
+    /^the project's emulator, a local process at http:\/\/127\.0\.0\.1:\d+; CONFORMANCE_EMULATOR_RUNTIME=auto, and no container engine answers/,
+  );
   expect(containerWithout.error, JSON.stringify(containerWithout)).toBe('InfrastructureError');
-  expect(containerWithout.message).toMatch(/^CONFORMANCE_EMULATOR_RUNTIME=container, but the emulator cannot run in a container: no container engine answers/);
-  expect(containerWithout.message).toMatch(/\nFix: Start a container engine .*dockerd --bridge=none --iptables=false.*CONFORMANCE_EMULATOR_RUNTIME=process/);
+  expect(containerWithout.message).toMatch(
+    /^CONFORMANCE_EMULATOR_RUNTIME=container, but the emulator cannot run in a container: no container engine answers/,
+  );
+  expect(containerWithout.message).toMatch(
+    /\nFix: Start a container engine .*dockerd --bridge=none --iptables=false.*CONFORMANCE_EMULATOR_RUNTIME=process/,
+  );
 });
 
 test('a failing container run and a Ctrl-C remove their containers; after SIGKILL, npm run sweep removes them and keeps a live run', async ({}, testInfo) => {
@@ -171,16 +196,26 @@ test('a failing container run and a Ctrl-C remove their containers; after SIGKIL
     ...extra,
   });
   const started = (runId: string) =>
-    until(`a container of run ${runId}`, async () => ((await emulatorContainersOf(runId)).some((c) => c.state === 'running') ? true : undefined), 180_000);
+    until(
+      `a container of run ${runId}`,
+      async () => ((await emulatorContainersOf(runId)).some((c) => c.state === 'running') ? true : undefined),
+      180_000,
+    );
 
   // A run that fails: the emulator refuses create-domain. Its container goes with it.
   const failing = freshRunId('fail');
-  const failed = startNestedRun(runEnv(failing, { CONFORMANCE_EMULATOR_ARGS: '--fault error-on=CreateDomain' }), ['tests/conformance/tutorial.spec.ts'], ['conformance-container']);
+  const failed = startNestedRun(
+    runEnv(failing, { CONFORMANCE_EMULATOR_ARGS: '--fault error-on=CreateDomain' }),
+    ['tests/conformance/tutorial.spec.ts'],
+    ['conformance-container'],
+  );
   const failedResult = await failed.process;
   await testInfo.attach('failing run', { body: String(failedResult.all), contentType: 'text/plain' });
   expect(failedResult.exitCode, 'the run fails').not.toBe(0);
   const summary = readSummary(failed.reportsDir);
-  expect(summary?.targetDescription ?? summary?.runs?.[0]?.targetDescription, 'the run says where the emulator ran').toMatch(/^the project's emulator in a container/);
+  expect(summary?.targetDescription ?? summary?.runs?.[0]?.targetDescription, 'the run says where the emulator ran').toMatch(
+    /^the project's emulator in a container/,
+  );
   expect(await emulatorContainersOf(failing), 'containers left by the failing run').toEqual([]);
 
   // Ctrl-C in the middle of the tutorial: the run undoes what it created and stops its container.
@@ -208,7 +243,12 @@ test('a failing container run and a Ctrl-C remove their containers; after SIGKIL
   const liveRun = freshRunId('live');
   const live = await startEmulatorContainer(['--npmjs-url', registry.url], { runId: liveRun });
   try {
-    const sweep = await execa('npm', ['run', 'sweep'], { cwd: ROOT, env: { ...env(), CONFORMANCE_TARGET: 'emulator' }, reject: false, all: true });
+    const sweep = await execa('npm', ['run', 'sweep'], {
+      cwd: ROOT,
+      env: { ...env(), CONFORMANCE_TARGET: 'emulator' },
+      reject: false,
+      all: true,
+    });
     await testInfo.attach('npm run sweep', { body: String(sweep.all), contentType: 'text/plain' });
     expect(sweep.exitCode, String(sweep.all)).toBe(0);
     expect(String(sweep.all)).toContain(`(run ${killed}, running) removed`);

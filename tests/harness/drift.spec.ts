@@ -149,8 +149,15 @@ test.describe('extractCommands', () => {
 test.describe('compareWithScenario', () => {
   test('only the steps in the tutorial text are compared: not the harness checks, workaround or clean-up', () => {
     expect(steps.map((s) => s.id)).toEqual([
-      'prerequisite-aws-cli-version', 'create-domain', 'create-repository-my-repo', 'create-repository-npm-store',
-      'associate-external-connection', 'update-repository-upstreams', 'login', 'npm-install', 'list-packages',
+      'prerequisite-aws-cli-version',
+      'create-domain',
+      'create-repository-my-repo',
+      'create-repository-npm-store',
+      'associate-external-connection',
+      'update-repository-upstreams',
+      'login',
+      'npm-install',
+      'list-packages',
     ]);
     expect(tutorialTextSteps(manualConfigurationScenario).map((s) => s.id)).not.toContain('manual-get-authorization-token');
   });
@@ -163,7 +170,7 @@ test.describe('compareWithScenario', () => {
   test('quoting, --flag=value and flag order are not drift', () => {
     const found = replaceCommand(
       'associate-external-connection',
-      "aws codeartifact associate-external-connection --external-connection='public:npmjs' --repository npm-store --domain-owner=326213389784 --domain \"my-domain\"",
+      'aws codeartifact associate-external-connection --external-connection=\'public:npmjs\' --repository npm-store --domain-owner=326213389784 --domain "my-domain"',
     );
     expect(parseCommand(found[4]!).flags.get('--external-connection')).toBe('public:npmjs');
     expect(compareWithScenario(found, tutorialScenario).changes).toEqual([]);
@@ -183,7 +190,10 @@ test.describe('compareWithScenario', () => {
   });
 
   test('a removed step is reported by its id', () => {
-    const { changes } = compareWithScenario(extractCommands(markdown(replaceCommand('update-repository-upstreams', undefined))), tutorialScenario);
+    const { changes } = compareWithScenario(
+      extractCommands(markdown(replaceCommand('update-repository-upstreams', undefined))),
+      tutorialScenario,
+    );
     expect(changes).toEqual([
       {
         kind: 'removed',
@@ -195,7 +205,10 @@ test.describe('compareWithScenario', () => {
   });
 
   test('a changed value, a renamed flag and a removed flag are reported flag by flag', () => {
-    const found = replaceCommand('associate-external-connection', documented('associate-external-connection').replace('"public:npmjs"', '"public:pypi"'))
+    const found = replaceCommand(
+      'associate-external-connection',
+      documented('associate-external-connection').replace('"public:npmjs"', '"public:pypi"'),
+    )
       .map((c) => (c === documented('update-repository-upstreams') ? c.replace('--upstreams', '--upstream') : c))
       .map((c) => (c === documented('create-repository-my-repo') ? c.replace(' --domain-owner 326213389784', '') : c));
     const { changes } = compareWithScenario(extractCommands(markdown(found)), tutorialScenario);
@@ -209,8 +222,9 @@ test.describe('compareWithScenario', () => {
   });
 
   test('flags added to a step, a changed argument and a changed value are each named', () => {
-    const found = replaceCommand('npm-install', 'npm install --save-dev lodash@4 --registry https://example.invalid/')
-      .map((c) => (c === documented('login') ? `${c.replace('my-repo', 'your-repo')} --dry-run` : c));
+    const found = replaceCommand('npm-install', 'npm install --save-dev lodash@4 --registry https://example.invalid/').map((c) =>
+      c === documented('login') ? `${c.replace('my-repo', 'your-repo')} --dry-run` : c,
+    );
     const { changes } = compareWithScenario(found, tutorialScenario);
     expect(changes.map((c) => [c.stepId, c.detail])).toEqual([
       ['login', '--repository changed from my-repo to your-repo; --dry-run added'],
@@ -234,7 +248,9 @@ test.describe('compareWithScenario', () => {
       ['added', cleanupCommand],
     ]);
     expect(changes[0]!.detail).toContain('is out of order: the document has its command in another place');
-    expect(changes[1]!.detail).toBe("the document has a scenario step's command after step update-repository-upstreams, out of the scenario's order");
+    expect(changes[1]!.detail).toBe(
+      "the document has a scenario step's command after step update-repository-upstreams, out of the scenario's order",
+    );
     expect(changes[2]!.detail).toContain('step cleanup-delete-domain runs aws codeartifact delete-domain, but as cleanup');
   });
 
@@ -275,8 +291,10 @@ test.describe('npm run drift', () => {
 
   test('exit 1 and one line per change when the document drifted', async () => {
     const file = join(dir, 'page.txt');
-    const changed = replaceCommand('associate-external-connection', documented('associate-external-connection').replace('public:npmjs', 'public:pypi'))
-      .filter((c) => c !== documented('update-repository-upstreams'));
+    const changed = replaceCommand(
+      'associate-external-connection',
+      documented('associate-external-connection').replace('public:npmjs', 'public:pypi'),
+    ).filter((c) => c !== documented('update-repository-upstreams'));
     writeFileSync(file, `Walkthrough\n\n${changed.map((c) => `  Do the next thing.\n\n     ${c}\n`).join('\n')}`);
     const run = await drift([file]);
     expect(run.exitCode, run.stderr).toBe(1);
@@ -343,7 +361,15 @@ test.describe('the tutorial as an HTML page', () => {
 
   test("chrome around the article is left out: scripts, navigation, the page's footer, copy buttons", () => {
     const text = htmlToTutorialText(PAGE);
-    for (const outside of ['something-else', 'list-domains', 'delete-domain', 'Did this page help', 'Docs home', 'PDF', 'pre.programlisting']) {
+    for (const outside of [
+      'something-else',
+      'list-domains',
+      'delete-domain',
+      'Did this page help',
+      'Docs home',
+      'PDF',
+      'pre.programlisting',
+    ]) {
       expect(text, `${outside} is not the tutorial's`).not.toContain(outside);
     }
     expect(extractCommands(text)).not.toContain('npm install');
@@ -386,7 +412,8 @@ test.describe('npm run drift on the HTML page', () => {
       env: { ...process.env, CONFORMANCE_REPORTS_DIR: join(dir, 'reports') },
       reject: false,
     });
-  const readReport = () => JSON.parse(readFileSync(join(dir, 'reports', 'drift.json'), 'utf8')) as DriftReport & { found: string[]; format: string };
+  const readReport = () =>
+    JSON.parse(readFileSync(join(dir, 'reports', 'drift.json'), 'utf8')) as DriftReport & { found: string[]; format: string };
 
   test('npm run drift -- page.html: no drift on the tutorial as published', async () => {
     writeFileSync(join(dir, 'page.html'), PAGE);
@@ -399,7 +426,11 @@ test.describe('npm run drift on the HTML page', () => {
   });
 
   test('npm run drift -- page.html: a changed flag, a removed step and an added step', async () => {
-    let page = replaced(PAGE, '--external-connection &quot;public:npmjs&quot;', '--external-connection &quot;public:npmjs&quot; --region us-west-2');
+    let page = replaced(
+      PAGE,
+      '--external-connection &quot;public:npmjs&quot;',
+      '--external-connection &quot;public:npmjs&quot; --region us-west-2',
+    );
     page = replaced(page, 'npm install --save-dev lodash', 'npm install --save-optional lodash');
     page = withoutStep(page, 'aws codeartifact login --tool npm');
     const describe = 'aws codeartifact describe-repository --domain my-domain --repository my-repo';

@@ -7,7 +7,13 @@ import { expect, test } from '@playwright/test';
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { compareWithDocumented, documentedExpectation, evidenceFailure, getPath, type StepEvidence } from '../../helpers/evidence/compare.ts';
+import {
+  compareWithDocumented,
+  documentedExpectation,
+  evidenceFailure,
+  getPath,
+  type StepEvidence,
+} from '../../helpers/evidence/compare.ts';
 import { documentedSnapshots } from '../../helpers/evidence/seed.ts';
 import { readDivergences, type SnapshotFile } from '../../helpers/evidence/snapshots.ts';
 import { normalise, type Json } from '../../helpers/evidence/transformers.ts';
@@ -37,12 +43,21 @@ for (const scenario of scenarios) for (const step of scenario.steps) if (step.do
 function check(step: TutorialStep, stdout: string, target = 'emulator'): StepEvidence {
   const doc = step.documentedOutput!;
   const { account, region, domain } = recorded.recorded;
-  return compareWithDocumented(doc, stdout, { domain, account, region, ...(doc.subject ? { repository: runNames[doc.subject] } : {}) }, readDivergences(), step.id, target);
+  return compareWithDocumented(
+    doc,
+    stdout,
+    { domain, account, region, ...(doc.subject ? { repository: runNames[doc.subject] } : {}) },
+    readDivergences(),
+    step.id,
+    target,
+  );
 }
 
 function leaves(value: Json, path = ''): string[] {
   if (value !== null && typeof value === 'object') {
-    const entries = Array.isArray(value) ? value.map((v, i) => [`${path}[${i}]`, v] as const) : Object.entries(value).map(([k, v]) => [path ? `${path}.${k}` : k, v] as const);
+    const entries = Array.isArray(value)
+      ? value.map((v, i) => [`${path}[${i}]`, v] as const)
+      : Object.entries(value).map(([k, v]) => [path ? `${path}.${k}` : k, v] as const);
     return entries.length ? entries.flatMap(([p, v]) => leaves(v, p)) : [path];
   }
   return [path];
@@ -76,9 +91,19 @@ test.describe('each step checks its printed output against what AWS documents', 
   test('the steps with documented output are every aws step that prints something a reader reads', () => {
     expect([...documentedSteps.keys()].sort()).toEqual(
       [
-        'prerequisite-caller-identity', 'create-domain', 'create-repository-my-repo', 'create-repository-npm-store', 'associate-external-connection',
-        'update-repository-upstreams', 'login', 'manual-get-authorization-token', 'manual-get-repository-endpoint', 'list-packages',
-        'cleanup-delete-my-repo', 'cleanup-delete-npm-store', 'cleanup-delete-domain',
+        'prerequisite-caller-identity',
+        'create-domain',
+        'create-repository-my-repo',
+        'create-repository-npm-store',
+        'associate-external-connection',
+        'update-repository-upstreams',
+        'login',
+        'manual-get-authorization-token',
+        'manual-get-repository-endpoint',
+        'list-packages',
+        'cleanup-delete-my-repo',
+        'cleanup-delete-npm-store',
+        'cleanup-delete-domain',
       ].sort(),
     );
   });
@@ -115,7 +140,11 @@ test.describe('each step checks its printed output against what AWS documents', 
       for (const path of doc.whileDelayed ? [] : doc.values.filter((p) => !p.includes('['))) {
         const want = getPath(expected, path);
         if (want === undefined || (typeof want === 'object' && want !== null && !Array.isArray(want))) continue;
-        const wrong: Json = Array.isArray(want) ? [{ repositoryName: 'somewhere-else' }] : typeof want === 'number' ? (want as number) + 7 : 'not-what-aws-says';
+        const wrong: Json = Array.isArray(want)
+          ? [{ repositoryName: 'somewhere-else' }]
+          : typeof want === 'number'
+            ? (want as number) + 7
+            : 'not-what-aws-says';
         const e = check(step, edited(step, path, wrong));
         const message = evidenceFailure(e);
         expect(message, `${id} with a wrong ${path}`).toBeDefined();
@@ -133,7 +162,11 @@ test.describe('each step checks its printed output against what AWS documents', 
     const cases: [string, (p: Record<string, Json>) => void, string][] = [
       ['format', (p) => (p.format = 'maven'), 'packages[0].format'],
       ['namespace', (p) => (p.namespace = 'lodash'), 'packages[0].namespace'],
-      ['origin', (p) => (p.originConfiguration = { restrictions: { publish: 'ALLOW', upstream: 'BLOCK' } }), 'packages[0].originConfiguration.restrictions.publish'],
+      [
+        'origin',
+        (p) => (p.originConfiguration = { restrictions: { publish: 'ALLOW', upstream: 'BLOCK' } }),
+        'packages[0].originConfiguration.restrictions.publish',
+      ],
     ];
     for (const [what, change, path] of cases) {
       const copy = structuredClone(base);
@@ -149,9 +182,10 @@ test.describe('each step checks its printed output against what AWS documents', 
     expect(early.notes?.[0]).toContain('not listed yet');
   });
 
-  test('the external connection status: AVAILABLE passes everywhere; the emulator\'s Available only off AWS, as a declared divergence', () => {
+  test("the external connection status: AVAILABLE passes everywhere; the emulator's Available only off AWS, as a declared divergence", () => {
     const step = documentedSteps.get('associate-external-connection')!;
-    const withStatus = (status: string) => recorded.stdout['associate-external-connection']!.replace(/"status": "\w+"/, `"status": "${status}"`);
+    const withStatus = (status: string) =>
+      recorded.stdout['associate-external-connection']!.replace(/"status": "\w+"/, `"status": "${status}"`);
     const transcripts = check(step, withStatus('AVAILABLE'), 'aws');
     expect(evidenceFailure(transcripts)).toBeUndefined();
     expect(transcripts.declared).toEqual([]);
@@ -168,8 +202,12 @@ test.describe('each step checks its printed output against what AWS documents', 
     const names = { domain: 'cc-abc-t1', account: '000000000000', region: 'us-east-1', repository: 'my-repo' };
     expect(normalise({ createdTime: 1795976176.828 }, names)).toEqual({ createdTime: '<timestamp>' });
     expect(normalise({ createdTime: '2026-11-29T18:16:16.828000+00:00' }, names)).toEqual({ createdTime: '<timestamp>' });
-    expect(normalise('arn:aws:codeartifact:us-east-1:000000000000:repository/cc-abc-t1/my-repo', names)).toBe('arn:aws:codeartifact:<region>:<account>:repository/<domain>/<repository>');
-    expect(normalise('http://127.0.0.1:4566/cc-abc-t1-000000000000/us-east-1/npm/my-repo/', names)).toBe('<repository-endpoint>/npm/<repository>/');
+    expect(normalise('arn:aws:codeartifact:us-east-1:000000000000:repository/cc-abc-t1/my-repo', names)).toBe(
+      'arn:aws:codeartifact:<region>:<account>:repository/<domain>/<repository>',
+    );
+    expect(normalise('http://127.0.0.1:4566/cc-abc-t1-000000000000/us-east-1/npm/my-repo/', names)).toBe(
+      '<repository-endpoint>/npm/<repository>/',
+    );
     expect(normalise({ authorizationToken: 'secret-token-value' }, names)).toEqual({ authorizationToken: '<token>' });
     expect(normalise('my-repo2', names)).toBe('my-repo2');
   });
@@ -197,7 +235,15 @@ test.describe('each step checks its printed output against what AWS documents', 
     expect(html).not.toContain('<script>');
     expect(html).toContain('Expected, as documented');
     expect(html).toContain('Printed (normalised)');
-    const onAws = evidenceHtml({ ...differs, differences: [], snapshot: { provenance: { kind: 'aws-recorded', date: '2026-11-28', region: 'us-east-1', awsCli: '2.31.0' }, differences: differs.differences, declared: [] } });
+    const onAws = evidenceHtml({
+      ...differs,
+      differences: [],
+      snapshot: {
+        provenance: { kind: 'aws-recorded', date: '2026-11-28', region: 'us-east-1', awsCli: '2.31.0' },
+        differences: differs.differences,
+        declared: [],
+      },
+    });
     expect(onAws).toContain('recorded on AWS on 2026-11-28');
     expect(evidenceHtml(check(step, recorded.stdout['create-domain']!))).toContain('as AWS prints it');
   });
@@ -248,7 +294,8 @@ test.describe('record mode, on the endpoint target with the emulator standing in
     expect(replayed.outputCheck?.snapshot?.differences).toEqual([]);
 
     const changed = structuredClone(file);
-    (changed.steps['update-repository-upstreams']!.output as { repository: { upstreams: { repositoryName: string }[] } }).repository.upstreams[0]!.repositoryName = 'other-store';
+    (changed.steps['update-repository-upstreams']!.output as { repository: { upstreams: { repositoryName: string }[] } }).repository
+      .upstreams[0]!.repositoryName = 'other-store';
     writeFileSync(join(snapshots, 'tutorial.json'), JSON.stringify(changed, null, 2));
     const diverged = await runNested(env);
     await testInfo.attach('run against a changed snapshot', { body: diverged.output, contentType: 'text/plain' });
@@ -263,7 +310,12 @@ test.describe('record mode, on the endpoint target with the emulator standing in
   });
 
   test('record mode refuses the embedded emulator, saying what to use instead', async () => {
-    const run = await runNested({ ...parentEnv(), CONFORMANCE_TARGET: 'emulator', CONFORMANCE_RECORD: '1', CONFORMANCE_SNAPSHOT_DIR: snapshots });
+    const run = await runNested({
+      ...parentEnv(),
+      CONFORMANCE_TARGET: 'emulator',
+      CONFORMANCE_RECORD: '1',
+      CONFORMANCE_SNAPSHOT_DIR: snapshots,
+    });
     expect(run.exitCode).not.toBe(0);
     expect(run.output).toContain('CONFORMANCE_RECORD=1 records what a real service answers');
   });

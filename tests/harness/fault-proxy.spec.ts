@@ -3,7 +3,15 @@
  * and its rules rewrite, fail, drop or delay answers by operation and client, with state.
  * Against the real emulator, with the real SDK and the real aws CLI.
  */
-import { CodeartifactClient, CreateDomainCommand, DeleteDomainCommand, DescribeDomainCommand, GetRepositoryEndpointCommand, CreateRepositoryCommand, ListDomainsCommand } from '@aws-sdk/client-codeartifact';
+import {
+  CodeartifactClient,
+  CreateDomainCommand,
+  DeleteDomainCommand,
+  DescribeDomainCommand,
+  GetRepositoryEndpointCommand,
+  CreateRepositoryCommand,
+  ListDomainsCommand,
+} from '@aws-sdk/client-codeartifact';
 import { expect, test } from '@playwright/test';
 import { runCli } from '../../helpers/run/cli.ts';
 import { startEmulatorProcess, type EmulatorProcess } from '../../helpers/target/emulator-process.ts';
@@ -36,7 +44,9 @@ test('forwards signed requests unchanged and hands out its own URL for the repos
     expect(repositoryEndpoint).toMatch(new RegExp(`^${proxy.url}/.*/npm/my-repo/$`));
     const ping = await fetch(`${repositoryEndpoint}-/ping`);
     expect(ping.status).toBe(401); // through the proxy to the data plane, which wants a token
-    expect(proxy.seen.map((s) => s.operation)).toEqual(expect.arrayContaining(['CreateDomain', 'CreateRepository', 'GetRepositoryEndpoint']));
+    expect(proxy.seen.map((s) => s.operation)).toEqual(
+      expect.arrayContaining(['CreateDomain', 'CreateRepository', 'GetRepositoryEndpoint']),
+    );
     expect(proxy.seen.every((s) => s.client === 'sdk' || s.client === 'other')).toBe(true);
   } finally {
     proxy.setRules([]);
@@ -49,12 +59,46 @@ test('rules rewrite JSON, set a status, count their hits and keep state (a delet
   const ca = client();
   const domain = domainName();
   proxy.setRules([
-    { name: 'pending', operation: 'DescribeDomain', client: 'sdk', action: { json: (b: any) => ({ ...b, domain: { ...b.domain, status: 'Pending' } }) } },
+    {
+      name: 'pending',
+      operation: 'DescribeDomain',
+      client: 'sdk',
+      action: { json: (b: any) => ({ ...b, domain: { ...b.domain, status: 'Pending' } }) },
+    },
     // AWS-like: the first delete answers 409, and a deleted domain stays listed for a moment.
-    { name: 'conflict-once', operation: 'DeleteDomain', times: 1, action: { status: 409, shortCircuit: true, headers: { 'x-amzn-errortype': 'ConflictException' }, json: () => ({ message: 'try again' }) } },
-    { name: 'remember-deleted', operation: 'DeleteDomain', action: { json: (b: any, _r, state) => { state.set('deleted', b.domain); return b; } } },
-    { name: 'still-listed', operation: 'ListDomains', when: (_r, state) => state.has('deleted'), times: 1,
-      action: { json: (b: any, _r, state) => ({ ...b, domains: [...(b.domains ?? []), { name: (state.get('deleted') as { name: string }).name, status: 'Deleted' }] }) } },
+    {
+      name: 'conflict-once',
+      operation: 'DeleteDomain',
+      times: 1,
+      action: {
+        status: 409,
+        shortCircuit: true,
+        headers: { 'x-amzn-errortype': 'ConflictException' },
+        json: () => ({ message: 'try again' }),
+      },
+    },
+    {
+      name: 'remember-deleted',
+      operation: 'DeleteDomain',
+      action: {
+        json: (b: any, _r, state) => {
+          state.set('deleted', b.domain);
+          return b;
+        },
+      },
+    },
+    {
+      name: 'still-listed',
+      operation: 'ListDomains',
+      when: (_r, state) => state.has('deleted'),
+      times: 1,
+      action: {
+        json: (b: any, _r, state) => ({
+          ...b,
+          domains: [...(b.domains ?? []), { name: (state.get('deleted') as { name: string }).name, status: 'Deleted' }],
+        }),
+      },
+    },
   ]);
   try {
     await ca.send(new CreateDomainCommand({ domain }));
@@ -75,10 +119,21 @@ test('rules rewrite JSON, set a status, count their hits and keep state (a delet
 test('tells the aws CLI from the SDK, and can drop or delay an answer', async () => {
   const domain = domainName();
   proxy.setRules([{ name: 'cli-only', operation: 'CreateDomain', client: 'cli', action: { json: () => ({}) } }]);
-  const env = { AWS_ACCESS_KEY_ID: 'test', AWS_SECRET_ACCESS_KEY: 'test', AWS_DEFAULT_REGION: 'us-east-1', AWS_MAX_ATTEMPTS: '1', AWS_PAGER: '', PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp' };
+  const env = {
+    AWS_ACCESS_KEY_ID: 'test',
+    AWS_SECRET_ACCESS_KEY: 'test',
+    AWS_DEFAULT_REGION: 'us-east-1',
+    AWS_MAX_ATTEMPTS: '1',
+    AWS_PAGER: '',
+    PATH: process.env.PATH ?? '',
+    HOME: process.env.HOME ?? '/tmp',
+  };
   const ca = client();
   try {
-    const run = await runCli('aws', ['codeartifact', 'create-domain', '--domain', domain, '--endpoint-url', proxy.url], { env, isolatedEnv: true });
+    const run = await runCli('aws', ['codeartifact', 'create-domain', '--domain', domain, '--endpoint-url', proxy.url], {
+      env,
+      isolatedEnv: true,
+    });
     expect(run.exitCode).toBe(0);
     expect(run.stdout.trim()).toBe(''); // the CLI prints nothing for {}
     expect(proxy.hits.get('cli-only')).toBe(1);

@@ -24,8 +24,18 @@ import {
 import { readSummaryFile } from '../../helpers/report/summary-json.ts';
 import { preflight } from '../../helpers/run/preflight.ts';
 
-const step = (id: string, kind: StepKind, extra: Partial<StepOutcome> = {}): StepOutcome => ({ id, title: `7. ${id}`, kind, durationMs: 1, ...extra });
-const clean: { leftovers: string[]; cleanup: { removed: string[]; left: string[]; failed: { resource: string; error: string }[] }; latency: { installMs?: number; visibleAfterMs?: number } } = {
+const step = (id: string, kind: StepKind, extra: Partial<StepOutcome> = {}): StepOutcome => ({
+  id,
+  title: `7. ${id}`,
+  kind,
+  durationMs: 1,
+  ...extra,
+});
+const clean: {
+  leftovers: string[];
+  cleanup: { removed: string[]; left: string[]; failed: { resource: string; error: string }[] };
+  latency: { installMs?: number; visibleAfterMs?: number };
+} = {
   leftovers: [],
   cleanup: { removed: ['domain d'], left: [], failed: [] },
   latency: { installMs: 500, visibleAfterMs: 700 },
@@ -87,9 +97,15 @@ test('a scenario: passed, failed, no verdict, by kind and never by message', () 
 
 test('leftovers, clean-up failures and latency over budget fail a run whose steps passed', () => {
   expect(scenario([step('a', 'passed')], { ...clean, leftovers: ['cc-x'] }).verdict).toBe('failed');
-  expect(scenario([step('a', 'passed')], { ...clean, cleanup: { removed: [], left: [], failed: [{ resource: 'domain d', error: 'x' }] } }).verdict).toBe('failed');
+  expect(
+    scenario([step('a', 'passed')], { ...clean, cleanup: { removed: [], left: [], failed: [{ resource: 'domain d', error: 'x' }] } })
+      .verdict,
+  ).toBe('failed');
   const slow = scenario([step('a', 'passed')], { ...clean, latency: { installMs: 500, visibleAfterMs: 60_001 } });
-  expect([slow.verdict, slow.reason]).toEqual(['failed', 'latency: the time until lodash was listed after the install took 60001 ms, over the 60 s budget']);
+  expect([slow.verdict, slow.reason]).toEqual([
+    'failed',
+    'latency: the time until lodash was listed after the install took 60001 ms, over the 60 s budget',
+  ]);
   // Steps ran but no record of this run: its leftovers are unknown.
   expect(scenario([step('a', 'passed')], null).verdict).toBe('no-verdict');
 });
@@ -115,7 +131,7 @@ test("the gate's exit code is the verdict; no summary of this run is no verdict"
   expect(evaluate(pass, { runId: 'run1', interrupted: true }).exitCode).toBe(2);
 });
 
-test('summary.json is read only when it matches the schema and is this run\'s', () => {
+test("summary.json is read only when it matches the schema and is this run's", () => {
   const dir = mkdtempSync(join(tmpdir(), 'cc-summary-'));
   writeFileSync(join(dir, 'summary.json'), JSON.stringify(summaryOf([scenario([step('a', 'passed')])])));
   expect(readSummaryFile(dir, 'run1')?.verdict).toBe('passed');
@@ -125,7 +141,10 @@ test('summary.json is read only when it matches the schema and is this run\'s', 
 });
 
 test('gate.md: verdict, run id, target, links, faults; no secret', () => {
-  const summary = { ...summaryOf([scenario([step('a', 'conformance-failure', { observed: 'token s3cr3t-value rejected' })])]), faults: ['reject-tokens'] };
+  const summary = {
+    ...summaryOf([scenario([step('a', 'conformance-failure', { observed: 'token s3cr3t-value rejected' })])]),
+    faults: ['reject-tokens'],
+  };
   const md = renderMarkdown(evaluate(summary, { runId: 'run1' }), ['s3cr3t-value'], { docs: 'docs/index.html' });
   expect(md).toContain('<!-- verdict: failed -->');
   expect(md).toContain('run id: `run1`');
@@ -145,7 +164,13 @@ test('injected faults are read from CONFORMANCE_EMULATOR_ARGS; the latency budge
 
 test('preflight names the problem and the fix within seconds (aws CLI missing, endpoint unreachable)', async () => {
   const started = Date.now();
-  const result = await preflight({ ...process.env, CONFORMANCE_RUN_ID: 'pre1', AWS_CLI: '/nonexistent', CONFORMANCE_TARGET: 'endpoint', CONFORMANCE_ENDPOINT_URL: 'http://127.0.0.1:9' });
+  const result = await preflight({
+    ...process.env,
+    CONFORMANCE_RUN_ID: 'pre1',
+    AWS_CLI: '/nonexistent',
+    CONFORMANCE_TARGET: 'endpoint',
+    CONFORMANCE_ENDPOINT_URL: 'http://127.0.0.1:9',
+  });
   const ms = Date.now() - started;
   expect(result.problems.map((p) => p.text)).toEqual([
     'The aws CLI "/nonexistent" was not found (AWS_CLI=/nonexistent).',

@@ -12,7 +12,11 @@ const CELLS = ['awscli1-npm11-node20', 'awscli2-pnpm9-node20', 'awscli2-yarn1-no
 
 test('the user config files are unchanged after the matrix', async ({}, testInfo) => {
   const before = await snapshotUserConfig();
-  const run = await runNested({ ...(process.env as Record<string, string>) }, [], CELLS.map((c) => `matrix:${c}`));
+  const run = await runNested(
+    { ...(process.env as Record<string, string>) },
+    [],
+    CELLS.map((c) => `matrix:${c}`),
+  );
   await testInfo.attach('nested matrix output', { body: run.output, contentType: 'text/plain' });
   expect(run.exitCode, 'the matrix cells pass').toBe(0);
   expect(run.summary?.runs.filter((r) => r.project.startsWith('matrix:')).length).toBe(CELLS.length);

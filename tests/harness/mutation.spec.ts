@@ -11,8 +11,19 @@ test('the catalogue has at least 20 mutations over every kind and every part of 
   const noticed = mutations.filter((m) => m.failsAt);
   expect(noticed.length).toBeGreaterThanOrEqual(20);
   const steps = new Set(noticed.map((m) => m.failsAt));
-  for (const step of ['prerequisite-caller-identity', 'create-domain', 'create-repository-my-repo', 'create-repository-npm-store', 'associate-external-connection',
-    'update-repository-upstreams', 'login', 'npm-install', 'list-packages', 'cleanup-delete-my-repo', 'cleanup-delete-domain']) {
+  for (const step of [
+    'prerequisite-caller-identity',
+    'create-domain',
+    'create-repository-my-repo',
+    'create-repository-npm-store',
+    'associate-external-connection',
+    'update-repository-upstreams',
+    'login',
+    'npm-install',
+    'list-packages',
+    'cleanup-delete-my-repo',
+    'cleanup-delete-domain',
+  ]) {
     expect(steps, step).toContain(step);
   }
   expect(new Set(mutations.map((m) => m.id)).size).toBe(mutations.length);
@@ -20,7 +31,13 @@ test('the catalogue has at least 20 mutations over every kind and every part of 
 
 test('a few mutations for real: each caught at its step, and a clean run through the proxy passes', async ({}, testInfo) => {
   test.setTimeout(1_200_000);
-  const only = ['update-repository-prints-no-upstream', 'external-connection-not-kept', 'tarball-corrupted', 'delete-domain-does-nothing', 'undocumented-extra-field'];
+  const only = [
+    'update-repository-prints-no-upstream',
+    'external-connection-not-kept',
+    'tarball-corrupted',
+    'delete-domain-does-nothing',
+    'undocumented-extra-field',
+  ];
   const lines: string[] = [];
   const report = await runMutations({ only, cleanRuns: 1, parallel: 2, log: (l) => lines.push(l) });
   await testInfo.attach('mutation log', { body: lines.join('\n'), contentType: 'text/plain' });

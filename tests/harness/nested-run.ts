@@ -40,7 +40,13 @@ export async function runGate(env: Record<string, string>, args: string[], inter
   // a terminal's Ctrl-C would: the gate keeps the suite in a process group of its own.
   const child = execa(process.execPath, ['--import', 'tsx', 'scripts/gate.ts', '--', ...args], {
     cwd: ROOT,
-    env: { ...env, CONFORMANCE_REPORTS_DIR: reportsDir, CONFORMANCE_RUN_ID: runId, CI: '', GITHUB_STEP_SUMMARY: join(reportsDir, 'step-summary.md') },
+    env: {
+      ...env,
+      CONFORMANCE_REPORTS_DIR: reportsDir,
+      CONFORMANCE_RUN_ID: runId,
+      CI: '',
+      GITHUB_STEP_SUMMARY: join(reportsDir, 'step-summary.md'),
+    },
     reject: false,
     all: true,
     detached: true,

@@ -20,7 +20,16 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { startFixtureRegistry, tutorialPackages, type FixtureRegistry } from '../support/fixture-registry.ts';
 import { ROOT } from './nested-run.ts';
-import { alreadyHere, folderArtifacts, folderCache, freshCheckout, loadWorkflow, playJob, type JobRun, type Step } from './workflow-player.ts';
+import {
+  alreadyHere,
+  folderArtifacts,
+  folderCache,
+  freshCheckout,
+  loadWorkflow,
+  playJob,
+  type JobRun,
+  type Step,
+} from './workflow-player.ts';
 
 const workflow = loadWorkflow(join(ROOT, '.github', 'workflows', 'nightly.yml'));
 const PAGE = readFileSync(join(ROOT, 'tests', 'harness', 'fixtures', 'getting-started-cli.html'), 'utf8');
@@ -131,20 +140,25 @@ test('two nightly runs, played', async () => {
     const restore = (night: Night) => night.conformance.steps.findIndex((s) => s.name === "Restore the docs page's history");
     expect.soft(restore(first!)).toBeGreaterThanOrEqual(0);
     const cacheEntries = readdirSync(join(scratch, 'cache')).map(decodeURIComponent).sort();
-    expect.soft(cacheEntries).toEqual([
-      'allure-history-nightly-5001-1',
-      'allure-history-nightly-5002-1',
-      'conformance-history-nightly-5001-1',
-      'conformance-history-nightly-5002-1',
-    ]);
-    const history = (dir: string) => JSON.parse(readFileSync(join(dir, 'conformance-history', 'history.json'), 'utf8')) as { runId: string; target: string }[];
+    expect
+      .soft(cacheEntries)
+      .toEqual([
+        'allure-history-nightly-5001-1',
+        'allure-history-nightly-5002-1',
+        'conformance-history-nightly-5001-1',
+        'conformance-history-nightly-5002-1',
+      ]);
+    const history = (dir: string) =>
+      JSON.parse(readFileSync(join(dir, 'conformance-history', 'history.json'), 'utf8')) as { runId: string; target: string }[];
     expect.soft(history(first!.workspace).map((h) => h.runId)).toEqual(['n5001a1']);
     expect.soft(history(second!.workspace).map((h) => [h.runId, h.target])).toEqual([
       ['n5001a1', 'emulator'],
       ['n5002a1', 'emulator'],
     ]);
     // The docs page, regenerated after the Allure report, stays one entry per run.
-    const saved = JSON.parse(readFileSync(join(scratch, 'cache', encodeURIComponent('conformance-history-nightly-5002-1'), 'content', 'history.json'), 'utf8')) as unknown[];
+    const saved = JSON.parse(
+      readFileSync(join(scratch, 'cache', encodeURIComponent('conformance-history-nightly-5002-1'), 'content', 'history.json'), 'utf8'),
+    ) as unknown[];
     expect.soft(saved.length).toBe(2);
   });
   await test.step("the second night's docs page shows the latency chart with two points, and the published page's drift", async () => {
@@ -183,7 +197,8 @@ test('two nightly runs, played', async () => {
     await expect.soft(page.locator('#latency svg.chart[data-chart="trend"]')).toHaveAttribute('data-points', '2');
     await page.close();
     // Nothing secret is published: the run's token and the harness's emulator keys are not in the site.
-    for (const file of ['docs/index.html', 'history.json']) expect.soft(readFileSync(join(site, file), 'utf8')).not.toContain('ghs_run_token');
+    for (const file of ['docs/index.html', 'history.json'])
+      expect.soft(readFileSync(join(site, file), 'utf8')).not.toContain('ghs_run_token');
   });
   await test.step('the step summary has the verdict, the run id, the target and the links to the reports', async () => {
     const [, second] = nights;
@@ -201,16 +216,23 @@ test('two nightly runs, played', async () => {
     for (const [i, night] of nights.entries()) {
       for (const job of [night.drift, night.conformance]) {
         const failed = job.steps.filter((s) => s.outcome === 'failure');
-        expect.soft(failed.map((s) => `${s.name}: ${s.output?.slice(-3000)}`), `night ${i + 1}`).toEqual([]);
+        expect
+          .soft(
+            failed.map((s) => `${s.name}: ${s.output?.slice(-3000)}`),
+            `night ${i + 1}`,
+          )
+          .toEqual([]);
         expect.soft(job.result).toBe('success');
       }
       // Exactly these were left out, each for its reason; every other step was played.
-      expect.soft(night.conformance.steps.filter((s) => s.outcome === 'not played').map((s) => s.name)).toEqual([
-        'Install the aws CLI and Chromium (apt)',
-        'Configure AWS credentials (OIDC)',
-        'Run npm ci',
-        'Sweep what runs left behind (older than 6 hours)',
-      ]);
+      expect
+        .soft(night.conformance.steps.filter((s) => s.outcome === 'not played').map((s) => s.name))
+        .toEqual([
+          'Install the aws CLI and Chromium (apt)',
+          'Configure AWS credentials (OIDC)',
+          'Run npm ci',
+          'Sweep what runs left behind (older than 6 hours)',
+        ]);
       expect.soft(night.conformance.steps.filter((s) => s.outcome === 'skipped')).toEqual([]);
     }
   });

@@ -31,16 +31,23 @@ test('a run on the endpoint target passes, leaves ~/.npmrc and ~/.aws byte for b
   const accessKeyId = `AKIA${randomBytes(8).toString('hex').toUpperCase()}`;
   const secretAccessKey = randomBytes(30).toString('base64url');
   const emulator = await startEmulatorProcess([
-    '--npmjs-url', registry.url, '--access-key-id', accessKeyId, '--secret-access-key', secretAccessKey,
+    '--npmjs-url',
+    registry.url,
+    '--access-key-id',
+    accessKeyId,
+    '--secret-access-key',
+    secretAccessKey,
   ]);
   const home = mkdtempSync(join(tmpdir(), 'cc-user-home-'));
   const stateDir = mkdtempSync(join(tmpdir(), 'cc-state-'));
   try {
     // A user's real configuration, which the run must neither read nor write.
     const files: Record<string, string> = {
-      '.npmrc': 'registry=https://registry.example.invalid/\n//registry.example.invalid/:_authToken=users-own-token-1234567890\nfund=false\n',
+      '.npmrc':
+        'registry=https://registry.example.invalid/\n//registry.example.invalid/:_authToken=users-own-token-1234567890\nfund=false\n',
       '.aws/config': '[default]\nregion = eu-west-3\noutput = table\n\n[profile work]\nregion = ap-south-1\n',
-      '.aws/credentials': '[default]\naws_access_key_id = AKIAUSERSOWNKEY00001\naws_secret_access_key = users-own-secret-key-do-not-touch\n',
+      '.aws/credentials':
+        '[default]\naws_access_key_id = AKIAUSERSOWNKEY00001\naws_secret_access_key = users-own-secret-key-do-not-touch\n',
     };
     mkdirSync(join(home, '.aws'));
     for (const [name, content] of Object.entries(files)) writeFileSync(join(home, name), content);
@@ -100,9 +107,15 @@ test('a run on the endpoint target passes, leaves ~/.npmrc and ~/.aws byte for b
     expect(texts.some(({ file, text }) => file.includes('!') && text.includes('Successfully configured npm'))).toBe(true);
     // ...and the Allure results and the Allure report: transcripts, and the steps named by the command as run.
     const allureResults = texts.filter(({ file }) => file.includes(`${join(run.reportsDir, 'allure-results')}/`));
-    expect(allureResults.some(({ text }) => text.includes('Successfully configured npm')), 'allure-results holds the transcripts').toBe(true);
+    expect(
+      allureResults.some(({ text }) => text.includes('Successfully configured npm')),
+      'allure-results holds the transcripts',
+    ).toBe(true);
     expect(allureResults.some(({ text }) => text.includes('"run: aws codeartifact login'))).toBe(true);
-    expect(allureFiles.some(({ text }) => text.includes('Successfully configured npm')), 'the Allure HTML embeds the transcripts').toBe(true);
+    expect(
+      allureFiles.some(({ text }) => text.includes('Successfully configured npm')),
+      'the Allure HTML embeds the transcripts',
+    ).toBe(true);
     expect(allureFiles.some(({ text }) => text.includes('run: npm config set'))).toBe(true);
     rmSync(run.reportsDir, { recursive: true, force: true });
   } finally {

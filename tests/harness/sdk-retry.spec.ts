@@ -100,7 +100,10 @@ test('a server that resets every request: the retry is bounded and the connectio
   const harness = codeartifactClient({ region: 'us-east-1', credentials, endpointUrl: server.url });
   try {
     const started = Date.now();
-    const failure = (await harness.send(new ListDomainsCommand({})).catch((e: unknown) => e)) as { code?: string; $metadata?: { attempts?: number } };
+    const failure = (await harness.send(new ListDomainsCommand({})).catch((e: unknown) => e)) as {
+      code?: string;
+      $metadata?: { attempts?: number };
+    };
     expect(failure.code).toBe('ECONNRESET');
     expect(failure.$metadata?.attempts).toBe(DEFAULT_MAX_ATTEMPTS);
     expect(server.requests).toBe(DEFAULT_MAX_ATTEMPTS);
@@ -125,7 +128,9 @@ for (const [status, type] of [
     });
     const harness = codeartifactClient({ region: 'us-east-1', credentials, endpointUrl: server.url });
     try {
-      const failure = (await harness.send(new ListDomainsCommand({})).catch((e: unknown) => e)) as Error & { $metadata?: { httpStatusCode?: number; attempts?: number } };
+      const failure = (await harness.send(new ListDomainsCommand({})).catch((e: unknown) => e)) as Error & {
+        $metadata?: { httpStatusCode?: number; attempts?: number };
+      };
       expect(failure.name).toBe(type);
       expect(failure.$metadata?.httpStatusCode).toBe(status);
       expect(failure.$metadata?.attempts).toBe(1);
@@ -146,11 +151,17 @@ test('a refused connection: at once on a local endpoint ("unreachable"), retried
   const likeAws = codeartifactClient({ region: 'us-east-1', credentials, endpointUrl: gone.url }, { retryRefused: true, baseDelayMs: 10 });
   try {
     const started = Date.now();
-    const a = (await local.send(new ListDomainsCommand({})).catch((e: unknown) => e)) as { code?: string; $metadata?: { attempts?: number } };
+    const a = (await local.send(new ListDomainsCommand({})).catch((e: unknown) => e)) as {
+      code?: string;
+      $metadata?: { attempts?: number };
+    };
     expect(a.code).toBe('ECONNREFUSED');
     expect(a.$metadata?.attempts).toBe(1);
     expect(Date.now() - started).toBeLessThan(2_000);
-    const b = (await likeAws.send(new ListDomainsCommand({})).catch((e: unknown) => e)) as { code?: string; $metadata?: { attempts?: number } };
+    const b = (await likeAws.send(new ListDomainsCommand({})).catch((e: unknown) => e)) as {
+      code?: string;
+      $metadata?: { attempts?: number };
+    };
     expect(b.code).toBe('ECONNREFUSED');
     expect(b.$metadata?.attempts).toBe(DEFAULT_MAX_ATTEMPTS);
   } finally {

@@ -34,7 +34,13 @@ test.afterAll(async () => {
 function env(reportsDir: string): Record<string, string> {
   // Each shard is its own run, as on its own machine: its own run id and reports.
   const { CONFORMANCE_RUN_ID: _ours, ...inherited } = process.env as Record<string, string>;
-  return { ...inherited, CI: '', CONFORMANCE_TARGET: 'emulator', CONFORMANCE_NPMJS_URL: registry!.url, CONFORMANCE_REPORTS_DIR: reportsDir };
+  return {
+    ...inherited,
+    CI: '',
+    CONFORMANCE_TARGET: 'emulator',
+    CONFORMANCE_NPMJS_URL: registry!.url,
+    CONFORMANCE_REPORTS_DIR: reportsDir,
+  };
 }
 
 test('two shards of the matrix merge into one Playwright report and one matrix page with every cell', async () => {
@@ -60,12 +66,16 @@ test('two shards of the matrix merge into one Playwright report and one matrix p
   expect([...ran[0]!, ...ran[1]!].sort()).toEqual([...CELLS].sort());
 
   const out = join(dir, 'merged');
-  const merge = await execa('npm', ['run', '--silent', 'matrix:merge', '--', ...shards, '--out', out, ...CELLS.flatMap((c) => ['--cells', c])], {
-    cwd: ROOT,
-    env: env(out),
-    reject: false,
-    all: true,
-  });
+  const merge = await execa(
+    'npm',
+    ['run', '--silent', 'matrix:merge', '--', ...shards, '--out', out, ...CELLS.flatMap((c) => ['--cells', c])],
+    {
+      cwd: ROOT,
+      env: env(out),
+      reject: false,
+      all: true,
+    },
+  );
   expect(merge.exitCode, String(merge.all)).toBe(0);
   expect(merge.stdout).toContain(`2 shards, ${CELLS.length} cells`);
 
@@ -86,7 +96,10 @@ test('two shards of the matrix merge into one Playwright report and one matrix p
   const embedded = /data:application\/zip;base64,([A-Za-z0-9+/=]+)/.exec(html)?.[1];
   expect(embedded, 'the HTML report carries its data').toBeTruthy();
   const zip = await JSZip.loadAsync(Buffer.from(embedded!, 'base64'));
-  const report = JSON.parse(await zip.file('report.json')!.async('string')) as { stats: { total: number; expected: number }; projectNames: string[] };
+  const report = JSON.parse(await zip.file('report.json')!.async('string')) as {
+    stats: { total: number; expected: number };
+    projectNames: string[];
+  };
   expect(report.projectNames.sort()).toEqual(CELLS.map((c) => `matrix:${c}`).sort());
   expect(report.stats.total).toBeGreaterThan(CELLS.length);
   expect(report.stats.expected).toBe(report.stats.total);
@@ -95,18 +108,28 @@ test('two shards of the matrix merge into one Playwright report and one matrix p
 test('a shard that is missing makes the merge say which cells are in no shard (exit 1); no shard folder is exit 2', async () => {
   test.setTimeout(300_000);
   const out = join(dir, 'merged-one');
-  const one = await execa('npm', ['run', '--silent', 'matrix:merge', '--', join(dir, 'shard-1'), '--out', out, ...CELLS.flatMap((c) => ['--cells', c])], {
-    cwd: ROOT,
-    env: env(out),
-    reject: false,
-    all: true,
-  });
+  const one = await execa(
+    'npm',
+    ['run', '--silent', 'matrix:merge', '--', join(dir, 'shard-1'), '--out', out, ...CELLS.flatMap((c) => ['--cells', c])],
+    {
+      cwd: ROOT,
+      env: env(out),
+      reject: false,
+      all: true,
+    },
+  );
   expect(one.exitCode, String(one.all)).toBe(1);
   const summary = JSON.parse(readFileSync(join(dir, 'shard-2', 'summary.json'), 'utf8')) as { runs: { project: string }[] };
   const absent = summary.runs.map((r) => r.project.replace(/^matrix:/, ''));
-  expect(one.stdout).toContain(`${absent.length} of ${CELLS.length} cells are in no shard's results: ${CELLS.filter((c) => absent.includes(c)).join(', ')}`);
+  expect(one.stdout).toContain(
+    `${absent.length} of ${CELLS.length} cells are in no shard's results: ${CELLS.filter((c) => absent.includes(c)).join(', ')}`,
+  );
 
-  const none = await execa('npm', ['run', '--silent', 'matrix:merge', '--', join(dir, 'nope')], { cwd: ROOT, env: env(out), reject: false });
+  const none = await execa('npm', ['run', '--silent', 'matrix:merge', '--', join(dir, 'nope')], {
+    cwd: ROOT,
+    env: env(out),
+    reject: false,
+  });
   expect(none.exitCode).toBe(2);
   expect(none.stderr).toContain(`${join(dir, 'nope')} is not a folder. Fix: pass each shard's reports folder.`);
 });

@@ -13,7 +13,13 @@
  * The test kills at a few representative steps; CONFORMANCE_SIGKILL_STEPS=all kills at every
  * step of the tutorial (a long run; its numbers go in the issue's closing note).
  */
-import { CreateDomainCommand, CreateRepositoryCommand, ListDomainsCommand, ListRepositoriesInDomainCommand, ListTagsForResourceCommand } from '@aws-sdk/client-codeartifact';
+import {
+  CreateDomainCommand,
+  CreateRepositoryCommand,
+  ListDomainsCommand,
+  ListRepositoriesInDomainCommand,
+  ListTagsForResourceCommand,
+} from '@aws-sdk/client-codeartifact';
 import { expect, test } from '@playwright/test';
 import { execa } from 'execa';
 import { request as httpRequest, createServer, type IncomingMessage, type ServerResponse } from 'node:http';
@@ -207,7 +213,10 @@ async function strangerIntact(): Promise<void> {
   const client = codeartifactClient({ endpointUrl: emulator.url, region: 'us-east-1', credentials });
   try {
     const repos = (await client.send(new ListRepositoriesInDomainCommand({ domain: STRANGER }))).repositories ?? [];
-    expect(repos.map((r) => r.name), `${STRANGER}'s repositories`).toEqual(['my-repo']);
+    expect(
+      repos.map((r) => r.name),
+      `${STRANGER}'s repositories`,
+    ).toEqual(['my-repo']);
   } finally {
     client.destroy();
   }
@@ -231,14 +240,22 @@ for (const point of killPoints) {
       // What the death left: the sandbox with its owner, the ledger, the run's domain.
       const ownDomains = (await domainNames()).filter((d) => d !== STRANGER);
       if (point.step !== 'prerequisite-caller-identity') {
-        expect(filesUnder(run.stateDir).some((f) => f.endsWith('owner.json')), 'a sandbox is left before the sweep').toBe(true);
-        expect(ownDomains.length, 'the run\'s domain is left before the sweep').toBeGreaterThan(0);
+        expect(
+          filesUnder(run.stateDir).some((f) => f.endsWith('owner.json')),
+          'a sandbox is left before the sweep',
+        ).toBe(true);
+        expect(ownDomains.length, "the run's domain is left before the sweep").toBeGreaterThan(0);
       }
       if (point.step === 'create-domain') {
         const client = codeartifactClient({ endpointUrl: emulator.url, region: 'us-east-1', credentials });
-        const { tags = [] } = await client.send(new ListTagsForResourceCommand({ resourceArn: `arn:aws:codeartifact:us-east-1:000000000000:domain/${ownDomains[0]}` }));
+        const { tags = [] } = await client.send(
+          new ListTagsForResourceCommand({ resourceArn: `arn:aws:codeartifact:us-east-1:000000000000:domain/${ownDomains[0]}` }),
+        );
         client.destroy();
-        expect(tags.some((t) => t.key === TAG_HARNESS), 'killed inside create-domain, the domain was never tagged').toBe(false);
+        expect(
+          tags.some((t) => t.key === TAG_HARNESS),
+          'killed inside create-domain, the domain was never tagged',
+        ).toBe(false);
       }
       if (point.tokenOnDisk) expect(tokensUnder(run.stateDir).length, 'a working token is on disk before the sweep').toBeGreaterThan(0);
 
@@ -280,13 +297,19 @@ test('SIGTERM during npm install: the sandbox and its token go with the run; swe
     // npm, waiting on the held answer, gets the signal too; the answer is never needed.
     const result = await run.process;
     registryWire.release();
-    await expect.poll(() => ownerState(owners[0]!), { message: 'the run\'s worker ends', timeout: 90_000 }).toBe('gone');
+    await expect.poll(() => ownerState(owners[0]!), { message: "the run's worker ends", timeout: 90_000 }).toBe('gone');
     await testInfo.attach('run output', { body: run.output(), contentType: 'text/plain' });
     expect(result.exitCode, 'a terminated run does not pass').not.toBe(0);
     const left = filesUnder(run.stateDir);
-    expect(left.filter((f) => !f.includes('/ledgers/')), 'sandbox files after SIGTERM, before any sweep').toEqual([]);
+    expect(
+      left.filter((f) => !f.includes('/ledgers/')),
+      'sandbox files after SIGTERM, before any sweep',
+    ).toEqual([]);
     expect(tokensUnder(run.stateDir, run.runTmp, run.reportsDir), 'files holding a token after SIGTERM').toEqual([]);
-    await testInfo.attach('left after SIGTERM', { body: `${left.join('\n')}\ndomains: ${(await domainNames()).join(', ')}`, contentType: 'text/plain' });
+    await testInfo.attach('left after SIGTERM', {
+      body: `${left.join('\n')}\ndomains: ${(await domainNames()).join(', ')}`,
+      contentType: 'text/plain',
+    });
 
     const sweep = await execa('npx', ['tsx', 'scripts/sweep.ts'], { cwd: ROOT, env: run.env, reject: false, all: true });
     await testInfo.attach('sweep output', { body: String(sweep.all), contentType: 'text/plain' });

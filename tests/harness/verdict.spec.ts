@@ -12,7 +12,14 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { startFixtureRegistry, tutorialPackages, type FixtureRegistry } from '../support/fixture-registry.ts';
 import { startEmulatorProcess, type EmulatorProcess } from '../../helpers/target/emulator-process.ts';
-import { ALLURE_CATEGORIES, allureCategoryOf, headline, verdictExitCode, type StepKind, type Verdict } from '../../helpers/outcome/model.ts';
+import {
+  ALLURE_CATEGORIES,
+  allureCategoryOf,
+  headline,
+  verdictExitCode,
+  type StepKind,
+  type Verdict,
+} from '../../helpers/outcome/model.ts';
 import { runGate, type GateRun } from './nested-run.ts';
 
 const TUTORIAL = ['tests/conformance/tutorial.spec.ts'];
@@ -41,10 +48,30 @@ const fault = (f: string, extra: Record<string, string> = {}) => ({ CONFORMANCE_
 
 const cases: Case[] = [
   { name: 'a clean pass', verdict: 'passed' },
-  { name: 'a conformance failure at step 7 (reject-tokens)', env: fault('reject-tokens'), verdict: 'failed', step: { id: 'npm-install', kind: 'conformance-failure' } },
-  { name: 'fault error-on=CreateRepository', env: fault('error-on=CreateRepository'), verdict: 'failed', step: { id: 'create-repository-my-repo', kind: 'conformance-failure' } },
-  { name: 'fault throttle=AssociateExternalConnection', env: fault('throttle=AssociateExternalConnection'), verdict: 'failed', step: { id: 'associate-external-connection', kind: 'conformance-failure' } },
-  { name: 'fault upstream-unreachable', env: fault('upstream-unreachable'), verdict: 'failed', step: { id: 'npm-install', kind: 'conformance-failure' } },
+  {
+    name: 'a conformance failure at step 7 (reject-tokens)',
+    env: fault('reject-tokens'),
+    verdict: 'failed',
+    step: { id: 'npm-install', kind: 'conformance-failure' },
+  },
+  {
+    name: 'fault error-on=CreateRepository',
+    env: fault('error-on=CreateRepository'),
+    verdict: 'failed',
+    step: { id: 'create-repository-my-repo', kind: 'conformance-failure' },
+  },
+  {
+    name: 'fault throttle=AssociateExternalConnection',
+    env: fault('throttle=AssociateExternalConnection'),
+    verdict: 'failed',
+    step: { id: 'associate-external-connection', kind: 'conformance-failure' },
+  },
+  {
+    name: 'fault upstream-unreachable',
+    env: fault('upstream-unreachable'),
+    verdict: 'failed',
+    step: { id: 'npm-install', kind: 'conformance-failure' },
+  },
   {
     name: 'fault upstream-slow',
     env: fault('upstream-slow=20000', { CONFORMANCE_INSTALL_TIMEOUT_MS: '5000' }),
@@ -80,9 +107,19 @@ const cases: Case[] = [
     verdict: 'no-verdict',
     preflight: true,
   },
-  { name: 'an unreachable endpoint', env: { CONFORMANCE_TARGET: 'endpoint', CONFORMANCE_ENDPOINT_URL: 'http://127.0.0.1:9' }, verdict: 'no-verdict', preflight: true },
+  {
+    name: 'an unreachable endpoint',
+    env: { CONFORMANCE_TARGET: 'endpoint', CONFORMANCE_ENDPOINT_URL: 'http://127.0.0.1:9' },
+    verdict: 'no-verdict',
+    preflight: true,
+  },
   // The progress line that starts step 7 is the marker: npm install is running when it shows.
-  { name: 'Ctrl-C during npm install', interruptOn: /… Step 7: waiting for npm install/, verdict: 'no-verdict', step: { id: 'npm-install', kind: 'interrupted' } },
+  {
+    name: 'Ctrl-C during npm install',
+    interruptOn: /… Step 7: waiting for npm install/,
+    verdict: 'no-verdict',
+    step: { id: 'npm-install', kind: 'interrupted' },
+  },
   {
     name: 'latency over budget',
     endpointEmulator: ['--ingestion-delay', '3000'],
@@ -115,7 +152,10 @@ test.describe.configure({ mode: 'parallel' });
 
 test.beforeAll(async () => {
   registry = await startFixtureRegistry(tutorialPackages);
-  browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox', '--headless', '--disable-gpu', '--no-first-run'] });
+  browser = await chromium.launch({
+    executablePath: '/usr/bin/chromium',
+    args: ['--no-sandbox', '--headless', '--disable-gpu', '--no-first-run'],
+  });
 });
 
 test.afterAll(async () => {
@@ -125,7 +165,12 @@ test.afterAll(async () => {
 
 function baseEnv(): Record<string, string> {
   // Each nested run gets its own run id (this run's would otherwise be inherited).
-  const { CONFORMANCE_RUN_ID: _ours, CONFORMANCE_EMULATOR_ARGS: _args, CONFORMANCE_TARGET: _target, ...inherited } = process.env as Record<string, string>;
+  const {
+    CONFORMANCE_RUN_ID: _ours,
+    CONFORMANCE_EMULATOR_ARGS: _args,
+    CONFORMANCE_TARGET: _target,
+    ...inherited
+  } = process.env as Record<string, string>;
   return { ...inherited, CONFORMANCE_TARGET: 'emulator', CONFORMANCE_NPMJS_URL: registry.url };
 }
 
@@ -246,7 +291,11 @@ async function expectAgreement(run: GateRun, c: Case): Promise<void> {
   }
 
   // History: one entry for this run.
-  const history = JSON.parse(readFileSync(join(run.reportsDir, 'history', 'history.json'), 'utf8')) as { runId: string; target: string; verdict: string }[];
+  const history = JSON.parse(readFileSync(join(run.reportsDir, 'history', 'history.json'), 'utf8')) as {
+    runId: string;
+    target: string;
+    verdict: string;
+  }[];
   expect(history.filter((h) => h.runId === run.runId)).toEqual([expect.objectContaining({ target: summary.target, verdict: c.verdict })]);
 }
 

@@ -12,7 +12,18 @@
  * exactly those were left out.
  */
 import { execa } from 'execa';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import { parseDocument } from 'yaml';
@@ -98,8 +109,16 @@ export function evaluate(text: string, contexts: Contexts, status: { failed: boo
     failure: () => status.failed,
     cancelled: () => !!status.cancelled,
     format: (f, ...args) => String(f).replace(/\{(\d+)\}/g, (_, n: string) => String(args[Number(n)] ?? '')),
-    startsWith: (a, b) => String(a ?? '').toLowerCase().startsWith(String(b ?? '').toLowerCase()),
-    contains: (a, b) => (Array.isArray(a) ? a.some((x) => equal(x as Value, b)) : String(a ?? '').toLowerCase().includes(String(b ?? '').toLowerCase())),
+    startsWith: (a, b) =>
+      String(a ?? '')
+        .toLowerCase()
+        .startsWith(String(b ?? '').toLowerCase()),
+    contains: (a, b) =>
+      Array.isArray(a)
+        ? a.some((x) => equal(x as Value, b))
+        : String(a ?? '')
+            .toLowerCase()
+            .includes(String(b ?? '').toLowerCase()),
   };
   function primary(): Value {
     const t = take();
@@ -257,7 +276,10 @@ export interface StepRun {
 }
 
 /** A local equivalent of an action: returns its outputs, or throws to fail the step. */
-export type LocalAction = (inputs: Record<string, string>, ctx: { workspace: string; env: Record<string, string> }) => Promise<Record<string, string> | void>;
+export type LocalAction = (
+  inputs: Record<string, string>,
+  ctx: { workspace: string; env: Record<string, string> },
+) => Promise<Record<string, string> | void>;
 
 export interface PlayOptions {
   workflow: Workflow;
@@ -294,7 +316,13 @@ export async function playJob(options: PlayOptions): Promise<JobRun> {
   const summaryFile = join(runnerTemp, 'step-summary.md');
   writeFileSync(summaryFile, '');
   const stepsContext: Record<string, { outcome: string; conclusion: string; outputs: Record<string, string> }> = {};
-  const contexts: Contexts = { env: {}, steps: stepsContext, job: { status: 'success' }, runner: { os: 'Linux', temp: runnerTemp }, ...options.contexts };
+  const contexts: Contexts = {
+    env: {},
+    steps: stepsContext,
+    job: { status: 'success' },
+    runner: { os: 'Linux', temp: runnerTemp },
+    ...options.contexts,
+  };
   const status = { failed: false };
   const runnerEnv: Record<string, string> = {
     ...options.baseEnv,
@@ -305,7 +333,16 @@ export async function playJob(options: PlayOptions): Promise<JobRun> {
     GITHUB_STEP_SUMMARY: summaryFile,
   };
   const github = (options.contexts.github ?? {}) as Record<string, string>;
-  for (const [key, name] of Object.entries({ run_id: 'GITHUB_RUN_ID', run_attempt: 'GITHUB_RUN_ATTEMPT', repository: 'GITHUB_REPOSITORY', repository_owner: 'GITHUB_REPOSITORY_OWNER', server_url: 'GITHUB_SERVER_URL', ref: 'GITHUB_REF', sha: 'GITHUB_SHA', event_name: 'GITHUB_EVENT_NAME' })) {
+  for (const [key, name] of Object.entries({
+    run_id: 'GITHUB_RUN_ID',
+    run_attempt: 'GITHUB_RUN_ATTEMPT',
+    repository: 'GITHUB_REPOSITORY',
+    repository_owner: 'GITHUB_REPOSITORY_OWNER',
+    server_url: 'GITHUB_SERVER_URL',
+    ref: 'GITHUB_REF',
+    sha: 'GITHUB_SHA',
+    event_name: 'GITHUB_EVENT_NAME',
+  })) {
     if (github[key] !== undefined) runnerEnv[name] = String(github[key]);
   }
   const evalEnv = (block: Record<string, unknown> | undefined, into: Record<string, string>) => {
@@ -398,7 +435,10 @@ export function folderCache(dir: string): Record<string, LocalAction> {
   return {
     'actions/cache/restore': async (inputs, { workspace }) => {
       const key = inputs.key!;
-      const prefixes = (inputs['restore-keys'] ?? '').split('\n').map((s) => s.trim()).filter(Boolean);
+      const prefixes = (inputs['restore-keys'] ?? '')
+        .split('\n')
+        .map((s) => s.trim())
+        .filter(Boolean);
       let hit: string | undefined = existsSync(entry(key)) ? key : undefined;
       if (!hit) {
         const candidates = readdirSync(dir)
@@ -427,7 +467,10 @@ export function folderArtifacts(dir: string): Record<string, LocalAction> {
   mkdirSync(dir, { recursive: true });
   return {
     'actions/upload-artifact': async (inputs, { workspace }) => {
-      const paths = inputs.path!.split('\n').map((p) => p.trim()).filter(Boolean);
+      const paths = inputs
+        .path!.split('\n')
+        .map((p) => p.trim())
+        .filter(Boolean);
       const target = join(dir, inputs.name ?? 'artifact');
       rmSync(target, { recursive: true, force: true });
       let found = 0;
@@ -439,10 +482,15 @@ export function folderArtifacts(dir: string): Record<string, LocalAction> {
         const into = paths.length > 1 ? join(target, p) : statSync(from).isDirectory() ? target : join(target, basename(from));
         cpSync(from, into, { recursive: true });
       }
-      if (found === 0 && inputs['if-no-files-found'] === 'error') throw new Error(`No files were found with the provided path: ${inputs.path}`);
+      if (found === 0 && inputs['if-no-files-found'] === 'error')
+        throw new Error(`No files were found with the provided path: ${inputs.path}`);
     },
     'actions/download-artifact': async (inputs, { workspace }) => {
-      const names = inputs.name ? [inputs.name] : readdirSync(dir).filter((n) => !inputs.pattern || new RegExp(`^${inputs.pattern.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*')}$`).test(n));
+      const names = inputs.name
+        ? [inputs.name]
+        : readdirSync(dir).filter(
+            (n) => !inputs.pattern || new RegExp(`^${inputs.pattern.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*')}$`).test(n),
+          );
       if (inputs.name && !existsSync(join(dir, inputs.name))) throw new Error(`Artifact not found: ${inputs.name}`);
       const to = join(workspace, inputs.path ?? '.');
       for (const n of names) {
@@ -459,4 +507,3 @@ export function folderArtifacts(dir: string): Record<string, LocalAction> {
 
 /** The runner's no-op for actions that prepare what this machine already has. */
 export const alreadyHere: LocalAction = async () => {};
-

@@ -30,12 +30,20 @@ const DIR = join(ROOT, '.github', 'workflows');
 function load(name: string): { text: string; workflow: Workflow } {
   const text = readFileSync(join(DIR, name), 'utf8');
   const doc = parseDocument(text);
-  expect(doc.errors.map((e) => e.message), `${name} is valid YAML`).toEqual([]);
-  expect(doc.warnings.map((e) => e.message), `${name} parses without warnings`).toEqual([]);
+  expect(
+    doc.errors.map((e) => e.message),
+    `${name} is valid YAML`,
+  ).toEqual([]);
+  expect(
+    doc.warnings.map((e) => e.message),
+    `${name} parses without warnings`,
+  ).toEqual([]);
   return { text, workflow: doc.toJS() as Workflow };
 }
 
-const FILES = readdirSync(DIR).filter((f) => /\.ya?ml$/.test(f)).sort();
+const FILES = readdirSync(DIR)
+  .filter((f) => /\.ya?ml$/.test(f))
+  .sort();
 const nightly = load('nightly.yml');
 const pr = load('pr-gate.yml');
 const matrixWorkflow = load('matrix.yml');
@@ -49,7 +57,7 @@ const envs = (w: Workflow) => [w.env ?? {}, ...jobs(w).map((j) => j.env ?? {}), 
 const conformance = nightly.workflow.jobs.conformance!;
 const index = (job: Job, test: (s: Step) => boolean) => job.steps.findIndex(test);
 
-test('the workflows are these three, each valid by GitHub\'s workflow schema; the validator does catch a broken one', () => {
+test("the workflows are these three, each valid by GitHub's workflow schema; the validator does catch a broken one", () => {
   expect(FILES).toEqual(['matrix.yml', 'nightly.yml', 'pr-gate.yml']);
   for (const file of FILES) {
     const result = validateWorkflow(readFileSync(join(DIR, file), 'utf8'));
@@ -83,7 +91,7 @@ test('triggers: the nightly on a schedule and by hand; the PR gate on pull reque
   expect(Object.keys(matrixWorkflow.workflow.on).sort()).toEqual(['pull_request', 'push', 'schedule', 'workflow_dispatch']);
 });
 
-test('permissions: nothing by default; only the nightly\'s AWS job and Pages deployment may ask for an OIDC token; only drift may write issues', () => {
+test("permissions: nothing by default; only the nightly's AWS job and Pages deployment may ask for an OIDC token; only drift may write issues", () => {
   for (const { workflow } of Object.values(all)) expect(workflow.permissions).toEqual({ contents: 'read' });
   expect(nightly.workflow.jobs.drift!.permissions).toEqual({ contents: 'read', issues: 'write' });
   expect(conformance.permissions).toEqual({ 'id-token': 'write', contents: 'read' });
@@ -101,7 +109,9 @@ test('target: the nightly runs on AWS with the account and region from repositor
   expect(nightlyEnv.AWS_REGION).toMatch(/^\$\{\{ vars\.\w+ \}\}$/);
   for (const w of [pr, matrixWorkflow]) {
     for (const env of envs(w.workflow)) {
-      expect(env, 'the PR gate and the matrix set no CONFORMANCE_TARGET (the embedded emulator is the default)').not.toHaveProperty('CONFORMANCE_TARGET');
+      expect(env, 'the PR gate and the matrix set no CONFORMANCE_TARGET (the embedded emulator is the default)').not.toHaveProperty(
+        'CONFORMANCE_TARGET',
+      );
       expect(env).not.toHaveProperty('CONFORMANCE_ENDPOINT_URL');
     }
     expect(uses(w.workflow, 'aws-actions/configure-aws-credentials'), 'no AWS credentials').toEqual([]);
@@ -118,7 +128,9 @@ test('credentials: the nightly assumes a role through OIDC, named by a repositor
   expect(configure?.with).not.toHaveProperty('aws-access-key-id');
   expect(configure?.with).not.toHaveProperty('aws-secret-access-key');
   const all = steps(nightly.workflow);
-  expect(all.indexOf(configure!), 'credentials are configured before the gate').toBeLessThan(all.findIndex((s) => /npm run gate/.test(s.run ?? '')));
+  expect(all.indexOf(configure!), 'credentials are configured before the gate').toBeLessThan(
+    all.findIndex((s) => /npm run gate/.test(s.run ?? '')),
+  );
 });
 
 test('every job that runs the tutorial installs the tools, checks out, sets up Node 20 with the npm cache, runs npm ci and then npm run gate', () => {
@@ -127,7 +139,10 @@ test('every job that runs the tutorial installs the tools, checks out, sets up N
       const where = `${file} job ${name}`;
       const script = runs(job);
       expect(script, `${where} installs awscli and chromium with apt`).toMatch(/apt-get install[^\n]*\bawscli\b[^\n]*\bchromium\b/);
-      expect(job.steps.some((s) => s.uses === 'actions/checkout@v4'), `${where} checks out`).toBe(true);
+      expect(
+        job.steps.some((s) => s.uses === 'actions/checkout@v4'),
+        `${where} checks out`,
+      ).toBe(true);
       const node = job.steps.find((s) => s.uses === 'actions/setup-node@v4');
       expect(node?.with, `${where} sets up Node`).toMatchObject({ 'node-version': 20, cache: 'npm' });
       const ci = job.steps.findIndex((s) => /^\s*npm ci\b/m.test(s.run ?? ''));
@@ -187,7 +202,7 @@ test('reports: uploaded always by the nightly, on failure by the PR gate; the ni
   expect(index(conformance, (s) => s === summary[0])).toBe(conformance.steps.length - 1);
 });
 
-test('the docs page\'s history is restored before the gate and saved after the page, as Allure\'s is; the run id is GitHub\'s', () => {
+test("the docs page's history is restored before the gate and saved after the page, as Allure's is; the run id is GitHub's", () => {
   const historyDir = conformance.env?.CONFORMANCE_HISTORY_DIR as string | undefined;
   expect(historyDir, 'the nightly names its docs history folder').toBeTruthy();
   const restore = index(conformance, (s) => s.uses === 'actions/cache/restore@v4' && s.with?.path === historyDir);
@@ -228,7 +243,9 @@ test('the reports are published on GitHub Pages: the docs page at the root, the 
 
 test('the nightly compares the published page with the scenarios first; its report reaches the docs page', () => {
   const drift = nightly.workflow.jobs.drift!;
-  expect(String(nightly.workflow.env?.CONFORMANCE_TUTORIAL_URL)).toMatch(/^https:\/\/docs\.aws\.amazon\.com\/codeartifact\/latest\/ug\/getting-started-cli\.html$/);
+  expect(String(nightly.workflow.env?.CONFORMANCE_TUTORIAL_URL)).toMatch(
+    /^https:\/\/docs\.aws\.amazon\.com\/codeartifact\/latest\/ug\/getting-started-cli\.html$/,
+  );
   const compare = drift.steps.find((s) => s.id === 'drift');
   expect(compare?.run).toContain('npm run drift -- "$CONFORMANCE_TUTORIAL_URL"');
   expect(compare?.if, 'a drift fails the job: visible').toBeUndefined();
@@ -299,10 +316,20 @@ test("in Actions, Playwright's github reporter writes workflow commands (the pul
   try {
     // One quick test that passes; the github reporter's run summary is a `::notice` workflow command.
     const args = ['playwright', 'test', '--project=harness', 'tests/harness/drift.spec.ts', '-g', 'HTML is recognised'];
-    const inActions = await execa('npx', args, { cwd: ROOT, env: { ...process.env, GITHUB_ACTIONS: 'true', CONFORMANCE_REPORTS_DIR: reports }, reject: false, all: true });
+    const inActions = await execa('npx', args, {
+      cwd: ROOT,
+      env: { ...process.env, GITHUB_ACTIONS: 'true', CONFORMANCE_REPORTS_DIR: reports },
+      reject: false,
+      all: true,
+    });
     expect(inActions.exitCode, inActions.all).toBe(0);
     expect(inActions.stdout).toMatch(/^::notice title=.*Playwright Run Summary::/m);
-    const local = await execa('npx', args, { cwd: ROOT, env: { ...process.env, GITHUB_ACTIONS: '', CONFORMANCE_REPORTS_DIR: reports }, reject: false, all: true });
+    const local = await execa('npx', args, {
+      cwd: ROOT,
+      env: { ...process.env, GITHUB_ACTIONS: '', CONFORMANCE_REPORTS_DIR: reports },
+      reject: false,
+      all: true,
+    });
     expect(local.exitCode, local.all).toBe(0);
     expect(local.stdout).not.toMatch(/^::notice /m);
   } finally {
@@ -314,7 +341,11 @@ test('job conditions, evaluated: the AWS run goes on after drift but not after a
   const when = (job: Job, needs: Record<string, string>, cancelled = false) => {
     const expr = String((job as Job & { if?: string }).if).replace(/^\$\{\{\s*|\s*\}\}$/g, '');
     const failed = Object.values(needs).includes('failure');
-    return evaluate(expr, { needs: Object.fromEntries(Object.entries(needs).map(([k, result]) => [k, { result }])) }, { failed, cancelled });
+    return evaluate(
+      expr,
+      { needs: Object.fromEntries(Object.entries(needs).map(([k, result]) => [k, { result }])) },
+      { failed, cancelled },
+    );
   };
   expect(when(conformance, { drift: 'failure' })).toBe(true);
   expect(when(conformance, { drift: 'success' })).toBe(true);
@@ -374,7 +405,10 @@ if (args[0] === 'issue' && args[1] === 'create') { fs.writeFileSync(open, '7'); 
 
   const ghCalls = () =>
     existsSync(join(scratch, 'gh-calls.jsonl'))
-      ? readFileSync(join(scratch, 'gh-calls.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { args: string[]; body?: string; token: boolean; repo: string })
+      ? readFileSync(join(scratch, 'gh-calls.jsonl'), 'utf8')
+          .trim()
+          .split('\n')
+          .map((l) => JSON.parse(l) as { args: string[]; body?: string; token: boolean; repo: string })
       : [];
 
   async function night(n: number) {
@@ -387,7 +421,14 @@ if (args[0] === 'issue' && args[1] === 'create') { fs.writeFileSync(open, '7'); 
         baseEnv: { ...(process.env as Record<string, string>), PATH: `${bin}${delimiter}${process.env.PATH}` },
         override: { CONFORMANCE_TUTORIAL_URL: url },
         contexts: {
-          github: { run_id: String(4200 + n), run_attempt: '1', repository: 'example/codeartifact-conformance', repository_owner: 'example', server_url: 'https://github.com', token: 'ghs_run_token' },
+          github: {
+            run_id: String(4200 + n),
+            run_attempt: '1',
+            repository: 'example/codeartifact-conformance',
+            repository_owner: 'example',
+            server_url: 'https://github.com',
+            token: 'ghs_run_token',
+          },
           vars: {},
           secrets: {},
         },
@@ -406,12 +447,18 @@ if (args[0] === 'issue' && args[1] === 'create') { fs.writeFileSync(open, '7'); 
     served = { status: 200, body: page };
     const job = await night(1);
     const byName = Object.fromEntries(job.steps.map((s) => [s.name, s]));
-    expect(byName['Compare the published tutorial with the scenarios']?.outcome, byName['Compare the published tutorial with the scenarios']?.output).toBe('success');
+    expect(
+      byName['Compare the published tutorial with the scenarios']?.outcome,
+      byName['Compare the published tutorial with the scenarios']?.output,
+    ).toBe('success');
     expect(job.result).toBe('success');
     expect(byName['Open or update the tutorial drift issue']?.outcome).toBe('skipped');
     expect(job.steps.filter((s) => s.outcome === 'not played').map((s) => s.name)).toEqual(['Run npm ci']);
     expect(job.stepSummary).toContain('## Tutorial drift: none');
-    expect(JSON.parse(readFileSync(join(scratch, 'artifacts', 'drift-4201-1', 'drift.json'), 'utf8'))).toMatchObject({ document: url, changes: [] });
+    expect(JSON.parse(readFileSync(join(scratch, 'artifacts', 'drift-4201-1', 'drift.json'), 'utf8'))).toMatchObject({
+      document: url,
+      changes: [],
+    });
     expect(ghCalls()).toEqual([]);
   });
 
@@ -427,7 +474,11 @@ if (args[0] === 'issue' && args[1] === 'create') { fs.writeFileSync(open, '7'); 
     expect(issue?.outcome, issue?.output).toBe('success');
     expect(first.stepSummary).toContain('| removed | login |');
     const opened = ghCalls();
-    expect(opened.map((c) => c.args.slice(0, 2))).toEqual([['issue', 'list'], ['label', 'create'], ['issue', 'create']]);
+    expect(opened.map((c) => c.args.slice(0, 2))).toEqual([
+      ['issue', 'list'],
+      ['label', 'create'],
+      ['issue', 'create'],
+    ]);
     expect(opened.every((c) => c.token && c.repo === 'example/codeartifact-conformance')).toBe(true);
     expect(opened[2]!.args).toEqual(expect.arrayContaining(['--label', 'tutorial-drift']));
     expect(opened[2]!.body).toContain('| removed | login |');
@@ -436,7 +487,10 @@ if (args[0] === 'issue' && args[1] === 'create') { fs.writeFileSync(open, '7'); 
     const second = await night(3);
     expect(second.result).toBe('failure');
     const next = ghCalls().slice(opened.length);
-    expect(next.map((c) => c.args.slice(0, 3))).toEqual([['issue', 'list', '--label'], ['issue', 'comment', '7']]);
+    expect(next.map((c) => c.args.slice(0, 3))).toEqual([
+      ['issue', 'list', '--label'],
+      ['issue', 'comment', '7'],
+    ]);
     expect(next[1]!.body).toContain('actions/runs/4203');
   });
 

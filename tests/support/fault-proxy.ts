@@ -136,12 +136,12 @@ export async function startFaultProxy(targetUrl: string, rules: FaultRule[] = []
       const headers = { ...req.headers };
       // An identity body, so that rewriting it needs no decompression.
       delete headers['accept-encoding'];
-      const out = httpRequest(
-        { host: target.hostname, port: target.port, method: req.method, path: req.url, headers },
-        (res) => {
-          readBody(res).then((b) => resolve({ status: res.statusCode ?? 502, headers: res.headers as ProxiedResponse['headers'], body: b }), reject);
-        },
-      );
+      const out = httpRequest({ host: target.hostname, port: target.port, method: req.method, path: req.url, headers }, (res) => {
+        readBody(res).then(
+          (b) => resolve({ status: res.statusCode ?? 502, headers: res.headers as ProxiedResponse['headers'], body: b }),
+          reject,
+        );
+      });
       out.on('error', reject);
       out.end(body);
     });

@@ -335,13 +335,26 @@ export async function startFixtureRegistry(packages: FixturePackage[], options: 
   const pending = new Set<NodeJS.Timeout>();
   let closed = false;
 
-  const send = (res: ServerResponse, status: number, type: string, body: Buffer | string, head: boolean, extra: Record<string, string> = {}) => {
+  const send = (
+    res: ServerResponse,
+    status: number,
+    type: string,
+    body: Buffer | string,
+    head: boolean,
+    extra: Record<string, string> = {},
+  ) => {
     const buf = typeof body === 'string' ? Buffer.from(body) : body;
     res.writeHead(status, { 'content-type': type, 'content-length': String(buf.length), ...extra });
     res.end(head ? undefined : buf);
   };
-  const sendJson = (res: ServerResponse, status: number, value: unknown, head: boolean, type = 'application/json', extra: Record<string, string> = {}) =>
-    send(res, status, type, JSON.stringify(value), head, extra);
+  const sendJson = (
+    res: ServerResponse,
+    status: number,
+    value: unknown,
+    head: boolean,
+    type = 'application/json',
+    extra: Record<string, string> = {},
+  ) => send(res, status, type, JSON.stringify(value), head, extra);
 
   const answer = (req: IncomingMessage, res: ServerResponse) => {
     const method = req.method ?? 'GET';

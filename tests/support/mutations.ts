@@ -25,7 +25,8 @@ export interface Mutation {
 
 const q = (r: ProxiedRequest, name: string) => r.query.get(name) ?? '';
 const forRepo = (repository: string) => (r: ProxiedRequest) => q(r, 'repository') === repository;
-const arnOf = (r: ProxiedRequest, resource: string) => `arn:aws:codeartifact:${r.region ?? 'us-east-1'}:${q(r, 'domain-owner')}:${resource}`;
+const arnOf = (r: ProxiedRequest, resource: string) =>
+  `arn:aws:codeartifact:${r.region ?? 'us-east-1'}:${q(r, 'domain-owner')}:${resource}`;
 
 /** Changes one field of an answer. */
 function setField(path: string[], value: unknown) {
@@ -47,68 +48,363 @@ const lodash = (change: (p: any) => void) => (body: any) => {
 
 export const mutations: Mutation[] = [
   // What a command prints (the aws CLI's answer only; the service's state is right).
-  { id: 'caller-identity-other-account', what: 'get-caller-identity names another account', failsAt: 'prerequisite-caller-identity', names: ['999999999999'],
-    rules: [{ name: 'm', operation: 'sts:GetCallerIdentity', client: 'cli', action: { raw: (b) => Buffer.from(b.toString().replace(/<Account>\d+<\/Account>/, '<Account>999999999999</Account>').replace(/"Account":\s*"\d+"/, '"Account":"999999999999"')) } }] },
-  { id: 'create-domain-prints-nothing', what: 'create-domain prints {}', failsAt: 'create-domain', names: ['domain', 'missing'],
-    rules: [{ name: 'm', operation: 'CreateDomain', client: 'cli', action: { json: () => ({}) } }] },
-  { id: 'create-domain-status-pending', what: "create-domain says the domain's status is Pending", failsAt: 'create-domain', names: ['domain.status', 'Pending', 'Active'],
-    rules: [{ name: 'm', operation: 'CreateDomain', client: 'cli', action: { json: setField(['domain', 'status'], 'Pending') } }] },
-  { id: 'create-domain-no-arn', what: 'create-domain prints no ARN', failsAt: 'create-domain', names: ['domain.arn'],
-    rules: [{ name: 'm', operation: 'CreateDomain', client: 'cli', action: { json: setField(['domain', 'arn'], undefined) } }] },
-  { id: 'create-repository-wrong-name', what: 'create-repository prints another repository name', failsAt: 'create-repository-my-repo', names: ['repository.name', 'my-rep0'],
-    rules: [{ name: 'm', operation: 'CreateRepository', client: 'cli', when: forRepo('my-repo'), action: { json: setField(['repository', 'name'], 'my-rep0') } }] },
-  { id: 'create-repository-no-domain-owner', what: "create-repository's answer lacks domainOwner", failsAt: 'create-repository-npm-store', names: ['repository.domainOwner'],
-    rules: [{ name: 'm', operation: 'CreateRepository', client: 'cli', when: forRepo('npm-store'), action: { json: setField(['repository', 'domainOwner'], undefined) } }] },
-  { id: 'associate-prints-no-connection', what: 'associate-external-connection prints no external connection', failsAt: 'associate-external-connection', names: ['repository.externalConnections'],
-    rules: [{ name: 'm', operation: 'AssociateExternalConnection', client: 'cli', action: { json: setField(['repository', 'externalConnections'], []) } }] },
-  { id: 'associate-status-unavailable', what: 'associate-external-connection says the connection is UNAVAILABLE', failsAt: 'associate-external-connection', names: ['status', 'UNAVAILABLE'],
-    rules: [{ name: 'm', operation: 'AssociateExternalConnection', client: 'cli', action: { json: (b: any) => { for (const c of b.repository?.externalConnections ?? []) c.status = 'UNAVAILABLE'; return b; } } }] },
-  { id: 'update-repository-prints-no-upstream', what: 'update-repository prints no upstreams', failsAt: 'update-repository-upstreams', names: ['repository.upstreams'],
-    rules: [{ name: 'm', operation: 'UpdateRepository', client: 'cli', action: { json: setField(['repository', 'upstreams'], []) } }] },
-  { id: 'list-packages-prints-nothing', what: 'list-packages prints {}', failsAt: 'list-packages', names: ['packages', 'missing'],
-    rules: [{ name: 'm', operation: 'ListPackages', client: 'cli', action: { json: () => ({}) } }] },
-  { id: 'delete-domain-prints-active', what: 'delete-domain says the domain is still Active', failsAt: 'cleanup-delete-domain', names: ['domain.status', 'Active', 'Deleted'],
-    rules: [{ name: 'm', operation: 'DeleteDomain', client: 'cli', action: { json: setField(['domain', 'status'], 'Active') } }] },
-  { id: 'delete-repository-prints-other-arn', what: "delete-repository prints another repository's ARN", failsAt: 'cleanup-delete-my-repo', names: ['repository.arn', 'other-repo'],
-    rules: [{ name: 'm', operation: 'DeleteRepository', client: 'cli', when: forRepo('my-repo'), action: { json: (b: any) => { if (b.repository) b.repository.arn = String(b.repository.arn).replace(/my-repo$/, 'other-repo'); return b; } } }] },
+  {
+    id: 'caller-identity-other-account',
+    what: 'get-caller-identity names another account',
+    failsAt: 'prerequisite-caller-identity',
+    names: ['999999999999'],
+    rules: [
+      {
+        name: 'm',
+        operation: 'sts:GetCallerIdentity',
+        client: 'cli',
+        action: {
+          raw: (b) =>
+            Buffer.from(
+              b
+                .toString()
+                .replace(/<Account>\d+<\/Account>/, '<Account>999999999999</Account>')
+                .replace(/"Account":\s*"\d+"/, '"Account":"999999999999"'),
+            ),
+        },
+      },
+    ],
+  },
+  {
+    id: 'create-domain-prints-nothing',
+    what: 'create-domain prints {}',
+    failsAt: 'create-domain',
+    names: ['domain', 'missing'],
+    rules: [{ name: 'm', operation: 'CreateDomain', client: 'cli', action: { json: () => ({}) } }],
+  },
+  {
+    id: 'create-domain-status-pending',
+    what: "create-domain says the domain's status is Pending",
+    failsAt: 'create-domain',
+    names: ['domain.status', 'Pending', 'Active'],
+    rules: [{ name: 'm', operation: 'CreateDomain', client: 'cli', action: { json: setField(['domain', 'status'], 'Pending') } }],
+  },
+  {
+    id: 'create-domain-no-arn',
+    what: 'create-domain prints no ARN',
+    failsAt: 'create-domain',
+    names: ['domain.arn'],
+    rules: [{ name: 'm', operation: 'CreateDomain', client: 'cli', action: { json: setField(['domain', 'arn'], undefined) } }],
+  },
+  {
+    id: 'create-repository-wrong-name',
+    what: 'create-repository prints another repository name',
+    failsAt: 'create-repository-my-repo',
+    names: ['repository.name', 'my-rep0'],
+    rules: [
+      {
+        name: 'm',
+        operation: 'CreateRepository',
+        client: 'cli',
+        when: forRepo('my-repo'),
+        action: { json: setField(['repository', 'name'], 'my-rep0') },
+      },
+    ],
+  },
+  {
+    id: 'create-repository-no-domain-owner',
+    what: "create-repository's answer lacks domainOwner",
+    failsAt: 'create-repository-npm-store',
+    names: ['repository.domainOwner'],
+    rules: [
+      {
+        name: 'm',
+        operation: 'CreateRepository',
+        client: 'cli',
+        when: forRepo('npm-store'),
+        action: { json: setField(['repository', 'domainOwner'], undefined) },
+      },
+    ],
+  },
+  {
+    id: 'associate-prints-no-connection',
+    what: 'associate-external-connection prints no external connection',
+    failsAt: 'associate-external-connection',
+    names: ['repository.externalConnections'],
+    rules: [
+      {
+        name: 'm',
+        operation: 'AssociateExternalConnection',
+        client: 'cli',
+        action: { json: setField(['repository', 'externalConnections'], []) },
+      },
+    ],
+  },
+  {
+    id: 'associate-status-unavailable',
+    what: 'associate-external-connection says the connection is UNAVAILABLE',
+    failsAt: 'associate-external-connection',
+    names: ['status', 'UNAVAILABLE'],
+    rules: [
+      {
+        name: 'm',
+        operation: 'AssociateExternalConnection',
+        client: 'cli',
+        action: {
+          json: (b: any) => {
+            for (const c of b.repository?.externalConnections ?? []) c.status = 'UNAVAILABLE';
+            return b;
+          },
+        },
+      },
+    ],
+  },
+  {
+    id: 'update-repository-prints-no-upstream',
+    what: 'update-repository prints no upstreams',
+    failsAt: 'update-repository-upstreams',
+    names: ['repository.upstreams'],
+    rules: [{ name: 'm', operation: 'UpdateRepository', client: 'cli', action: { json: setField(['repository', 'upstreams'], []) } }],
+  },
+  {
+    id: 'list-packages-prints-nothing',
+    what: 'list-packages prints {}',
+    failsAt: 'list-packages',
+    names: ['packages', 'missing'],
+    rules: [{ name: 'm', operation: 'ListPackages', client: 'cli', action: { json: () => ({}) } }],
+  },
+  {
+    id: 'delete-domain-prints-active',
+    what: 'delete-domain says the domain is still Active',
+    failsAt: 'cleanup-delete-domain',
+    names: ['domain.status', 'Active', 'Deleted'],
+    rules: [{ name: 'm', operation: 'DeleteDomain', client: 'cli', action: { json: setField(['domain', 'status'], 'Active') } }],
+  },
+  {
+    id: 'delete-repository-prints-other-arn',
+    what: "delete-repository prints another repository's ARN",
+    failsAt: 'cleanup-delete-my-repo',
+    names: ['repository.arn', 'other-repo'],
+    rules: [
+      {
+        name: 'm',
+        operation: 'DeleteRepository',
+        client: 'cli',
+        when: forRepo('my-repo'),
+        action: {
+          json: (b: any) => {
+            if (b.repository) b.repository.arn = String(b.repository.arn).replace(/my-repo$/, 'other-repo');
+            return b;
+          },
+        },
+      },
+    ],
+  },
   // lodash as listed (every client: the service's answer itself is wrong).
-  { id: 'list-packages-lodash-maven', what: 'ListPackages lists lodash as a maven package', failsAt: 'list-packages', names: ['format', 'maven', 'npm'],
-    rules: [{ name: 'm', operation: 'ListPackages', action: { json: lodash((p) => (p.format = 'maven')) } }] },
-  { id: 'list-packages-lodash-namespace', what: 'ListPackages gives lodash a namespace', failsAt: 'list-packages', names: ['namespace', 'lodash'],
-    rules: [{ name: 'm', operation: 'ListPackages', action: { json: lodash((p) => (p.namespace = 'lodash')) } }] },
-  { id: 'list-packages-lodash-published', what: 'ListPackages says lodash was published, not ingested (origin ALLOW publish, BLOCK upstream)', failsAt: 'list-packages', names: ['originConfiguration', 'publish'],
-    rules: [{ name: 'm', operation: 'ListPackages', action: { json: lodash((p) => (p.originConfiguration = { restrictions: { publish: 'ALLOW', upstream: 'BLOCK' } })) } }] },
+  {
+    id: 'list-packages-lodash-maven',
+    what: 'ListPackages lists lodash as a maven package',
+    failsAt: 'list-packages',
+    names: ['format', 'maven', 'npm'],
+    rules: [{ name: 'm', operation: 'ListPackages', action: { json: lodash((p) => (p.format = 'maven')) } }],
+  },
+  {
+    id: 'list-packages-lodash-namespace',
+    what: 'ListPackages gives lodash a namespace',
+    failsAt: 'list-packages',
+    names: ['namespace', 'lodash'],
+    rules: [{ name: 'm', operation: 'ListPackages', action: { json: lodash((p) => (p.namespace = 'lodash')) } }],
+  },
+  {
+    id: 'list-packages-lodash-published',
+    what: 'ListPackages says lodash was published, not ingested (origin ALLOW publish, BLOCK upstream)',
+    failsAt: 'list-packages',
+    names: ['originConfiguration', 'publish'],
+    rules: [
+      {
+        name: 'm',
+        operation: 'ListPackages',
+        action: { json: lodash((p) => (p.originConfiguration = { restrictions: { publish: 'ALLOW', upstream: 'BLOCK' } })) },
+      },
+    ],
+  },
   // State that silently differs (the SDK's reads; the printed output is right).
-  { id: 'domain-not-active', what: 'DescribeDomain says the new domain is Deleted', failsAt: 'create-domain', names: ['status', 'Deleted'],
-    rules: [{ name: 'm', operation: 'DescribeDomain', client: 'sdk', action: { json: setField(['domain', 'status'], 'Deleted') } }] },
-  { id: 'my-repo-not-created', what: 'my-repo is not there after create-repository', failsAt: 'create-repository-my-repo', names: ['my-repo', 'not found'],
-    rules: [{ name: 'm', operation: 'DescribeRepository', client: 'sdk', when: forRepo('my-repo'), times: 1,
-      action: { status: 404, shortCircuit: true, headers: { 'x-amzn-errortype': 'ResourceNotFoundException' }, json: () => ({ message: 'Repository my-repo not found' }) } }] },
-  { id: 'external-connection-not-kept', what: 'npm-store has no external connection afterwards', failsAt: 'associate-external-connection', names: ['external connections'],
-    rules: [{ name: 'm', operation: 'DescribeRepository', client: 'sdk', when: forRepo('npm-store'), action: { json: setField(['repository', 'externalConnections'], []) } }] },
-  { id: 'upstream-not-kept', what: 'my-repo has no upstream afterwards', failsAt: 'update-repository-upstreams', names: ['upstreams'],
-    rules: [{ name: 'm', operation: 'DescribeRepository', client: 'sdk', when: forRepo('my-repo'), action: { json: setField(['repository', 'upstreams'], []) } }] },
+  {
+    id: 'domain-not-active',
+    what: 'DescribeDomain says the new domain is Deleted',
+    failsAt: 'create-domain',
+    names: ['status', 'Deleted'],
+    rules: [{ name: 'm', operation: 'DescribeDomain', client: 'sdk', action: { json: setField(['domain', 'status'], 'Deleted') } }],
+  },
+  {
+    id: 'my-repo-not-created',
+    what: 'my-repo is not there after create-repository',
+    failsAt: 'create-repository-my-repo',
+    names: ['my-repo', 'not found'],
+    rules: [
+      {
+        name: 'm',
+        operation: 'DescribeRepository',
+        client: 'sdk',
+        when: forRepo('my-repo'),
+        times: 1,
+        action: {
+          status: 404,
+          shortCircuit: true,
+          headers: { 'x-amzn-errortype': 'ResourceNotFoundException' },
+          json: () => ({ message: 'Repository my-repo not found' }),
+        },
+      },
+    ],
+  },
+  {
+    id: 'external-connection-not-kept',
+    what: 'npm-store has no external connection afterwards',
+    failsAt: 'associate-external-connection',
+    names: ['external connections'],
+    rules: [
+      {
+        name: 'm',
+        operation: 'DescribeRepository',
+        client: 'sdk',
+        when: forRepo('npm-store'),
+        action: { json: setField(['repository', 'externalConnections'], []) },
+      },
+    ],
+  },
+  {
+    id: 'upstream-not-kept',
+    what: 'my-repo has no upstream afterwards',
+    failsAt: 'update-repository-upstreams',
+    names: ['upstreams'],
+    rules: [
+      {
+        name: 'm',
+        operation: 'DescribeRepository',
+        client: 'sdk',
+        when: forRepo('my-repo'),
+        action: { json: setField(['repository', 'upstreams'], []) },
+      },
+    ],
+  },
   // The npm data plane.
-  { id: 'login-endpoint-of-npm-store', what: "login is handed npm-store's endpoint instead of my-repo's", failsAt: 'login', names: ['npm-store'],
-    rules: [{ name: 'm', operation: 'GetRepositoryEndpoint', client: 'cli', action: { json: (b: any) => ({ repositoryEndpoint: String(b.repositoryEndpoint).replace(/\/npm\/my-repo\/$/, '/npm/npm-store/') }) } }] },
-  { id: 'token-expires-in-an-hour', what: 'the authorization token expires in 1 hour, not 12', failsAt: 'login', names: ['expiresIn', '"1 hour"', '"12 hours"'],
-    rules: [{ name: 'm', operation: 'GetAuthorizationToken', client: 'cli', action: { json: (b: any) => ({ ...b, expiration: Math.floor(Date.now() / 1000) + 3600 }) } }] },
-  { id: 'packument-not-found', what: "my-repo's npm endpoint answers 404 for lodash", failsAt: 'npm-install', names: ['E404'],
-    rules: [{ name: 'm', operation: 'npm:packument', action: { status: 404, json: () => ({ error: 'not found' }) } }] },
-  { id: 'tarball-corrupted', what: "lodash's tarball comes back with other bytes", failsAt: 'npm-install', names: ['EINTEGRITY'],
-    rules: [{ name: 'm', operation: 'npm:tarball', action: { raw: (b) => Buffer.concat([b, Buffer.from('tampered')]) } }] },
+  {
+    id: 'login-endpoint-of-npm-store',
+    what: "login is handed npm-store's endpoint instead of my-repo's",
+    failsAt: 'login',
+    names: ['npm-store'],
+    rules: [
+      {
+        name: 'm',
+        operation: 'GetRepositoryEndpoint',
+        client: 'cli',
+        action: {
+          json: (b: any) => ({ repositoryEndpoint: String(b.repositoryEndpoint).replace(/\/npm\/my-repo\/$/, '/npm/npm-store/') }),
+        },
+      },
+    ],
+  },
+  {
+    id: 'token-expires-in-an-hour',
+    what: 'the authorization token expires in 1 hour, not 12',
+    failsAt: 'login',
+    names: ['expiresIn', '"1 hour"', '"12 hours"'],
+    rules: [
+      {
+        name: 'm',
+        operation: 'GetAuthorizationToken',
+        client: 'cli',
+        action: { json: (b: any) => ({ ...b, expiration: Math.floor(Date.now() / 1000) + 3600 }) },
+      },
+    ],
+  },
+  {
+    id: 'packument-not-found',
+    what: "my-repo's npm endpoint answers 404 for lodash",
+    failsAt: 'npm-install',
+    names: ['E404'],
+    rules: [{ name: 'm', operation: 'npm:packument', action: { status: 404, json: () => ({ error: 'not found' }) } }],
+  },
+  {
+    id: 'tarball-corrupted',
+    what: "lodash's tarball comes back with other bytes",
+    failsAt: 'npm-install',
+    names: ['EINTEGRITY'],
+    rules: [{ name: 'm', operation: 'npm:tarball', action: { raw: (b) => Buffer.concat([b, Buffer.from('tampered')]) } }],
+  },
   // Clean-up that does nothing: the answer says done, nothing was deleted.
-  { id: 'delete-repository-does-nothing', what: 'delete-repository answers as if done, but my-repo stays', failsAt: 'cleanup-delete-my-repo', names: ['still exists'],
-    rules: [{ name: 'm', operation: 'DeleteRepository', client: 'cli', when: forRepo('my-repo'), action: { shortCircuit: true, status: 200, json: (_b, r) => ({ repository: {
-      name: q(r, 'repository'), administratorAccount: q(r, 'domain-owner'), domainName: q(r, 'domain'), domainOwner: q(r, 'domain-owner'),
-      arn: arnOf(r, `repository/${q(r, 'domain')}/${q(r, 'repository')}`), upstreams: [{ repositoryName: 'npm-store' }], externalConnections: [] } }) } }] },
-  { id: 'delete-domain-does-nothing', what: 'delete-domain answers as if done, but the domain stays', failsAt: 'cleanup-delete-domain', names: ['still exists'],
-    rules: [{ name: 'm', operation: 'DeleteDomain', client: 'cli', times: 1, action: { shortCircuit: true, status: 200, json: (_b, r) => ({ domain: {
-      name: q(r, 'domain'), owner: q(r, 'domain-owner'), arn: arnOf(r, `domain/${q(r, 'domain')}`), status: 'Deleted', createdTime: Date.now() / 1000,
-      encryptionKey: `arn:aws:kms:${r.region ?? 'us-east-1'}:${q(r, 'domain-owner')}:key/00000000-0000-0000-0000-000000000000`, repositoryCount: 0, assetSizeBytes: 0 } }) } }] },
+  {
+    id: 'delete-repository-does-nothing',
+    what: 'delete-repository answers as if done, but my-repo stays',
+    failsAt: 'cleanup-delete-my-repo',
+    names: ['still exists'],
+    rules: [
+      {
+        name: 'm',
+        operation: 'DeleteRepository',
+        client: 'cli',
+        when: forRepo('my-repo'),
+        action: {
+          shortCircuit: true,
+          status: 200,
+          json: (_b, r) => ({
+            repository: {
+              name: q(r, 'repository'),
+              administratorAccount: q(r, 'domain-owner'),
+              domainName: q(r, 'domain'),
+              domainOwner: q(r, 'domain-owner'),
+              arn: arnOf(r, `repository/${q(r, 'domain')}/${q(r, 'repository')}`),
+              upstreams: [{ repositoryName: 'npm-store' }],
+              externalConnections: [],
+            },
+          }),
+        },
+      },
+    ],
+  },
+  {
+    id: 'delete-domain-does-nothing',
+    what: 'delete-domain answers as if done, but the domain stays',
+    failsAt: 'cleanup-delete-domain',
+    names: ['still exists'],
+    rules: [
+      {
+        name: 'm',
+        operation: 'DeleteDomain',
+        client: 'cli',
+        times: 1,
+        action: {
+          shortCircuit: true,
+          status: 200,
+          json: (_b, r) => ({
+            domain: {
+              name: q(r, 'domain'),
+              owner: q(r, 'domain-owner'),
+              arn: arnOf(r, `domain/${q(r, 'domain')}`),
+              status: 'Deleted',
+              createdTime: Date.now() / 1000,
+              encryptionKey: `arn:aws:kms:${r.region ?? 'us-east-1'}:${q(r, 'domain-owner')}:key/00000000-0000-0000-0000-000000000000`,
+              repositoryCount: 0,
+              assetSizeBytes: 0,
+            },
+          }),
+        },
+      },
+    ],
+  },
   // Not noticed by a reader: the suite must still pass.
-  { id: 'undocumented-extra-field', what: 'create-domain prints a field AWS does not document', rules: [{ name: 'm', operation: 'CreateDomain', client: 'cli', action: { json: (b: any) => ({ ...b, domain: { ...b.domain, newField: 'x' } }) } }] },
-  { id: 'control-plane-slow', what: 'every control-plane answer takes 300 ms longer', rules: [{ name: 'm', client: ['cli', 'sdk'], action: { delayMs: 300 } }] },
+  {
+    id: 'undocumented-extra-field',
+    what: 'create-domain prints a field AWS does not document',
+    rules: [
+      {
+        name: 'm',
+        operation: 'CreateDomain',
+        client: 'cli',
+        action: { json: (b: any) => ({ ...b, domain: { ...b.domain, newField: 'x' } }) },
+      },
+    ],
+  },
+  {
+    id: 'control-plane-slow',
+    what: 'every control-plane answer takes 300 ms longer',
+    rules: [{ name: 'm', client: ['cli', 'sdk'], action: { delayMs: 300 } }],
+  },
 ];
 
 export interface MutationResult {
@@ -138,7 +434,12 @@ async function runThroughProxy(targetUrl: string, rules: FaultRule[], env: Recor
   const proxy = await startFaultProxy(targetUrl, rules);
   const started = Date.now();
   try {
-    const childEnv: Record<string, string> = { ...env, CONFORMANCE_TARGET: 'endpoint', CONFORMANCE_ENDPOINT_URL: proxy.url, CONFORMANCE_VISIBILITY_LIMIT_MS: '20000' };
+    const childEnv: Record<string, string> = {
+      ...env,
+      CONFORMANCE_TARGET: 'endpoint',
+      CONFORMANCE_ENDPOINT_URL: proxy.url,
+      CONFORMANCE_VISIBILITY_LIMIT_MS: '20000',
+    };
     // Each nested run picks its own run id (the domain's name), so parallel runs do not meet.
     delete childEnv.CONFORMANCE_RUN_ID;
     delete childEnv.CONFORMANCE_RECORD;
@@ -161,7 +462,9 @@ async function runThroughProxy(targetUrl: string, rules: FaultRule[], env: Recor
 }
 
 /** Runs the clean runs and the mutations, `parallel` at a time, against one emulator behind per-run proxies. */
-export async function runMutations(options: { only?: string[]; cleanRuns?: number; parallel?: number; log?: (line: string) => void } = {}): Promise<MutationReport> {
+export async function runMutations(
+  options: { only?: string[]; cleanRuns?: number; parallel?: number; log?: (line: string) => void } = {},
+): Promise<MutationReport> {
   const log = options.log ?? (() => {});
   const selected = mutations.filter((m) => !options.only?.length || options.only.includes(m.id));
   const registry = await startFixtureRegistry(tutorialPackages);
@@ -175,8 +478,14 @@ export async function runMutations(options: { only?: string[]; cleanRuns?: numbe
       jobs.push(async () => {
         const r = await runThroughProxy(emulator.url, [], env);
         const passed = r.exitCode === 0 && r.summary?.verdict === 'passed';
-        report.cleanRuns.push({ passed, ...(r.failed ? { failedAt: r.failed.id, message: r.failed.observed ?? '' } : {}), durationMs: r.durationMs });
-        log(`clean run ${report.cleanRuns.length}: ${passed ? 'passed' : `FAILED at ${r.failed?.id ?? '(no step)'}`} (${Math.round(r.durationMs / 1000)} s)`);
+        report.cleanRuns.push({
+          passed,
+          ...(r.failed ? { failedAt: r.failed.id, message: r.failed.observed ?? '' } : {}),
+          durationMs: r.durationMs,
+        });
+        log(
+          `clean run ${report.cleanRuns.length}: ${passed ? 'passed' : `FAILED at ${r.failed?.id ?? '(no step)'}`} (${Math.round(r.durationMs / 1000)} s)`,
+        );
       });
     }
     for (const m of selected) {
@@ -200,7 +509,9 @@ export async function runMutations(options: { only?: string[]; cleanRuns?: numbe
           leftovers: r.summary?.leftovers ?? [],
         };
         report.results.push(result);
-        log(`${caught ? 'caught ' : 'MISSED '} ${m.id}: ${detected ? `failed at ${r.failed?.id ?? '(no step)'}` : 'passed'} (${Math.round(r.durationMs / 1000)} s, ${r.hits} answers changed)`);
+        log(
+          `${caught ? 'caught ' : 'MISSED '} ${m.id}: ${detected ? `failed at ${r.failed?.id ?? '(no step)'}` : 'passed'} (${Math.round(r.durationMs / 1000)} s, ${r.hits} answers changed)`,
+        );
       });
     }
     let next = 0;

@@ -54,7 +54,9 @@ function publishBody(name: string, version: string, bytes: Buffer): string {
     name,
     'dist-tags': { latest: version },
     versions: { [version]: { name, version, dist: { integrity, shasum: createHash('sha1').update(bytes).digest('hex') } } },
-    _attachments: { [`${name}-${version}.tgz`]: { content_type: 'application/octet-stream', data: bytes.toString('base64'), length: bytes.length } },
+    _attachments: {
+      [`${name}-${version}.tgz`]: { content_type: 'application/octet-stream', data: bytes.toString('base64'), length: bytes.length },
+    },
   });
 }
 
@@ -63,7 +65,14 @@ const REPOSITORY_ARN = `arn:aws:codeartifact:${REGION}:${ACCOUNT}:repository/${D
 export async function crashDurability(options: CrashOptions): Promise<CrashReport> {
   const log = options.log ?? (() => {});
   const dataDir = mkdtempSync(path.join(tmpdir(), 'emulator-crash-'));
-  const report: CrashReport = { kills: 0, restarts: 0, acknowledged: { repositories: 0, tags: 0, publishes: 0 }, unanswered: 0, lost: [], failures: [] };
+  const report: CrashReport = {
+    kills: 0,
+    restarts: 0,
+    acknowledged: { repositories: 0, tags: 0, publishes: 0 },
+    unanswered: 0,
+    lost: [],
+    failures: [],
+  };
   const repositories = new Set<string>();
   /** repository -> key -> value; a repository per kill cycle, as a resource holds at most 50 tags. */
   const tags = new Map<string, Map<string, string>>();
@@ -87,14 +96,23 @@ export async function crashDurability(options: CrashOptions): Promise<CrashRepor
   try {
     await start();
     await must('CreateDomain', wire!.send({ method: 'POST', path: '/v1/domain', query: { domain: DOMAIN }, body: '{}' }));
-    await must('CreateRepository', wire!.send({ method: 'POST', path: '/v1/repository', query: { domain: DOMAIN, repository: 'packages' }, body: '{}' }));
+    await must(
+      'CreateRepository',
+      wire!.send({ method: 'POST', path: '/v1/repository', query: { domain: DOMAIN, repository: 'packages' }, body: '{}' }),
+    );
 
     for (let cycle = 1; cycle <= options.kills; cycle++) {
-      const tokenAnswer = await must('GetAuthorizationToken', wire!.send({ method: 'POST', path: '/v1/authorization-token', query: { domain: DOMAIN } }));
+      const tokenAnswer = await must(
+        'GetAuthorizationToken',
+        wire!.send({ method: 'POST', path: '/v1/authorization-token', query: { domain: DOMAIN } }),
+      );
       token = String(json(tokenAnswer as never).authorizationToken);
       const npmBase = npmPath(DOMAIN, 'packages');
       const tagged = `tagged-${cycle}`;
-      await must('CreateRepository', wire!.send({ method: 'POST', path: '/v1/repository', query: { domain: DOMAIN, repository: tagged }, body: '{}' }));
+      await must(
+        'CreateRepository',
+        wire!.send({ method: 'POST', path: '/v1/repository', query: { domain: DOMAIN, repository: tagged }, body: '{}' }),
+      );
       repositories.add(tagged);
       tags.set(tagged, new Map());
       let tagWrites = 0;
@@ -107,7 +125,12 @@ export async function crashDurability(options: CrashOptions): Promise<CrashRepor
         if (kind === 0) {
           const name = `repo-${n}`;
           return async () => {
-            const a = await current.send({ method: 'POST', path: '/v1/repository', query: { domain: DOMAIN, repository: name }, body: '{}' });
+            const a = await current.send({
+              method: 'POST',
+              path: '/v1/repository',
+              query: { domain: DOMAIN, repository: name },
+              body: '{}',
+            });
             if (a.status === 200) repositories.add(name);
           };
         }
@@ -116,7 +139,12 @@ export async function crashDurability(options: CrashOptions): Promise<CrashRepor
           const value = `v${n}`;
           tagWrites++;
           return async () => {
-            const a = await current.send({ method: 'POST', path: '/v1/tag', query: { resourceArn: `${REPOSITORY_ARN}${tagged}` }, body: JSON.stringify({ tags: [{ key, value }] }) });
+            const a = await current.send({
+              method: 'POST',
+              path: '/v1/tag',
+              query: { resourceArn: `${REPOSITORY_ARN}${tagged}` },
+              body: JSON.stringify({ tags: [{ key, value }] }),
+            });
             if (a.status === 200) {
               tags.get(tagged)!.set(key, value);
               tagCount++;
@@ -128,7 +156,13 @@ export async function crashDurability(options: CrashOptions): Promise<CrashRepor
         const body = publishBody(name, '1.0.0', bytes);
         const sha = createHash('sha512').update(bytes).digest('hex');
         return async () => {
-          const a = await current.send({ method: 'PUT', path: `${npmBase}${name}`, headers: { authorization: `Bearer ${token}` }, body, sign: false });
+          const a = await current.send({
+            method: 'PUT',
+            path: `${npmBase}${name}`,
+            headers: { authorization: `Bearer ${token}` },
+            body,
+            sign: false,
+          });
           if (a.status === 200) publishes.set(name, sha);
         };
       };
@@ -162,9 +196,15 @@ export async function crashDurability(options: CrashOptions): Promise<CrashRepor
         }
       }
       await Promise.allSettled(bursts);
-      await new Promise((resolve) => (emulator!.child.exitCode !== null || emulator!.child.signalCode !== null ? resolve(undefined) : emulator!.child.once('exit', resolve)));
+      await new Promise((resolve) =>
+        emulator!.child.exitCode !== null || emulator!.child.signalCode !== null
+          ? resolve(undefined)
+          : emulator!.child.once('exit', resolve),
+      );
       await wire!.close().catch(() => {});
-      log(`kill ${cycle}/${options.kills}: ${inFlightAtKill} writes in flight; acknowledged so far: ${repositories.size} repositories, ${tagCount} tags, ${publishes.size} publishes`);
+      log(
+        `kill ${cycle}/${options.kills}: ${inFlightAtKill} writes in flight; acknowledged so far: ${repositories.size} repositories, ${tagCount} tags, ${publishes.size} publishes`,
+      );
 
       try {
         await start();
@@ -192,12 +232,23 @@ export async function crashDurability(options: CrashOptions): Promise<CrashRepor
 }
 
 /** Every acknowledged write, read back after a restart; returns what is missing. */
-async function verify(wire: Wire, repositories: Set<string>, tags: Map<string, Map<string, string>>, publishes: Map<string, string>, npmBase: string): Promise<string[]> {
+async function verify(
+  wire: Wire,
+  repositories: Set<string>,
+  tags: Map<string, Map<string, string>>,
+  publishes: Map<string, string>,
+  npmBase: string,
+): Promise<string[]> {
   const lost: string[] = [];
   const seen = new Set<string>();
   let nextToken: string | undefined;
   do {
-    const a = await wire.send({ method: 'POST', path: '/v1/domain/repositories', query: { domain: DOMAIN, 'max-results': '1000', ...(nextToken ? { 'next-token': nextToken } : {}) }, body: '{}' });
+    const a = await wire.send({
+      method: 'POST',
+      path: '/v1/domain/repositories',
+      query: { domain: DOMAIN, 'max-results': '1000', ...(nextToken ? { 'next-token': nextToken } : {}) },
+      body: '{}',
+    });
     const page = json(a) as { repositories?: { name: string }[]; nextToken?: string };
     if (a.status !== 200) return [`ListRepositoriesInDomain answered ${a.status}`];
     for (const r of page.repositories ?? []) seen.add(r.name);
@@ -215,7 +266,12 @@ async function verify(wire: Wire, repositories: Set<string>, tags: Map<string, M
   const tokenAnswer = await wire.send({ method: 'POST', path: '/v1/authorization-token', query: { domain: DOMAIN } });
   const token = String(json(tokenAnswer).authorizationToken);
   for (const [name, sha] of publishes) {
-    const a = await wire.send({ method: 'GET', path: `${npmBase}${name}/-/${name}-1.0.0.tgz`, headers: { authorization: `Bearer ${token}` }, sign: false });
+    const a = await wire.send({
+      method: 'GET',
+      path: `${npmBase}${name}/-/${name}-1.0.0.tgz`,
+      headers: { authorization: `Bearer ${token}` },
+      sign: false,
+    });
     if (a.status !== 200) lost.push(`publish ${name}@1.0.0 (${a.status})`);
     else if (createHash('sha512').update(a.body).digest('hex') !== sha) lost.push(`publish ${name}@1.0.0 (other bytes)`);
   }

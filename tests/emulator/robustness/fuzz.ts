@@ -74,9 +74,9 @@ const nameArb = fc.oneof(
   { weight: 1, arbitrary: fc.string({ unit: 'binary', maxLength: 20 }) },
 );
 
-const deepJson = fc.integer({ min: 1, max: 6000 }).chain((depth) =>
-  fc.constantFrom(`${'['.repeat(depth)}${']'.repeat(depth)}`, `${'{"a":'.repeat(depth)}1${'}'.repeat(depth)}`),
-);
+const deepJson = fc
+  .integer({ min: 1, max: 6000 })
+  .chain((depth) => fc.constantFrom(`${'['.repeat(depth)}${']'.repeat(depth)}`, `${'{"a":'.repeat(depth)}1${'}'.repeat(depth)}`));
 
 const valueArb: fc.Arbitrary<unknown> = fc.oneof(
   { weight: 3, arbitrary: nameArb },
@@ -94,7 +94,17 @@ function memberNames(op: (typeof operations)[number]): string[] {
   return fromSchema.filter((m) => !inQuery.has(m));
 }
 
-const COMMON_MEMBERS = ['tags', 'upstreams', 'description', 'policyDocument', 'encryptionKey', 'versions', 'versionRevisions', 'restrictions', 'expectedStatus'];
+const COMMON_MEMBERS = [
+  'tags',
+  'upstreams',
+  'description',
+  'policyDocument',
+  'encryptionKey',
+  'versions',
+  'versionRevisions',
+  'restrictions',
+  'expectedStatus',
+];
 
 const controlArb: fc.Arbitrary<WireRequest> = fc
   .constantFrom(...operations)
@@ -119,11 +129,21 @@ const controlArb: fc.Arbitrary<WireRequest> = fc
       { weight: 1, arbitrary: fc.constant(JSON.stringify({ description: 'd'.repeat(1_500_000) })) },
     );
     return fc.record({
-      method: fc.oneof({ weight: 9, arbitrary: fc.constant(op.method as string) }, { weight: 1, arbitrary: fc.constantFrom('GET', 'POST', 'PUT', 'DELETE', 'PATCH') }),
-      path: fc.oneof({ weight: 9, arbitrary: fc.constant(op.path) }, { weight: 1, arbitrary: fc.constantFrom(`${op.path}/x`, '/v1/nope', '/', '/v1/%zz', '//v1/domain') }),
+      method: fc.oneof(
+        { weight: 9, arbitrary: fc.constant(op.method as string) },
+        { weight: 1, arbitrary: fc.constantFrom('GET', 'POST', 'PUT', 'DELETE', 'PATCH') },
+      ),
+      path: fc.oneof(
+        { weight: 9, arbitrary: fc.constant(op.path) },
+        { weight: 1, arbitrary: fc.constantFrom(`${op.path}/x`, '/v1/nope', '/', '/v1/%zz', '//v1/domain') },
+      ),
       query: fc.tuple(query, extraQuery).map(([a, b]) => ({ ...b, ...a })),
       body,
-      sign: fc.oneof({ weight: 12, arbitrary: fc.constant(true) }, { weight: 1, arbitrary: fc.constant(false) }, { weight: 1, arbitrary: fc.constant('wrong' as const) }),
+      sign: fc.oneof(
+        { weight: 12, arbitrary: fc.constant(true) },
+        { weight: 1, arbitrary: fc.constant(false) },
+        { weight: 1, arbitrary: fc.constant('wrong' as const) },
+      ),
     });
   })
   .map((r) => ({ ...r, ...(r.body === undefined ? { body: undefined } : {}) }) as WireRequest);
@@ -161,14 +181,32 @@ function publishArb(): fc.Arbitrary<{ body: string; name: string }> {
     .record({
       name: fc.constantFrom('fuzz-pkg', '@fuzz/pkg', 'other-pkg'),
       version: fc.oneof(fc.constantFrom('1.0.0', '1.0.1', '2.0.0-beta.1'), fc.string({ maxLength: 8 })),
-      mutation: fc.constantFrom('none', 'integrity', 'no-dist', 'tags-string', 'tags-bad', 'null-version', 'not-gzip', 'two-versions', 'name', 'length', 'shasum', 'deep'),
+      mutation: fc.constantFrom(
+        'none',
+        'integrity',
+        'no-dist',
+        'tags-string',
+        'tags-bad',
+        'null-version',
+        'not-gzip',
+        'two-versions',
+        'name',
+        'length',
+        'shasum',
+        'deep',
+      ),
       extra: fc.dictionary(fc.string({ maxLength: 6 }), fc.jsonValue({ maxDepth: 2 }), { maxKeys: 3 }),
     })
     .map(({ name, version, mutation, extra }) => {
       let bytes = tarballOf(name, version);
       if (mutation === 'not-gzip') bytes = Buffer.from('not a tarball');
       const integrity = `sha512-${createHash('sha512').update(bytes).digest('base64')}`;
-      const manifest: Record<string, unknown> = { ...extra, name, version, dist: { integrity, shasum: createHash('sha1').update(bytes).digest('hex') } };
+      const manifest: Record<string, unknown> = {
+        ...extra,
+        name,
+        version,
+        dist: { integrity, shasum: createHash('sha1').update(bytes).digest('hex') },
+      };
       const doc: Record<string, unknown> = {
         _id: name,
         name,
@@ -193,7 +231,17 @@ function publishArb(): fc.Arbitrary<{ body: string; name: string }> {
 function npmArb(token: (domain: string) => string): fc.Arbitrary<WireRequest> {
   const auth = fc.oneof(
     { weight: 8, arbitrary: fc.constant('valid') },
-    { weight: 1, arbitrary: fc.constantFrom('', 'Bearer', 'Bearer x.y', 'Basic !!!', `Basic ${Buffer.from('aws:nope').toString('base64')}`, 'Digest abc') },
+    {
+      weight: 1,
+      arbitrary: fc.constantFrom(
+        '',
+        'Bearer',
+        'Bearer x.y',
+        'Basic !!!',
+        `Basic ${Buffer.from('aws:nope').toString('base64')}`,
+        'Digest abc',
+      ),
+    },
   );
   const tail = fc.oneof(
     fc.constant(''),
@@ -203,13 +251,56 @@ function npmArb(token: (domain: string) => string): fc.Arbitrary<WireRequest> {
     fc.string({ maxLength: 20 }).map((s) => `/${s}`),
   );
   const path = fc.oneof(
-    { weight: 6, arbitrary: fc.tuple(fc.constantFrom(...FUZZ_DOMAINS), fc.constantFrom(...FUZZ_REPOSITORIES), packageNameArb, tail).map(([d, r, n, t]) => `${npmPath(d, r)}${n}${t}`) },
-    { weight: 1, arbitrary: fc.tuple(fc.constantFrom(...FUZZ_DOMAINS), fc.constantFrom(...FUZZ_REPOSITORIES), fc.constantFrom('-/ping', '-/whoami', '-/v1/search?text=x', '-/package/fuzz-pkg/dist-tags', '-/package/fuzz-pkg/dist-tags/beta', '-/package/%zz/dist-tags/x', '-/npm/v1/security/audits', '-/')).map(([d, r, rest]) => `${npmPath(d, r)}${rest}`) },
-    { weight: 1, arbitrary: fc.tuple(nameArb, nameArb).map(([d, r]) => `/${encodeURIComponent(wellFormed(String(d)))}-${ACCOUNT}/${REGION}/npm/${encodeURIComponent(wellFormed(String(r)))}/x`) },
+    {
+      weight: 6,
+      arbitrary: fc
+        .tuple(fc.constantFrom(...FUZZ_DOMAINS), fc.constantFrom(...FUZZ_REPOSITORIES), packageNameArb, tail)
+        .map(([d, r, n, t]) => `${npmPath(d, r)}${n}${t}`),
+    },
+    {
+      weight: 1,
+      arbitrary: fc
+        .tuple(
+          fc.constantFrom(...FUZZ_DOMAINS),
+          fc.constantFrom(...FUZZ_REPOSITORIES),
+          fc.constantFrom(
+            '-/ping',
+            '-/whoami',
+            '-/v1/search?text=x',
+            '-/package/fuzz-pkg/dist-tags',
+            '-/package/fuzz-pkg/dist-tags/beta',
+            '-/package/%zz/dist-tags/x',
+            '-/npm/v1/security/audits',
+            '-/',
+          ),
+        )
+        .map(([d, r, rest]) => `${npmPath(d, r)}${rest}`),
+    },
+    {
+      weight: 1,
+      arbitrary: fc
+        .tuple(nameArb, nameArb)
+        .map(
+          ([d, r]) =>
+            `/${encodeURIComponent(wellFormed(String(d)))}-${ACCOUNT}/${REGION}/npm/${encodeURIComponent(wellFormed(String(r)))}/x`,
+        ),
+    },
   );
   const body = fc.oneof(
     { weight: 3, arbitrary: publishArb().map((p) => p.body) },
-    { weight: 1, arbitrary: fc.constantFrom('null', '"1.0.0"', '[]', '{}', '{"versions":{"1.0.0":null}}', '{"_attachments":"x"}', '{"dist-tags":"latest"}', 'not json') },
+    {
+      weight: 1,
+      arbitrary: fc.constantFrom(
+        'null',
+        '"1.0.0"',
+        '[]',
+        '{}',
+        '{"versions":{"1.0.0":null}}',
+        '{"_attachments":"x"}',
+        '{"dist-tags":"latest"}',
+        'not json',
+      ),
+    },
     { weight: 1, arbitrary: fc.jsonValue({ maxDepth: 3 }).map((v) => JSON.stringify(v) ?? 'null') },
     { weight: 1, arbitrary: deepJson },
   );
@@ -223,7 +314,8 @@ function npmArb(token: (domain: string) => string): fc.Arbitrary<WireRequest> {
     })
     .map(({ method, path, auth, body, accept }) => {
       const headers: Record<string, string> = {};
-      if (auth === 'valid') headers.authorization = `Bearer ${token(FUZZ_DOMAINS.find((d) => path.startsWith(`/${d}-`)) ?? FUZZ_DOMAINS[0]!)}`;
+      if (auth === 'valid')
+        headers.authorization = `Bearer ${token(FUZZ_DOMAINS.find((d) => path.startsWith(`/${d}-`)) ?? FUZZ_DOMAINS[0]!)}`;
       else if (auth !== '') headers.authorization = auth;
       if (accept !== undefined && /^[\x20-\x7e]*$/.test(accept)) headers.accept = accept;
       const withBody = method === 'PUT' || method === 'POST';
@@ -237,7 +329,11 @@ function npmArb(token: (domain: string) => string): fc.Arbitrary<WireRequest> {
 
 const describeRequest = (r: WireRequest) =>
   `${r.method} ${r.path}${r.query && Object.keys(r.query).length ? `?${Wire.queryString(r.query)}` : ''} sign=${String(r.sign ?? true)} body=${
-    r.body === undefined ? '-' : String(r.body).length > 300 ? `${String(r.body).slice(0, 300)}... (${String(r.body).length} chars)` : String(r.body)
+    r.body === undefined
+      ? '-'
+      : String(r.body).length > 300
+        ? `${String(r.body).slice(0, 300)}... (${String(r.body).length} chars)`
+        : String(r.body)
   }`;
 
 /** Creates the fuzz domains and repositories again where a fuzzed call removed them (ignoring 409s). */
@@ -270,7 +366,10 @@ export async function fuzzEmulator(wire: Wire, options: FuzzOptions): Promise<Fu
   const started = Date.now();
   const report: FuzzReport = { seed: options.seed, requests: 0, byStatus: {}, serverErrors: [], connectionErrors: [], durationMs: 0 };
   let tokens = await ensureFuzzResources(wire);
-  const requestArb = fc.oneof(controlArb, npmArb((domain) => tokens.get(domain) ?? ''));
+  const requestArb = fc.oneof(
+    controlArb,
+    npmArb((domain) => tokens.get(domain) ?? ''),
+  );
   const property = fc.asyncProperty(requestArb, async (request) => {
     if (report.requests > 0 && report.requests % 500 === 0) tokens = await ensureFuzzResources(wire);
     report.requests++;
@@ -278,7 +377,8 @@ export async function fuzzEmulator(wire: Wire, options: FuzzOptions): Promise<Fu
     try {
       const answer = await wire.send(request);
       status = answer.status;
-      if (status >= 500) report.serverErrors.push({ request: describeRequest(request), status, body: answer.body.toString('utf8').slice(0, 500) });
+      if (status >= 500)
+        report.serverErrors.push({ request: describeRequest(request), status, body: answer.body.toString('utf8').slice(0, 500) });
     } catch (err) {
       report.connectionErrors.push(`${describeRequest(request)}: ${(err as Error).message}`);
       return false;
@@ -311,13 +411,40 @@ export async function tutorialStillWorks(wire: Wire): Promise<void> {
   };
   await step('create-domain', { method: 'POST', path: '/v1/domain', query: { domain }, body: '{}' });
   await step('create-repository my-repo', { method: 'POST', path: '/v1/repository', query: { domain, repository: 'my-repo' }, body: '{}' });
-  await step('create-repository npm-store', { method: 'POST', path: '/v1/repository', query: { domain, repository: 'npm-store' }, body: '{}' });
-  await step('associate-external-connection', { method: 'POST', path: '/v1/repository/external-connection', query: { domain, repository: 'npm-store', 'external-connection': 'public:npmjs' } });
-  await step('update-repository --upstreams', { method: 'PUT', path: '/v1/repository', query: { domain, repository: 'my-repo' }, body: JSON.stringify({ upstreams: [{ repositoryName: 'npm-store' }] }) });
-  const { authorizationToken } = await step('get-authorization-token', { method: 'POST', path: '/v1/authorization-token', query: { domain } });
-  const { repositoryEndpoint } = await step('get-repository-endpoint', { method: 'GET', path: '/v1/repository/endpoint', query: { domain, repository: 'my-repo', format: 'npm' } });
+  await step('create-repository npm-store', {
+    method: 'POST',
+    path: '/v1/repository',
+    query: { domain, repository: 'npm-store' },
+    body: '{}',
+  });
+  await step('associate-external-connection', {
+    method: 'POST',
+    path: '/v1/repository/external-connection',
+    query: { domain, repository: 'npm-store', 'external-connection': 'public:npmjs' },
+  });
+  await step('update-repository --upstreams', {
+    method: 'PUT',
+    path: '/v1/repository',
+    query: { domain, repository: 'my-repo' },
+    body: JSON.stringify({ upstreams: [{ repositoryName: 'npm-store' }] }),
+  });
+  const { authorizationToken } = await step('get-authorization-token', {
+    method: 'POST',
+    path: '/v1/authorization-token',
+    query: { domain },
+  });
+  const { repositoryEndpoint } = await step('get-repository-endpoint', {
+    method: 'GET',
+    path: '/v1/repository/endpoint',
+    query: { domain, repository: 'my-repo', format: 'npm' },
+  });
   const endpoint = new URL(String(repositoryEndpoint));
-  const packument = await wire.send({ method: 'GET', path: `${endpoint.pathname}lodash`, headers: { authorization: `Bearer ${String(authorizationToken)}` }, sign: false });
+  const packument = await wire.send({
+    method: 'GET',
+    path: `${endpoint.pathname}lodash`,
+    headers: { authorization: `Bearer ${String(authorizationToken)}` },
+    sign: false,
+  });
   if (packument.status !== 200 || !(json(packument).versions as Record<string, unknown> | undefined)?.['4.17.21']) {
     throw new Error(`After fuzzing, lodash through my-repo answered ${packument.status}: ${packument.body.toString('utf8').slice(0, 300)}`);
   }
