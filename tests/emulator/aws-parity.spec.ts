@@ -5,6 +5,7 @@
  * public:npmjs), talks to it only through the SDK, plain HTTP on the npm endpoint, or the aws
  * CLIs v1 and v2, and stops it afterwards.
  */
+import { npmTarball } from './npm-tarball.ts';
 import { createHash } from 'node:crypto';
 import {
   CodeartifactClient,
@@ -43,12 +44,7 @@ function npmGet(e: Endpoint, path: string, auth = `Bearer ${e.token}`): Promise<
 }
 
 /** What `npm publish` sends: the packument with one version and its tarball attached. */
-function npmPublish(
-  e: Endpoint,
-  name: string,
-  version: string,
-  bytes: Buffer = Buffer.from(`${name}@${version} tarball bytes`),
-): Promise<Response> {
+function npmPublish(e: Endpoint, name: string, version: string, bytes: Buffer = npmTarball({ name, version })): Promise<Response> {
   const integrity = `sha512-${createHash('sha512').update(bytes).digest('base64')}`;
   const file = `${name.replace(/^@[^/]+\//, '')}-${version}.tgz`;
   return fetch(`${e.url}${name.replace('/', '%2f')}`, {
@@ -181,7 +177,7 @@ test('user guide "Download package version assets": an npm version has one asset
   const { ca } = await startStack(cleanup, { fixture: false });
   const domain = await makeDomain(ca, [['app']]);
   const app = await endpointOf(ca, domain, 'app');
-  const bytes = Buffer.from('the tarball of @parity/asset-demo 1.0.0');
+  const bytes = npmTarball({ name: '@parity/asset-demo', version: '1.0.0' });
   expect((await npmPublish(app, '@parity/asset-demo', '1.0.0', bytes)).status).toBe(200);
   const id = { domain, repository: 'app', format: 'npm' as const, namespace: 'parity', package: 'asset-demo', packageVersion: '1.0.0' };
   const assets = await ca.send(new ListPackageVersionAssetsCommand(id));
@@ -388,14 +384,14 @@ test('API reference DescribeDomain: assetSizeBytes counts the stored assets, eac
   const describeDomain = async () => (await ca.send(new DescribeDomainCommand({ domain }))).domain!;
   expect([(await describeDomain()).assetSizeBytes, (await describeDomain()).repositoryCount]).toEqual([0, 2]);
   const app = await endpointOf(ca, domain, 'app');
-  const bytes = Buffer.alloc(1234, 7);
+  const bytes = npmTarball({ name: 'sized', version: '1.0.0' }, { 'data.bin': 'x'.repeat(1234) });
   expect((await npmPublish(app, 'sized', '1.0.0', bytes)).status).toBe(200);
-  expect((await describeDomain()).assetSizeBytes).toBe(1234);
+  expect((await describeDomain()).assetSizeBytes).toBe(bytes.length);
   // lodash through app: kept in app and in store (the connection's owner), stored once.
   const tarball = await npmGet(app, 'lodash/-/lodash-4.17.21.tgz');
   expect(tarball.status).toBe(200);
   const lodashBytes = Buffer.from(await tarball.arrayBuffer()).length;
-  expect((await describeDomain()).assetSizeBytes).toBe(1234 + lodashBytes);
+  expect((await describeDomain()).assetSizeBytes).toBe(bytes.length + lodashBytes);
 });
 
 // ---- tokens and signatures --------------------------------------------------------------------

@@ -10,24 +10,10 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { CreateDomainCommand, CreateRepositoryCommand, GetAuthorizationTokenCommand } from '@aws-sdk/client-codeartifact';
-import { create as createTar } from 'tar';
 import { Cleanup, expect, test, uniqueName } from './fixtures.ts';
+import { npmTarball } from './npm-tarball.ts';
+import { create as createTar } from 'tar';
 import { npmPath, Wire } from './robustness/wire.ts';
-
-/** A real npm tarball: package/package.json (and an index.js), gzip-compressed tar. */
-function npmTarball(manifest: Record<string, unknown>, files: Record<string, string> = { 'index.js': 'module.exports = 1;\n' }): Buffer {
-  const dir = mkdtempSync(path.join(tmpdir(), 'publish-'));
-  try {
-    mkdirSync(path.join(dir, 'package'));
-    writeFileSync(path.join(dir, 'package', 'package.json'), JSON.stringify(manifest));
-    for (const [name, text] of Object.entries(files)) writeFileSync(path.join(dir, 'package', name), text);
-    const file = path.join(dir, 'out.tgz');
-    createTar({ gzip: true, cwd: dir, sync: true, file, portable: true }, ['package']);
-    return readFileSync(file);
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
 
 const integrityOf = (bytes: Buffer, alg = 'sha512') => `${alg}-${createHash(alg).update(bytes).digest('base64')}`;
 const shasumOf = (bytes: Buffer) => createHash('sha1').update(bytes).digest('hex');
@@ -130,7 +116,7 @@ test('malformed publishes get a 400 naming the problem and store nothing; the go
       ['a wrong attachment length', mutate((b) => (b._attachments[`${name}-1.0.0.tgz`].length = 3)), /length says 3 bytes/],
       ['a tarball that is not gzip', mutate(() => {}, notGzip), /is not gzip-compressed/],
       ['gzip that is not a tar', mutate(() => {}, gzipNotTar), /not a tar archive/],
-      ['a tar without package\/package.json', mutate(() => {}, tarWithoutManifest), /without package\/package\.json/],
+      ['a tar without package/package.json', mutate(() => {}, tarWithoutManifest), /without package\/package\.json/],
       ['a tarball of another package', mutate(() => {}, otherPackage), /package\/package\.json is for someone-else@1\.0\.0/],
     ];
     for (const [title, body, message] of cases) {

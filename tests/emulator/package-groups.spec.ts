@@ -6,6 +6,7 @@
  * plain HTTP on the npm endpoint, or aws CLI v1 (v2 2.9.19 predates the package-group
  * commands: its model has none of them).
  */
+import { npmTarball } from './npm-tarball.ts';
 import { createHash } from 'node:crypto';
 import {
   type CodeartifactClient,
@@ -49,13 +50,14 @@ const subGroups = async (ca: CodeartifactClient, domain: string, packageGroup: s
 
 /** npm publish over HTTP, as npm sends it. */
 async function npmPublish(endpoint: string, token: string, name: string, version: string): Promise<Response> {
-  const bytes = Buffer.from(`${name}@${version}`);
+  const bytes = npmTarball({ name, version });
   return fetch(`${endpoint}${name.replace('/', '%2f')}`, {
     method: 'PUT',
     headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
     body: JSON.stringify({
       name,
       versions: { [version]: { name, version, dist: { integrity: `sha512-${createHash('sha512').update(bytes).digest('base64')}` } } },
+      'dist-tags': { latest: version },
       _attachments: { [`${version}.tgz`]: { data: bytes.toString('base64'), length: bytes.length } },
     }),
   });

@@ -3,7 +3,7 @@
  * or the npm endpoint, while small signed requests are timed on another connection.
  */
 import { spawn } from 'node:child_process';
-import { npmPath, Wire } from './wire.ts';
+import { npmPath, type Wire } from './wire.ts';
 
 const MB = 1024 * 1024;
 const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
