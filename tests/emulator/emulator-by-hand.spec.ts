@@ -3,6 +3,8 @@
  * health / state / reset, and the line it prints when it stops. Each test starts its own
  * emulator process through `npm run emulator`'s entry point and reaches it over HTTP only.
  */
+import { createHash } from 'node:crypto';
+import { npmTarball } from './npm-tarball.ts';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { createServer } from 'node:net';
@@ -78,14 +80,21 @@ test('GET /_emulator/health and /_emulator/state show what the emulator holds, n
   const domain = await makeDomain(ca, [['base'], ['app', ['base']]]);
   const { authorizationToken: token } = await ca.send(new GetAuthorizationTokenCommand({ domain }));
   const endpoint = await repositoryEndpoint(ca, domain, 'app');
-  const bytes = Buffer.from('state demo');
+  const bytes = npmTarball({ name: 'state-demo', version: '1.0.0' });
   const publish = await fetch(`${endpoint}state-demo`, {
     method: 'PUT',
     headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
     body: JSON.stringify({
       name: 'state-demo',
-      versions: { '1.0.0': { name: 'state-demo', version: '1.0.0' } },
-      _attachments: { 'state-demo-1.0.0.tgz': { data: bytes.toString('base64') } },
+      'dist-tags': { latest: '1.0.0' },
+      versions: {
+        '1.0.0': {
+          name: 'state-demo',
+          version: '1.0.0',
+          dist: { integrity: `sha512-${createHash('sha512').update(bytes).digest('base64')}` },
+        },
+      },
+      _attachments: { 'state-demo-1.0.0.tgz': { data: bytes.toString('base64'), length: bytes.length } },
     }),
   });
   expect(publish.status).toBe(200);
