@@ -39,6 +39,17 @@ const target = process.env.CONFORMANCE_TARGET || 'emulator';
 // conformance projects on the local process (unless CONFORMANCE_EMULATOR_RUNTIME asks for
 // another), the conformance-container projects in a container.
 const processUnlessAsked = target === 'emulator' && !process.env.CONFORMANCE_EMULATOR_RUNTIME ? { emulatorRuntime: 'process' } : {};
+/** Harness specs that run the suite nested, many times over: minutes each (npm run test:e2e). */
+const HARNESS_E2E = [
+  '**/verdict.spec.ts',
+  '**/sigkill.spec.ts',
+  '**/nightly.spec.ts',
+  '**/shard-merge.spec.ts',
+  '**/mutation.spec.ts',
+  '**/container.spec.ts',
+  '**/cleanup.spec.ts',
+  '**/matrix-user-config.spec.ts',
+];
 const inContainer = { emulatorRuntime: 'container', skipWithoutContainerEngine: true };
 
 export default defineConfig({
@@ -115,8 +126,10 @@ export default defineConfig({
           { name: 'conformance-container-aws-cli-v2', testDir: 'tests/conformance', metadata: { awsCli: '/usr/bin/aws', ...inContainer } },
         ]
       : []),
-    // The harness's own behaviour: it fails where it should, cleans up, keeps secrets.
-    { name: 'harness', testDir: 'tests/harness', timeout: 300_000 },
+    // The harness's own behaviour: it fails where it should, cleans up, keeps secrets. The specs
+    // that run the whole suite nested many times over are `harness-e2e` (npm run test:e2e).
+    { name: 'harness', testDir: 'tests/harness', timeout: 300_000, testIgnore: HARNESS_E2E },
+    { name: 'harness-e2e', testDir: 'tests/harness', timeout: 600_000, testMatch: HARNESS_E2E },
     // The CLI-version matrix: one project per cell (scenarios/matrix-cells.ts), selecting the
     // cell's tests by its tag; `npm run matrix -- <filter>` picks cells by name.
     ...matrix.map((cell) => ({
