@@ -11,6 +11,8 @@ import { execa } from 'execa';
 import { accessSync, constants, mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import { BudgetError, latencyBudgetMs, preflightRecordSchema, type PreflightRecord } from '../outcome/model.ts';
+import { probePermissions } from '../target/aws-permissions.ts';
+import { requireCodeArtifactRegion } from '../target/partition.ts';
 import { openTarget } from '../target/targets.ts';
 import { ConfigError, loadConfig, type HarnessConfig } from './config.ts';
 import { InfrastructureError } from './errors.ts';
@@ -150,10 +152,34 @@ export async function preflight(env: NodeJS.ProcessEnv = process.env): Promise<P
               `The CodeArtifact endpoint ${config.endpointUrl} did not answer within ${TARGET_CHECK_MS / 1000} s`,
               'Start it, or check the endpoint URL, network and proxy.',
             );
+      // A region without CodeArtifact is refused before anything is asked of it.
+      if (config.target === 'aws') requireCodeArtifactRegion(config.region);
       const target = await withTimeout(openTarget(config), TARGET_CHECK_MS, slow);
       record.targetDescription = target.description;
       if (target.endpointUrl) record.endpoint = target.endpointUrl;
-      await target.stop();
+      try {
+        // On AWS, the permissions that cheap read calls can show, all named at once
+        // (aws/iam-policy.json has them all): a hand-scoped role that lacks one is a harness
+        // problem, not the tutorial's.
+        if (config.target === 'aws') {
+          const client = target.codeartifact();
+          try {
+            const { missing } = await probePermissions(client, { region: target.region, account: target.account });
+            if (missing.length > 0) {
+              return {
+                text: `The role lacks ${missing.flatMap((m) => m.actions).join(', ')}: ${missing.map((m) => m.message).join('; ')}`,
+                hint: `${missing[0]!.fix} The whole policy the harness needs is aws/iam-policy.json (README, "Running against AWS").`,
+              };
+            }
+          } catch {
+            // Anything but a refusal (throttling, a slow answer) says nothing about permissions: the run goes on.
+          } finally {
+            client.destroy();
+          }
+        }
+      } finally {
+        await target.stop();
+      }
       return undefined;
     } catch (err) {
       if (err instanceof InfrastructureError) return { text: err.problem, hint: err.fix };
