@@ -150,6 +150,9 @@ export function deadRunSandboxes(options: SweepOptions = {}): SweepLine[] {
   return lines;
 }
 
+/** Every domain the harness creates is named `cc-<run id>-<scenario and cell>` (helpers/run/scenario-runner.ts). */
+export const HARNESS_DOMAIN_PREFIX = 'cc-';
+
 export async function taggedDomains(client: CodeartifactClient, ttlMs: number, options: SweepOptions = {}): Promise<SweepLine[]> {
   const now = options.now ?? Date.now();
   const lines: SweepLine[] = [];
@@ -164,6 +167,11 @@ export async function taggedDomains(client: CodeartifactClient, ttlMs: number, o
   const hours = (ms: number) => `${(ms / 3_600_000).toFixed(1)} h`;
   for (const { name, arn } of domains) {
     const resource = `domain ${name}`;
+    if (!name.startsWith(HARNESS_DOMAIN_PREFIX)) {
+      // Another team's domain: its tags are not even read (the harness's role may not read them: aws/iam-policy.json).
+      lines.push({ action: 'kept', resource, why: `not created by the harness: not named as it names its domains (${HARNESS_DOMAIN_PREFIX}*), so its tags are not read` });
+      continue;
+    }
     try {
       const { tags = [] } = await client.send(new ListTagsForResourceCommand({ resourceArn: arn }));
       const tag = (key: string) => tags.find((t) => t.key === key)?.value;
