@@ -57,8 +57,8 @@ const envs = (w: Workflow) => [w.env ?? {}, ...jobs(w).map((j) => j.env ?? {}), 
 const conformance = nightly.workflow.jobs.conformance!;
 const index = (job: Job, test: (s: Step) => boolean) => job.steps.findIndex(test);
 
-test("the workflows are these three, each valid by GitHub's workflow schema; the validator does catch a broken one", () => {
-  expect(FILES).toEqual(['matrix.yml', 'nightly.yml', 'pr-gate.yml']);
+test("the workflows are these four, each valid by GitHub's workflow schema; the validator does catch a broken one", () => {
+  expect(FILES).toEqual(['matrix.yml', 'nightly.yml', 'pr-gate.yml', 'record-snapshots.yml']);
   for (const file of FILES) {
     const result = validateWorkflow(readFileSync(join(DIR, file), 'utf8'));
     expect(result.errors, `${file} by the workflow schema`).toEqual([]);
@@ -152,6 +152,27 @@ test('every job that runs the tutorial installs the tools, checks out, sets up N
       expect(job.steps[gate]!.if, `${where}: the gate runs only when the install worked`).toBeUndefined();
     }
   }
+});
+
+test('record-snapshots records on AWS through the OIDC role, sweeps, and proposes the snapshot files as a pull request', () => {
+  const { workflow } = load('record-snapshots.yml');
+  expect(workflow.permissions).toEqual({});
+  const job = workflow.jobs.record!;
+  expect(job.permissions).toEqual({ 'id-token': 'write', contents: 'write', 'pull-requests': 'write' });
+  expect(job.env).toMatchObject({ CONFORMANCE_TARGET: 'aws', CONFORMANCE_RECORD: '1' });
+  const names = job.steps.map((s) => s.uses?.split('@')[0] ?? s.run ?? '');
+  const record = names.findIndex((n) => /playwright test/.test(n));
+  expect(names.indexOf('aws-actions/configure-aws-credentials')).toBeLessThan(record);
+  expect(names.findIndex((n) => /npm run sweep -- --ttl-hours 6/.test(n))).toBeGreaterThan(record);
+  expect(names.indexOf('peter-evans/create-pull-request')).toBeGreaterThan(record);
+  expect(String(job.steps.find((s) => s.uses?.startsWith('peter-evans/'))!.with?.['add-paths'])).toBe('scenarios/snapshots/*.json');
+});
+
+test('the PR workflow runs the type check, the linter, npm test, the gate and the end-to-end suites', () => {
+  const script = runs(pr.workflow.jobs.gate!);
+  const order = ['npm run typecheck', 'npm run lint', 'npm test', 'npm run gate', 'npm run test:e2e'].map((c) => script.indexOf(c));
+  expect(order.every((i) => i >= 0)).toBe(true);
+  expect([...order].sort((a, b) => a - b)).toEqual(order);
 });
 
 test('the nightly always sweeps leftovers older than 6 hours on the aws target', () => {
