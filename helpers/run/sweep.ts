@@ -169,7 +169,11 @@ export async function taggedDomains(client: CodeartifactClient, ttlMs: number, o
     const resource = `domain ${name}`;
     if (!name.startsWith(HARNESS_DOMAIN_PREFIX)) {
       // Another team's domain: its tags are not even read (the harness's role may not read them: aws/iam-policy.json).
-      lines.push({ action: 'kept', resource, why: `not created by the harness: not named as it names its domains (${HARNESS_DOMAIN_PREFIX}*), so its tags are not read` });
+      lines.push({
+        action: 'kept',
+        resource,
+        why: `not created by the harness: not named as it names its domains (${HARNESS_DOMAIN_PREFIX}*), so its tags are not read`,
+      });
       continue;
     }
     try {
