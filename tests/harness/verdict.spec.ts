@@ -260,8 +260,17 @@ for (const c of cases) {
         emulator = await startEmulatorProcess(['--npmjs-url', registry.url, ...c.endpointEmulator]);
         Object.assign(env, { CONFORMANCE_TARGET: 'endpoint', CONFORMANCE_ENDPOINT_URL: emulator.url });
       }
-      const run = await runGate(env, c.args ?? TUTORIAL, c.interruptOn);
+      let run = await runGate(env, c.args ?? TUTORIAL, c.interruptOn);
       await testInfo.attach('gate output', { body: run.output, contentType: 'text/plain' });
+      const harnessProblem = run.summary?.runs.some((r) => r.steps.some((x) => x.kind === 'infrastructure-problem'));
+      if (c.verdict !== 'no-verdict' && run.summary?.verdict === 'no-verdict' && harnessProblem) {
+        // The harness could not judge (on a loaded machine, the embedded emulator may miss its
+        // start-up time): every reader must still agree on that, and the case gets one more run.
+        await expectAgreement(run, { name: c.name, verdict: 'no-verdict' });
+        testInfo.annotations.push({ type: 'rerun', description: run.summary.reason });
+        run = await runGate(env, c.args ?? TUTORIAL, c.interruptOn);
+        await testInfo.attach('gate output (second run)', { body: run.output, contentType: 'text/plain' });
+      }
       testInfo.annotations.push({ type: 'duration', description: `${run.durationMs} ms` });
       await expectAgreement(run, c);
       if (c.preflight) {
