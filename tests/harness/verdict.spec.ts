@@ -139,7 +139,7 @@ function consoleEnd(output: string): { verdictLine: string; counts: { passed: nu
 }
 
 /** Every Allure result of the run: its step id, status and category (from its labels). */
-function allureResults(reportsDir: string): { stepId?: string; status: string; category?: string }[] {
+function allureResults(reportsDir: string): { project?: string; stepId?: string; status: string; category?: string }[] {
   const dir = join(reportsDir, 'allure-results');
   if (!existsSync(dir)) return [];
   return readdirSync(dir)
@@ -147,6 +147,7 @@ function allureResults(reportsDir: string): { stepId?: string; status: string; c
     .map((f) => JSON.parse(readFileSync(join(dir, f), 'utf8')) as { status: string; labels: { name: string; value: string }[] })
     .map((r) => ({
       status: r.status,
+      ...(r.labels.find((l) => l.name === 'parentSuite') ? { project: r.labels.find((l) => l.name === 'parentSuite')!.value } : {}),
       ...(r.labels.find((l) => l.name === 'step-id') ? { stepId: r.labels.find((l) => l.name === 'step-id')!.value } : {}),
       ...(allureCategoryOf(r.labels) ? { category: allureCategoryOf(r.labels)! } : {}),
     }));
@@ -228,13 +229,14 @@ async function expectAgreement(run: GateRun, c: Case): Promise<void> {
 
   // Allure: each step's category is its kind's, by label.
   const results = allureResults(run.reportsDir);
-  const kinds = new Map(summary.runs.flatMap((r) => r.steps.map((x) => [x.id, x.kind] as const)));
+  // Steps by project and id: matrix cells share step ids.
+  const kinds = new Map(summary.runs.flatMap((r) => r.steps.map((x) => [`${r.project}|${x.id}`, x.kind] as const)));
   for (const r of results.filter((x) => x.stepId && (x.status === 'failed' || x.status === 'broken'))) {
-    const kind = kinds.get(r.stepId!);
+    const kind = kinds.get(`${r.project}|${r.stepId}`);
     expect(r.category, `Allure category of ${r.stepId}`).toBe(ALLURE_CATEGORIES.find((cat) => cat.kind === kind)?.name);
   }
   if (c.step && c.step.kind !== 'passed') {
-    const deciding = results.find((r) => r.stepId === c.step!.id && r.category);
+    const deciding = results.find((r) => r.project === (c.step!.project ?? 'conformance') && r.stepId === c.step!.id && r.category);
     expect(deciding?.category).toBe(ALLURE_CATEGORIES.find((cat) => cat.kind === c.step!.kind)!.name);
   }
   if (c.preflight) expect(results.filter((r) => r.status === 'failed' || r.status === 'broken')).toEqual([]);
