@@ -18,6 +18,8 @@ export interface CliRun {
   startError?: string;
   /** The harness gave up on it after its timeout. */
   timedOut?: boolean;
+  /** The signal that ended it (Ctrl-C reaches the CLIs too). */
+  signal?: string;
   /** The run as a person would read it: the command line, then output. Redacted. */
   transcript(moreSecrets?: readonly string[]): string;
 }
@@ -58,6 +60,7 @@ export async function runCli(command: string, args: string[], options: RunOption
       ? { startError: (result as { code?: string }).code! }
       : {}),
     ...(result.timedOut ? { timedOut: true } : {}),
+    ...(result.signal && !result.timedOut ? { signal: result.signal } : {}),
     transcript(moreSecrets = []) {
       const raw = `$ ${[command, ...this.args].map(shellQuote).join(' ')}\n[exit ${this.exitCode}, ${durationMs} ms]\n${this.stdout}${this.stderr ? `\n--- stderr ---\n${this.stderr}` : ''}`;
       return redact(raw, [...secrets, ...moreSecrets]);

@@ -112,6 +112,8 @@ export class ScenarioRun {
   };
   /** Ctrl-C came: a step that fails from now on was stopped, it did not fail. */
   private interrupted = false;
+  /** The current step's command, once it ended. */
+  private lastRun: CliRun | undefined;
   private closing: Promise<void> | undefined;
   /** Set when a known issue reproduced: the steps after it, but the clean-up, are not run. */
   private stoppedBy: string | undefined;
@@ -216,6 +218,7 @@ export class ScenarioRun {
     // Report steps (allure-playwright turns them into Allure steps): the command as run, then the check.
     const shown = step.perform ? step.documented : redact([name, ...args].join(' '), this.ctx.secrets);
     const base = { where: where(step), title: step.title, expected: step.expectation };
+    this.lastRun = undefined;
     const stopProgress = this.progress(
       step,
       polling ? `polling list-packages until lodash is listed` : `waiting for ${shown.split(' ').slice(0, 3).join(' ')}`,
@@ -236,6 +239,7 @@ export class ScenarioRun {
               ...(cwd ? { cwd } : {}),
               timeoutMs: commandTimeoutMs,
             });
+        this.lastRun = run;
         step.read?.(run, this.ctx);
         const transcript = run.transcript(this.ctx.secrets);
         const commandAsRun = step.perform ? step.documented : redact([name, ...run.args].join(' '), this.ctx.secrets);
@@ -316,8 +320,11 @@ export class ScenarioRun {
       }
       const failure = err as StepFailure;
       let finding: StepFinding = failure.finding;
-      if (this.interrupted)
-        finding = { ...finding, kind: 'interrupted', hint: 'The run was interrupted (Ctrl-C); run it again for a verdict.' };
+      // Ctrl-C reaches the CLI and this worker at once: a command ended by it (its signal, or the
+      // shells' 128+SIGINT/SIGTERM exit code) was stopped, whichever of the two is seen first.
+      const run = this.lastRun as CliRun | undefined;
+      const stopped = this.interrupted || !!run?.signal || run?.exitCode === 130 || run?.exitCode === 143;
+      if (stopped) finding = { ...finding, kind: 'interrupted', hint: 'The run was interrupted (Ctrl-C); run it again for a verdict.' };
       else if (knownIssue && finding.kind === 'conformance-failure') {
         // The bug reproduces: an expected failure, and the steps after it (but the clean-up) are not run.
         finding = { ...finding, kind: 'known-issue', knownIssue: { url: knownIssue.url, title: knownIssue.title } };

@@ -184,7 +184,7 @@ function consoleEnd(output: string): { verdictLine: string; counts: { passed: nu
 }
 
 /** Every Allure result of the run: its step id, status and category (from its labels). */
-function allureResults(reportsDir: string): { stepId?: string; status: string; category?: string }[] {
+function allureResults(reportsDir: string): { project?: string; stepId?: string; status: string; category?: string }[] {
   const dir = join(reportsDir, 'allure-results');
   if (!existsSync(dir)) return [];
   return readdirSync(dir)
@@ -192,6 +192,7 @@ function allureResults(reportsDir: string): { stepId?: string; status: string; c
     .map((f) => JSON.parse(readFileSync(join(dir, f), 'utf8')) as { status: string; labels: { name: string; value: string }[] })
     .map((r) => ({
       status: r.status,
+      ...(r.labels.find((l) => l.name === 'parentSuite') ? { project: r.labels.find((l) => l.name === 'parentSuite')!.value } : {}),
       ...(r.labels.find((l) => l.name === 'step-id') ? { stepId: r.labels.find((l) => l.name === 'step-id')!.value } : {}),
       ...(allureCategoryOf(r.labels) ? { category: allureCategoryOf(r.labels)! } : {}),
     }));
@@ -273,13 +274,14 @@ async function expectAgreement(run: GateRun, c: Case): Promise<void> {
 
   // Allure: each step's category is its kind's, by label.
   const results = allureResults(run.reportsDir);
-  const kinds = new Map(summary.runs.flatMap((r) => r.steps.map((x) => [x.id, x.kind] as const)));
+  // Steps by project and id: matrix cells share step ids.
+  const kinds = new Map(summary.runs.flatMap((r) => r.steps.map((x) => [`${r.project}|${x.id}`, x.kind] as const)));
   for (const r of results.filter((x) => x.stepId && (x.status === 'failed' || x.status === 'broken'))) {
-    const kind = kinds.get(r.stepId!);
+    const kind = kinds.get(`${r.project}|${r.stepId}`);
     expect(r.category, `Allure category of ${r.stepId}`).toBe(ALLURE_CATEGORIES.find((cat) => cat.kind === kind)?.name);
   }
   if (c.step && c.step.kind !== 'passed') {
-    const deciding = results.find((r) => r.stepId === c.step!.id && r.category);
+    const deciding = results.find((r) => r.project === (c.step!.project ?? 'conformance') && r.stepId === c.step!.id && r.category);
     expect(deciding?.category).toBe(ALLURE_CATEGORIES.find((cat) => cat.kind === c.step!.kind)!.name);
   }
   if (c.preflight) expect(results.filter((r) => r.status === 'failed' || r.status === 'broken')).toEqual([]);
@@ -309,8 +311,17 @@ for (const c of cases) {
         emulator = await startEmulatorProcess(['--npmjs-url', registry.url, ...c.endpointEmulator]);
         Object.assign(env, { CONFORMANCE_TARGET: 'endpoint', CONFORMANCE_ENDPOINT_URL: emulator.url });
       }
-      const run = await runGate(env, c.args ?? TUTORIAL, c.interruptOn);
+      let run = await runGate(env, c.args ?? TUTORIAL, c.interruptOn);
       await testInfo.attach('gate output', { body: run.output, contentType: 'text/plain' });
+      const harnessProblem = run.summary?.runs.some((r) => r.steps.some((x) => x.kind === 'infrastructure-problem'));
+      if (c.verdict !== 'no-verdict' && run.summary?.verdict === 'no-verdict' && harnessProblem) {
+        // The harness could not judge (on a loaded machine, the embedded emulator may miss its
+        // start-up time): every reader must still agree on that, and the case gets one more run.
+        await expectAgreement(run, { name: c.name, verdict: 'no-verdict' });
+        testInfo.annotations.push({ type: 'rerun', description: run.summary.reason });
+        run = await runGate(env, c.args ?? TUTORIAL, c.interruptOn);
+        await testInfo.attach('gate output (second run)', { body: run.output, contentType: 'text/plain' });
+      }
       testInfo.annotations.push({ type: 'duration', description: `${run.durationMs} ms` });
       await expectAgreement(run, c);
       if (c.preflight) {
