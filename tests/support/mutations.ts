@@ -125,12 +125,14 @@ export interface MutationResult {
   hits: number;
   durationMs: number;
   leftovers: string[];
+  /** The end of the nested run's output, when it was not what the mutation expects. */
+  outputTail?: string;
 }
 
 export interface MutationReport {
   caught: number;
   total: number;
-  cleanRuns: { passed: boolean; failedAt?: string; message?: string; durationMs: number }[];
+  cleanRuns: { passed: boolean; failedAt?: string; message?: string; durationMs: number; outputTail?: string }[];
   results: MutationResult[];
 }
 
@@ -175,7 +177,7 @@ export async function runMutations(options: { only?: string[]; cleanRuns?: numbe
       jobs.push(async () => {
         const r = await runThroughProxy(emulator.url, [], env);
         const passed = r.exitCode === 0 && r.summary?.verdict === 'passed';
-        report.cleanRuns.push({ passed, ...(r.failed ? { failedAt: r.failed.id, message: r.failed.error ?? '' } : {}), durationMs: r.durationMs });
+        report.cleanRuns.push({ passed, ...(r.failed ? { failedAt: r.failed.id, message: r.failed.error ?? '' } : {}), durationMs: r.durationMs, ...(passed ? {} : { outputTail: r.output.slice(-4000) }) });
         log(`clean run ${report.cleanRuns.length}: ${passed ? 'passed' : `FAILED at ${r.failed?.id ?? '(no step)'}`} (${Math.round(r.durationMs / 1000)} s)`);
       });
     }
@@ -198,6 +200,7 @@ export async function runMutations(options: { only?: string[]; cleanRuns?: numbe
           hits: r.hits,
           durationMs: r.durationMs,
           leftovers: r.summary?.leftovers ?? [],
+          ...(caught ? {} : { outputTail: r.output.slice(-4000) }),
         };
         report.results.push(result);
         log(`${caught ? 'caught ' : 'MISSED '} ${m.id}: ${detected ? `failed at ${r.failed?.id ?? '(no step)'}` : 'passed'} (${Math.round(r.durationMs / 1000)} s, ${r.hits} answers changed)`);
