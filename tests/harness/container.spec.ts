@@ -251,7 +251,9 @@ test('a failing container run and a Ctrl-C remove their containers; after SIGKIL
     });
     await testInfo.attach('npm run sweep', { body: String(sweep.all), contentType: 'text/plain' });
     expect(sweep.exitCode, String(sweep.all)).toBe(0);
-    expect(String(sweep.all)).toContain(`(run ${killed}, running) removed`);
+    expect(String(sweep.all)).toMatch(
+      new RegExp(`^ {2}removed emulator container [0-9a-f]{12} \\(run ${killed}, running\\): its run is gone$`, 'm'),
+    );
     expect(String(sweep.all)).toContain(`kept emulator container ${live.id.slice(0, 12)}`);
     expect(await emulatorContainersOf(killed), 'containers of the killed run after the sweep').toEqual([]);
     expect(await emulatorContainersOf(liveRun), 'the live run keeps its container').toHaveLength(1);

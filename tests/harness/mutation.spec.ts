@@ -31,13 +31,7 @@ test('the catalogue has at least 20 mutations over every kind and every part of 
 
 test('a few mutations for real: each caught at its step, and a clean run through the proxy passes', async ({}, testInfo) => {
   test.setTimeout(1_200_000);
-  const only = [
-    'update-repository-prints-no-upstream',
-    'external-connection-not-kept',
-    'tarball-corrupted',
-    'delete-domain-does-nothing',
-    'undocumented-extra-field',
-  ];
+  const only = ['update-repository-prints-no-upstream', 'tarball-corrupted', 'delete-domain-does-nothing'];
   const lines: string[] = [];
   // One at a time: two nested runs started together inside a Playwright worker failed early, before any rule fired
   // (seen twice; `npm run mutation`, which starts them apart, does not show it).

@@ -421,12 +421,14 @@ export interface MutationResult {
   hits: number;
   durationMs: number;
   leftovers: string[];
+  /** The end of the nested run's output, when it was not what the mutation expects. */
+  outputTail?: string;
 }
 
 export interface MutationReport {
   caught: number;
   total: number;
-  cleanRuns: { passed: boolean; failedAt?: string; message?: string; durationMs: number }[];
+  cleanRuns: { passed: boolean; failedAt?: string; message?: string; durationMs: number; outputTail?: string }[];
   results: MutationResult[];
 }
 
@@ -482,6 +484,7 @@ export async function runMutations(
           passed,
           ...(r.failed ? { failedAt: r.failed.id, message: r.failed.observed ?? '' } : {}),
           durationMs: r.durationMs,
+          ...(passed ? {} : { outputTail: r.output.slice(-4000) }),
         });
         log(
           `clean run ${report.cleanRuns.length}: ${passed ? 'passed' : `FAILED at ${r.failed?.id ?? '(no step)'}`} (${Math.round(r.durationMs / 1000)} s)`,
@@ -507,6 +510,7 @@ export async function runMutations(
           hits: r.hits,
           durationMs: r.durationMs,
           leftovers: r.summary?.leftovers ?? [],
+          ...(caught ? {} : { outputTail: r.output.slice(-4000) }),
         };
         report.results.push(result);
         log(
