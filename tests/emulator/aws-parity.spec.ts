@@ -26,6 +26,7 @@ import {
   UpdateRepositoryCommand,
 } from '@aws-sdk/client-codeartifact';
 import { awsFor, cliError, cliOk, installedClis } from './aws-cli.ts';
+import { rejection } from './fixtures.ts';
 import { ACCOUNT, authorizationToken, expect, makeDomain, repositoryEndpoint, sdkClient, startStack, test } from './npm-helpers.ts';
 
 // ---- the npm endpoint, over plain HTTP ---------------------------------------------------------
@@ -62,15 +63,6 @@ function npmPublish(e: Endpoint, name: string, version: string, bytes: Buffer = 
 
 async function npmError(res: Response): Promise<string> {
   return ((await res.json()) as { error: string }).error;
-}
-
-async function rejection(p: Promise<unknown>): Promise<Error & { $metadata?: { httpStatusCode?: number } }> {
-  try {
-    await p;
-  } catch (err) {
-    return err as Error;
-  }
-  throw new Error('expected the call to fail');
 }
 
 async function removeAll(ca: CodeartifactClient, domain: string, repositories: string[]): Promise<void> {

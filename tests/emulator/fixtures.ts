@@ -79,6 +79,16 @@ export async function tutorialRepositories(codeartifact: CodeartifactClient, dom
 // ---------------------------------------------------------------------------------------------
 
 /** Domains a test created, per client (region); removed with all their repositories afterwards. */
+/** The error a call that must fail threw (the test fails if it does not). */
+export async function rejection(p: Promise<unknown>): Promise<Error & { $metadata?: { httpStatusCode?: number } }> {
+  try {
+    await p;
+  } catch (err) {
+    return err as Error;
+  }
+  throw new Error('expected the call to fail');
+}
+
 export class Cleanup {
   private readonly domains: { client: CodeartifactClient; domain: string }[] = [];
 

@@ -25,19 +25,11 @@ import {
   type PackageFormat,
 } from '@aws-sdk/client-codeartifact';
 import { awsFor, cliOk, installedClis } from './aws-cli.ts';
+import { rejection } from './fixtures.ts';
 import { ACCOUNT, REGION, authorizationToken, expect, makeDomain, repositoryEndpoint, startStack, test } from './npm-helpers.ts';
 
 const groupArn = (domain: string, pattern: string) =>
   `arn:aws:codeartifact:${REGION}:${ACCOUNT}:package-group/${domain}${encodeURI(pattern).replace(/\$/g, '%24')}`;
-
-async function rejection(p: Promise<unknown>): Promise<Error & { $metadata?: { httpStatusCode?: number } }> {
-  try {
-    await p;
-  } catch (err) {
-    return err as Error;
-  }
-  throw new Error('expected the call to fail');
-}
 
 const create = (ca: CodeartifactClient, domain: string, packageGroup: string) =>
   ca.send(new CreatePackageGroupCommand({ domain, packageGroup }));
