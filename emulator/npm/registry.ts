@@ -520,9 +520,10 @@ async function distTags(services: Services, ctx: NpmRequest, rest: string, metho
     } catch {
       return error(ctx.res, 400, 'The dist-tag body must be a JSON string naming a version.');
     }
-    if (typeof version !== 'string' || !pkg.versions.has(version)) {
-      return error(ctx.res, 404, `${name}@${String(version)} is not stored in ${ctx.repository.name}.`);
-    }
+    // Checked before anything stringifies it: String() of JSON nested thousands deep overflows the stack.
+    if (typeof version !== 'string')
+      return error(ctx.res, 400, `The dist-tag body must be a JSON string naming a version; it is ${describe(version)}.`);
+    if (!pkg.versions.has(version)) return error(ctx.res, 404, `${name}@${version.slice(0, 100)} is not stored in ${ctx.repository.name}.`);
     pkg.distTags[tag] = version;
   } else if (method === 'DELETE') {
     delete pkg.distTags[tag];
