@@ -11,7 +11,8 @@
  * that is the worst moment: the domain exists, and the run never got to tag it.
  *
  * The test kills at a few representative steps; CONFORMANCE_SIGKILL_STEPS=all kills at every
- * step of the tutorial (a long run; its numbers go in the issue's closing note).
+ * step of the tutorial (a long run; its numbers go in the issue's closing note), and a comma-separated
+ * list of step ids kills at those.
  */
 import {
   CreateDomainCommand,
@@ -139,7 +140,13 @@ const everyStep: KillPoint[] = [
   { step: 'cleanup-delete-domain', wire: 'control', match: is('DELETE', '/v1/domain'), tokenOnDisk: true },
 ];
 const representative = new Set(['create-domain', 'create-repository-npm-store', 'npm-install']);
-const killPoints = process.env.CONFORMANCE_SIGKILL_STEPS === 'all' ? everyStep : everyStep.filter((k) => representative.has(k.step));
+const asked = process.env.CONFORMANCE_SIGKILL_STEPS;
+const killPoints =
+  asked === 'all'
+    ? everyStep
+    : asked
+      ? everyStep.filter((k) => asked.split(',').includes(k.step))
+      : everyStep.filter((k) => representative.has(k.step));
 
 test.describe.configure({ mode: 'serial' });
 
@@ -244,7 +251,11 @@ for (const point of killPoints) {
           filesUnder(run.stateDir).some((f) => f.endsWith('owner.json')),
           'a sandbox is left before the sweep',
         ).toBe(true);
-        expect(ownDomains.length, "the run's domain is left before the sweep").toBeGreaterThan(0);
+        // Held at delete-domain, the service has already deleted that domain (and the other
+        // scenario, in step beside it, may have deleted its own): nothing need be left there.
+        if (point.step !== 'cleanup-delete-domain') {
+          expect(ownDomains.length, "the run's domain is left before the sweep").toBeGreaterThan(0);
+        }
       }
       if (point.step === 'create-domain') {
         const client = codeartifactClient({ endpointUrl: emulator.url, region: 'us-east-1', credentials });
