@@ -229,6 +229,56 @@ async function strangerIntact(): Promise<void> {
   }
 }
 
+// First of all: the emulator caches what the public registry answered, so once any run has
+// installed lodash, a later install never reaches the registry's wire (where this one stops).
+/**
+ * Playwright's runner dies at once on SIGTERM, and its worker exits (process.exit) as soon as
+ * its own teardown is done, which may cut the run's undo short. The sandbox and its token
+ * still go (removed on exit); what the undo did not reach is in the ledger for sweep.
+ */
+test('SIGTERM during npm install: the sandbox and its token go with the run; sweep finishes the undo', async ({}, testInfo) => {
+  test.setTimeout(600_000);
+  const tripped = registryWire.arm(() => true);
+  const run = await startKillableRun('sigterm');
+  try {
+    const first = await Promise.race([tripped, run.process.then(() => undefined)]);
+    expect(first, 'the run reached npm install').toBeDefined();
+    expect(tokensUnder(run.stateDir).length, 'a working token is on disk before the signal').toBeGreaterThan(0);
+    // The worker that owns the sandbox: it outlives the runner (which dies at once) by its undo.
+    const owners = filesUnder(run.stateDir)
+      .filter((f) => f.endsWith('owner.json'))
+      .map((f) => JSON.parse(readFileSync(f, 'utf8')) as RunOwner);
+    expect(owners.length).toBe(1);
+    process.kill(-run.process.pid!, 'SIGTERM');
+    // npm, waiting on the held answer, gets the signal too; the answer is never needed.
+    const result = await run.process;
+    registryWire.release();
+    await expect.poll(() => ownerState(owners[0]!), { message: "the run's worker ends", timeout: 90_000 }).toBe('gone');
+    await testInfo.attach('run output', { body: run.output(), contentType: 'text/plain' });
+    expect(result.exitCode, 'a terminated run does not pass').not.toBe(0);
+    const left = filesUnder(run.stateDir);
+    expect(
+      left.filter((f) => !f.includes('/ledgers/')),
+      'sandbox files after SIGTERM, before any sweep',
+    ).toEqual([]);
+    expect(tokensUnder(run.stateDir, run.runTmp, run.reportsDir), 'files holding a token after SIGTERM').toEqual([]);
+    await testInfo.attach('left after SIGTERM', {
+      body: `${left.join('\n')}\ndomains: ${(await domainNames()).join(', ')}`,
+      contentType: 'text/plain',
+    });
+
+    const sweep = await execa('npx', ['tsx', 'scripts/sweep.ts'], { cwd: ROOT, env: run.env, reject: false, all: true });
+    await testInfo.attach('sweep output', { body: String(sweep.all), contentType: 'text/plain' });
+    expect(sweep.exitCode, String(sweep.all)).toBe(0);
+    expect(await domainNames(), 'domains after the sweep').toEqual([STRANGER]);
+    await strangerIntact();
+    expect(filesUnder(run.stateDir), 'state after the sweep').toEqual([]);
+  } finally {
+    registryWire.release();
+    run.cleanupFolders();
+  }
+});
+
 for (const point of killPoints) {
   test(`SIGKILL during ${point.step}, then npm run sweep: no domain, sandbox, ledger or token is left; a stranger's domain is untouched`, async ({}, testInfo) => {
     test.setTimeout(600_000);
@@ -285,51 +335,3 @@ for (const point of killPoints) {
     }
   });
 }
-
-/**
- * Playwright's runner dies at once on SIGTERM, and its worker exits (process.exit) as soon as
- * its own teardown is done, which may cut the run's undo short. The sandbox and its token
- * still go (removed on exit); what the undo did not reach is in the ledger for sweep.
- */
-test('SIGTERM during npm install: the sandbox and its token go with the run; sweep finishes the undo', async ({}, testInfo) => {
-  test.setTimeout(600_000);
-  const tripped = registryWire.arm(() => true);
-  const run = await startKillableRun('sigterm');
-  try {
-    const first = await Promise.race([tripped, run.process.then(() => undefined)]);
-    expect(first, 'the run reached npm install').toBeDefined();
-    expect(tokensUnder(run.stateDir).length, 'a working token is on disk before the signal').toBeGreaterThan(0);
-    // The worker that owns the sandbox: it outlives the runner (which dies at once) by its undo.
-    const owners = filesUnder(run.stateDir)
-      .filter((f) => f.endsWith('owner.json'))
-      .map((f) => JSON.parse(readFileSync(f, 'utf8')) as RunOwner);
-    expect(owners.length).toBe(1);
-    process.kill(-run.process.pid!, 'SIGTERM');
-    // npm, waiting on the held answer, gets the signal too; the answer is never needed.
-    const result = await run.process;
-    registryWire.release();
-    await expect.poll(() => ownerState(owners[0]!), { message: "the run's worker ends", timeout: 90_000 }).toBe('gone');
-    await testInfo.attach('run output', { body: run.output(), contentType: 'text/plain' });
-    expect(result.exitCode, 'a terminated run does not pass').not.toBe(0);
-    const left = filesUnder(run.stateDir);
-    expect(
-      left.filter((f) => !f.includes('/ledgers/')),
-      'sandbox files after SIGTERM, before any sweep',
-    ).toEqual([]);
-    expect(tokensUnder(run.stateDir, run.runTmp, run.reportsDir), 'files holding a token after SIGTERM').toEqual([]);
-    await testInfo.attach('left after SIGTERM', {
-      body: `${left.join('\n')}\ndomains: ${(await domainNames()).join(', ')}`,
-      contentType: 'text/plain',
-    });
-
-    const sweep = await execa('npx', ['tsx', 'scripts/sweep.ts'], { cwd: ROOT, env: run.env, reject: false, all: true });
-    await testInfo.attach('sweep output', { body: String(sweep.all), contentType: 'text/plain' });
-    expect(sweep.exitCode, String(sweep.all)).toBe(0);
-    expect(await domainNames(), 'domains after the sweep').toEqual([STRANGER]);
-    await strangerIntact();
-    expect(filesUnder(run.stateDir), 'state after the sweep').toEqual([]);
-  } finally {
-    registryWire.release();
-    run.cleanupFolders();
-  }
-});
