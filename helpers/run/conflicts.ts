@@ -143,7 +143,7 @@ export interface StepAttempts {
 export async function retryStepOnConflict(
   call: string,
   attempt: () => Promise<CliRun>,
-  options: ConflictRetryOptions = {},
+  options: ConflictRetryOptions & { stopped?: () => boolean } = {},
 ): Promise<StepAttempts> {
   const maxAttempts = options.maxAttempts ?? CONFLICT_RETRY.maxAttempts;
   const earlier: CliRun[] = [];
@@ -152,7 +152,8 @@ export async function retryStepOnConflict(
     const run = await attempt();
     const error = awsCliServiceError(run);
     const conflict = error?.code === CONFLICT && CONFLICT_RETRIED_OPERATIONS.has(error.operation) && !run.signal;
-    if (!conflict || n >= maxAttempts) {
+    // Ctrl-C ends the retries: the run is undoing what it created.
+    if (!conflict || n >= maxAttempts || options.stopped?.()) {
       const retry: Retry | undefined =
         n > 1 ? { call, by: 'step', error: CONFLICT, attempts: n, waitedMs, succeeded: run.exitCode === 0 } : undefined;
       return { run, earlier, ...(retry ? { retry } : {}) };

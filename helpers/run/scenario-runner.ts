@@ -255,7 +255,9 @@ export class ScenarioRun {
         if (step.perform) run = await this.perform(step);
         else if (isAws && (step.creates || step.removes)) {
           // Right after a delete AWS may answer 409 while it catches up: tried again, bounded, and reported.
-          const attempts = await retryStepOnConflict(`aws ${command.args.slice(0, 2).join(' ')}`, runOnce);
+          const attempts = await retryStepOnConflict(`aws ${command.args.slice(0, 2).join(' ')}`, runOnce, {
+            stopped: () => this.interrupted,
+          });
           ({ run, earlier } = attempts);
           if (attempts.retry) this.stepRetries.push(attempts.retry);
         } else run = await runOnce();
