@@ -4,8 +4,8 @@
  *  - a deleted domain still described (as Deleted) and listed (as it was, then as Deleted), and a
  *    deleted repository still described, for a few seconds: the clean-up steps' checks and the
  *    "left behind" decision wait for it, bounded, and count Deleted as gone;
- *  - a 409 ConflictException right after a delete: the clean-up ledger's calls are tried again
- *    with bounded backoff and say so;
+ *  - a 409 ConflictException right after a delete: the clean-up ledger's calls and a step's aws
+ *    CLI command are tried again with bounded backoff and say so;
  *  - AccessDenied in the harness's own calls (clean-up, a state check): the IAM action it needed,
  *    the fix, and no verdict;
  *  - `npm run sweep` through the proxy: untagged leftovers named exactly as a run names its
@@ -30,7 +30,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { decideScenario, scenarioProblems, type Retry } from '../../helpers/outcome/model.ts';
 import { runCli } from '../../helpers/run/cli.ts';
-import { addHarnessMiddleware } from '../../helpers/run/conflicts.ts';
+import { addHarnessMiddleware, awsCliServiceError, retryStepOnConflict } from '../../helpers/run/conflicts.ts';
 import { goneWaitMs, waitUntilDomainGone } from '../../helpers/run/eventual.ts';
 import { CleanupLedger, TAG_CREATED, TAG_HARNESS, TAG_RUN, type LedgerResource } from '../../helpers/run/ledger.ts';
 import { createSandbox } from '../../helpers/run/sandbox.ts';
@@ -241,6 +241,58 @@ test('a 409 ConflictException right after a delete: the clean-up ledger tries ag
   } finally {
     client.destroy();
     ledger.discard();
+    await removeDirectly(domain);
+  }
+});
+
+test("a step's aws CLI command that meets a 409 right after a delete runs again, bounded, as the runner runs it; other errors are not retried", async () => {
+  test.setTimeout(120_000);
+  const domain = runDomain();
+  await direct.send(new CreateDomainCommand({ domain }));
+  await direct.send(new CreateRepositoryCommand({ domain, repository: 'my-repo' }));
+  const sandbox = createSandbox('step-retry');
+  const aws = (args: string[]) => () =>
+    runCli(process.env.AWS_CLI ?? 'aws', [...args, '--endpoint-url', proxy.url], { env: sandbox.env(awsEnv), isolatedEnv: true });
+  try {
+    proxy.setRules([conflictOnce('DeleteRepository', 'cli')]);
+    const deleted = await retryStepOnConflict(
+      'aws codeartifact delete-repository',
+      aws(['codeartifact', 'delete-repository', '--domain', domain, '--repository', 'my-repo']),
+    );
+    expect(deleted.run.exitCode, deleted.run.transcript()).toBe(0);
+    expect(deleted.earlier.map((r) => awsCliServiceError(r))).toEqual([{ code: 'ConflictException', operation: 'DeleteRepository' }]);
+    expect(deleted.retry).toEqual({
+      call: 'aws codeartifact delete-repository',
+      by: 'step',
+      error: 'ConflictException',
+      attempts: 2,
+      waitedMs: expect.any(Number),
+      succeeded: true,
+    });
+
+    // Bounded: a conflict that does not pass ends the step after the last attempt.
+    const always: FaultRule = { ...conflictOnce('DeleteDomain', 'cli'), name: 'always-409' };
+    delete always.times;
+    proxy.setRules([always]);
+    const stuck = await retryStepOnConflict('aws codeartifact delete-domain', aws(['codeartifact', 'delete-domain', '--domain', domain]), {
+      maxAttempts: 3,
+      baseDelayMs: 100,
+    });
+    expect(stuck.run.exitCode).not.toBe(0);
+    expect(stuck.retry).toMatchObject({ attempts: 3, succeeded: false });
+    expect(proxy.hits.get('always-409')).toBe(3);
+
+    // Not a conflict (the repository is gone): one attempt, no retry.
+    proxy.setRules([]);
+    const missing = await retryStepOnConflict(
+      'aws codeartifact delete-repository',
+      aws(['codeartifact', 'delete-repository', '--domain', domain, '--repository', 'my-repo']),
+    );
+    expect(awsCliServiceError(missing.run)?.code).toBe('ResourceNotFoundException');
+    expect(missing.earlier).toEqual([]);
+    expect(missing.retry).toBeUndefined();
+  } finally {
+    sandbox.dispose();
     await removeDirectly(domain);
   }
 });
