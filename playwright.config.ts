@@ -49,6 +49,7 @@ const HARNESS_E2E = [
   '**/container.spec.ts',
   '**/cleanup.spec.ts',
   '**/matrix-user-config.spec.ts',
+  '**/aws-gate.spec.ts',
 ];
 const inContainer = { emulatorRuntime: 'container', skipWithoutContainerEngine: true };
 

@@ -7,13 +7,13 @@
 import {
   DescribeDomainCommand,
   DescribeRepositoryCommand,
-  ListDomainsCommand,
   ListPackagesCommand,
   type CodeartifactClient,
 } from '@aws-sdk/client-codeartifact';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import semver from 'semver';
+import { goneText, goneWaitMs, waitUntilDomainGone, waitUntilRepositoryGone } from '../helpers/run/eventual.ts';
 import { isUnder } from '../helpers/run/urls.ts';
 import { awsCliTooOld, minimumAwsCli } from './cli-minimums.ts';
 import { declaredFor, describeDifference, diff } from '../helpers/evidence/compare.ts';
@@ -44,14 +44,12 @@ async function describeRepository(codeartifact: CodeartifactClient, domain: stri
   return (await codeartifact.send(new DescribeRepositoryCommand({ domain, repository }))).repository;
 }
 
-async function expectRepositoryGone(codeartifact: CodeartifactClient, domain: string, repository: string): Promise<string> {
-  try {
-    await describeRepository(codeartifact, domain, repository);
-  } catch (err) {
-    if ((err as Error).name === 'ResourceNotFoundException') return `repository ${repository} is gone`;
-    throw err;
-  }
-  throw new Error(`repository ${repository} still exists after delete-repository`);
+/** Gone as AWS's eventual consistency allows: polled for a bounded while (helpers/run/eventual.ts). */
+async function expectRepositoryGone({ codeartifact, names, target }: StepContext, repository: string): Promise<string> {
+  const result = await waitUntilRepositoryGone(codeartifact, names.domain, repository, goneWaitMs(target));
+  const text = goneText(`repository ${repository}`, result);
+  if (!result.gone) throw new Error(text);
+  return text;
 }
 
 /** Polls with backoff (250 ms doubling to 15 s) until `probe` returns a value or the limit passes. */
@@ -638,7 +636,8 @@ export const installAndList: TutorialStep[] = [
         );
       }
       memory.lodashVersion = entry.version ?? '';
-      return `lodash ${entry.version} is a devDependency, resolved from ${memory.endpoint}`;
+      // The URL as the lockfile has it: it may spell the endpoint differently (AWS's explicit :443).
+      return `lodash ${entry.version} is a devDependency, resolved from ${memory.endpoint} (the lockfile: ${entry.resolved})`;
     },
   },
   {
@@ -701,7 +700,7 @@ export const cleanup: TutorialStep[] = [
       { kind: 'upstreams', domain: names.domain, repository: names.myRepo },
       { kind: 'repository', domain: names.domain, repository: names.myRepo },
     ],
-    check: ({ codeartifact, names }) => expectRepositoryGone(codeartifact, names.domain, names.myRepo),
+    check: (ctx) => expectRepositoryGone(ctx, ctx.names.myRepo),
   },
   {
     id: 'cleanup-delete-npm-store',
@@ -713,7 +712,7 @@ export const cleanup: TutorialStep[] = [
     command: ({ names, account }) =>
       aws(['codeartifact', 'delete-repository', '--domain', names.domain, '--domain-owner', account, '--repository', names.npmStore]),
     removes: ({ names }) => [{ kind: 'repository', domain: names.domain, repository: names.npmStore }],
-    check: ({ codeartifact, names }) => expectRepositoryGone(codeartifact, names.domain, names.npmStore),
+    check: (ctx) => expectRepositoryGone(ctx, ctx.names.npmStore),
   },
   {
     id: 'cleanup-delete-domain',
@@ -724,10 +723,12 @@ export const cleanup: TutorialStep[] = [
     documentedOutput: documentedOutputs.deleteDomain,
     command: ({ names, account }) => aws(['codeartifact', 'delete-domain', '--domain', names.domain, '--domain-owner', account]),
     removes: ({ names }) => [{ kind: 'domain', domain: names.domain }],
-    async check({ codeartifact, names }) {
-      const { domains } = await codeartifact.send(new ListDomainsCommand({}));
-      if (domains?.some((d) => d.name === names.domain)) throw new Error(`domain ${names.domain} still exists`);
-      return `domain ${names.domain} is gone`;
+    async check({ codeartifact, names, account, target }) {
+      // DeleteDomain answers "Deleted" and the domain may stay listed a moment: a bounded wait, every page.
+      const result = await waitUntilDomainGone(codeartifact, names.domain, goneWaitMs(target), account);
+      const text = goneText(`domain ${names.domain}`, result);
+      if (!result.gone) throw new Error(text);
+      return text;
     },
   },
 ];

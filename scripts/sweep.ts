@@ -3,17 +3,19 @@
  * Removes what harness runs left behind, one line per resource with the reason:
  *  - on this machine: the sandboxes (with their tokens) and the clean-up ledgers of runs
  *    whose process is gone; a dead run's ledger is undone on the configured target;
- *  - on the configured target (CONFORMANCE_TARGET=aws or endpoint): harness-tagged domains
- *    older than the TTL;
+ *  - on the configured target (CONFORMANCE_TARGET=aws or endpoint): domains named exactly as a
+ *    run names them and older than the TTL, harness-tagged or untagged (a run killed before it
+ *    could tag its domain); an error on one domain is reported and the others are still swept;
  *  - on this machine's container engine: emulator containers of runs that died.
- * Nothing the harness did not create is touched. Exit 0: all done; 1: something could not be
- * removed (see the FAILED lines); 2: configuration or target problem.
+ * Nothing the harness did not create is touched: no other name, no one else's tags. `--dry-run`
+ * removes nothing and prints what it would do, and why. Exit 0: all done; 1: something could not
+ * be removed (see the FAILED lines); 2: configuration or target problem.
  */
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig } from '../helpers/run/config.ts';
 import { InfrastructureError } from '../helpers/run/errors.ts';
 import { stateDir } from '../helpers/run/owner.ts';
-import { deadRunLedgers, deadRunSandboxes, taggedDomains, type SweepLine, type SweepTarget } from '../helpers/run/sweep.ts';
+import { deadRunLedgers, deadRunSandboxes, harnessDomains, type SweepLine, type SweepTarget } from '../helpers/run/sweep.ts';
 import { openTarget, type Target } from '../helpers/target/targets.ts';
 import { sweepEmulatorContainers } from '../helpers/target/emulator-container.ts';
 
@@ -92,7 +94,7 @@ const rules: { name: string; run: () => Promise<SweepLine[]> | SweepLine[] }[] =
   { name: "dead runs' sandboxes", run: () => deadRunSandboxes({ dryRun }) },
   // Emulator containers of runs that died (SIGKILL): their own run stops them on every other exit.
   { name: "dead runs' emulator containers", run: () => containerLines(dryRun) },
-  ...(client ? [{ name: 'harness-tagged domains past the TTL', run: () => taggedDomains(client, hours * 3_600_000, { dryRun }) }] : []),
+  ...(client ? [{ name: "the harness's domains past the TTL", run: () => harnessDomains(client, hours * 3_600_000, { dryRun }) }] : []),
 ];
 for (const rule of rules) {
   try {

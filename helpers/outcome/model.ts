@@ -36,6 +36,35 @@ export const evidenceSchema = z.object({
 });
 export type Evidence = z.infer<typeof evidenceSchema>;
 
+/**
+ * A call that AWS answered with a transient error (ConflictException while it catches up with a
+ * delete) and that was tried again: by the step itself (its aws CLI command) or by the harness's
+ * own SDK calls during the step (state checks, tagging). A step that needed one says so.
+ */
+export const retrySchema = z.object({
+  /** The step's command (`aws codeartifact delete-domain`) or the harness's SDK operation (`DeleteDomain`). */
+  call: z.string(),
+  by: z.enum(['step', 'harness']),
+  /** The error's code, as AWS sent it (x-amzn-ErrorType), e.g. ConflictException. */
+  error: z.string(),
+  /** Attempts in all, the first included. */
+  attempts: z.number().int().min(2),
+  /** Time spent waiting between the attempts. */
+  waitedMs: z.number(),
+  /** Whether the last attempt worked. */
+  succeeded: z.boolean(),
+});
+export type Retry = z.infer<typeof retrySchema>;
+
+/** A retry in plain words, as every reader shows it. */
+export function describeRetry(r: Retry): string {
+  const who = r.by === 'step' ? r.call : `the harness's ${r.call} call`;
+  const tries = `${r.attempts} attempts, ${formatMs(r.waitedMs)} of waiting between them`;
+  return r.succeeded
+    ? `${who} met ${r.error} and worked when tried again (${tries})`
+    : `${who} met ${r.error} and still failed when tried again (${tries})`;
+}
+
 /** The typed part of a step's outcome, as the runner records it. */
 export const stepFindingSchema = z.object({
   kind: z.enum(STEP_KINDS),
@@ -67,6 +96,8 @@ export const stepOutcomeSchema = stepFindingSchema.extend({
     .custom<StepEvidence>((v) => typeof v === 'object' && v !== null && Array.isArray((v as StepEvidence).differences))
     .optional(),
   durationMs: z.number(),
+  /** Calls that were tried again during the step, and why (eventual consistency on AWS). */
+  retries: z.array(retrySchema).optional(),
   /** The Playwright trace kept for this step (retain-on-failure), relative to the reports folder. */
   trace: z.string().optional(),
 });
@@ -75,7 +106,14 @@ export type StepOutcome = z.infer<typeof stepOutcomeSchema>;
 export const cleanupSchema = z.object({
   removed: z.array(z.string()),
   left: z.array(z.string()),
-  failed: z.array(z.object({ resource: z.string(), error: z.string() })),
+  failed: z.array(
+    z.object({
+      resource: z.string(),
+      error: z.string(),
+      /** AWS refused the harness's call (IAM): the harness's problem, with the action it lacks and the fix. */
+      accessDenied: z.object({ actions: z.array(z.string()), fix: z.string() }).optional(),
+    }),
+  ),
 });
 export type CleanupOutcome = z.infer<typeof cleanupSchema>;
 
@@ -244,7 +282,11 @@ export function decideRun(runs: ScenarioOutcome[], problems: Problem[]): { verdi
     runs.length > 1
       ? `${deciding.cell ? `matrix cell ${deciding.cell.id}` : `${deciding.scenario} (${deciding.project})`}${failedCount > 1 ? ` and ${failedCount - 1} more` : ''}: `
       : '';
-  const hint = verdict === 'no-verdict' ? deciding.steps.find((s) => s.kind === 'infrastructure-problem')?.hint : undefined;
+  const hint =
+    verdict === 'no-verdict'
+      ? (deciding.steps.find((s) => s.kind === 'infrastructure-problem')?.hint ??
+        deciding.problems.find((p) => p.verdict === 'no-verdict')?.hint)
+      : undefined;
   return {
     verdict,
     reason: verdict === 'passed' && runs.length > 1 ? `all ${runs.length} runs passed` : `${who}${deciding.reason}`,
@@ -312,8 +354,11 @@ export function scenarioProblems(
     return problems;
   }
   if (record.leftovers.length) problems.push({ verdict: 'failed', text: `left behind: ${record.leftovers.join(', ')}` });
-  for (const f of record.cleanup.failed)
-    problems.push({ verdict: 'failed', text: `clean-up could not remove ${f.resource}: ${f.error.split('\n')[0]}` });
+  for (const f of record.cleanup.failed) {
+    const text = `clean-up could not remove ${f.resource}: ${f.error.split('\n')[0]}`;
+    // A refusal by IAM says nothing about the tutorial: the role needs fixing, no verdict.
+    problems.push(f.accessDenied ? { verdict: 'no-verdict', text, hint: f.accessDenied.fix } : { verdict: 'failed', text });
+  }
   for (const l of LATENCIES) {
     const value = record.latency[l.key];
     if (typeof value === 'number' && value > budgetMs) {

@@ -7,7 +7,7 @@
 import type { MatrixCell } from '../../scenarios/matrix-cells.ts';
 import type { UndoReport } from '../run/ledger.ts';
 import type { StepEvidence } from '../evidence/compare.ts';
-import type { StepFinding } from './model.ts';
+import type { Retry, StepFinding } from './model.ts';
 
 export interface StepRecord {
   commandAsRun?: string;
@@ -17,6 +17,8 @@ export interface StepRecord {
   outputCheck?: StepEvidence;
   /** Set when the step did not pass: its kind and fields, as the runner decided them. */
   finding?: StepFinding;
+  /** Calls tried again during the step (a 409 while AWS caught up with a delete). */
+  retries?: Retry[];
 }
 
 export interface RunRecord {

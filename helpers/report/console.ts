@@ -8,7 +8,16 @@
  */
 import { join, relative } from 'node:path';
 import type { FullConfig, FullResult, Reporter, Suite, TestCase, TestError, TestResult } from '@playwright/test/reporter';
-import { KIND_LABEL, VERDICT_WORDS, headline, injectedFaults, type StepKind } from '../outcome/model.ts';
+import {
+  KIND_LABEL,
+  VERDICT_WORDS,
+  describeRetry,
+  headline,
+  injectedFaults,
+  retrySchema,
+  type Retry,
+  type StepKind,
+} from '../outcome/model.ts';
 import { preflightMessage } from '../run/preflight.ts';
 import { currentRunId, readPreflight, readSummaryFile, reportsDirOf } from './summary-json.ts';
 
@@ -22,6 +31,14 @@ const MARK: Record<StepKind, string> = {
   'not-run': '-',
   interrupted: '⏹',
 };
+
+/** The calls the runner tried again during the step (its `retries` attachment, the record's field). */
+function retriesOf(result: TestResult): Retry[] {
+  const body = result.attachments.find((a) => a.name === 'retries' && a.body)?.body;
+  if (!body) return [];
+  const parsed = retrySchema.array().safeParse(JSON.parse(body.toString('utf8')));
+  return parsed.success ? parsed.data : [];
+}
 
 function kindOf(result: TestResult): StepKind | undefined {
   const a = result.annotations.filter((x) => x.type === 'outcome-kind').pop()?.description;
@@ -90,6 +107,7 @@ export default class ConsoleReporter implements Reporter {
     const label = kind && kind !== 'passed' ? ` [${KIND_LABEL[kind].toLowerCase()}]` : '';
     const time = result.status === 'skipped' ? '' : ` (${(result.duration / 1000).toFixed(1)}s)`;
     this.write(`  ${mark} ${this.n}/${this.total} ${project ? `[${project}] › ` : ''}${location} › ${test.title}${label}${time}`);
+    for (const retry of retriesOf(result)) this.write(`      ↻ retried: ${describeRetry(retry)}`);
     if (result.status !== 'passed' && result.status !== 'skipped' && result.errors[0]?.message && test.expectedStatus !== 'failed') {
       const message = result.errors[0].message.replace(/^(StepFailure|Error): /, '');
       this.write(

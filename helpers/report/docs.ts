@@ -17,6 +17,7 @@ import { MATRIX_CSS, matrixRows, matrixTable } from './matrix.ts';
 import {
   KIND_LABEL,
   TUTORIAL_URL,
+  describeRetry,
   headline as verdictHeadline,
   titleOf,
   whereOf,
@@ -512,6 +513,12 @@ function renderStep(step: StepSummary, scenario: string, traces: Record<string, 
   out.push(`<div class="command"><div class="caption">As run</div>${asRun}</div>`);
   out.push('</div>');
   if (step.checked) out.push(`<p class="checked"><span class="caption-inline">Checked afterwards:</span> ${t(step.checked)}</p>`);
+  if (step.retries?.length) {
+    // AWS catching up (a 409 right after a delete): the step worked, but only when tried again.
+    out.push(
+      `<ul class="retries" data-retries="${step.retries.length}">${step.retries.map((r) => `<li data-retry-error="${t(r.error)}" data-retry-by="${t(r.by)}"><span class="caption-inline">Tried again:</span> ${t(sentence(describeRetry(r)))}</li>`).join('')}</ul>`,
+    );
+  }
   if (step.evidence?.excerpt) {
     out.push(
       `<details class="fold"><summary>What the command said${step.evidence.exitCode !== undefined ? ` (exit code ${t(step.evidence.exitCode)})` : ''}</summary>${pre(step.evidence.excerpt)}</details>`,
@@ -787,6 +794,7 @@ ol.steps { list-style:none; margin:0; padding:0; }
 .caption { font-size:12px; color:var(--muted); text-transform:uppercase; letter-spacing:.05em; margin-bottom:3px; }
 .caption-inline { color:var(--muted); }
 .checked { font-size:14px; overflow-wrap:anywhere; margin:4px 0 0; }
+.retries { font-size:14px; margin:4px 0 0; padding-left:0; list-style:none; }
 .explain { background:var(--fail-bg); border-radius:6px; padding:10px 14px; margin:10px 0; color:#450a0a; }
 .step.known .explain { background:var(--known-bg); color:#451a03; }
 .explain-main { font-size:16px; }

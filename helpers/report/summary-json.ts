@@ -94,6 +94,7 @@ export function stepOutcomeOf(
     ...(recorded?.output ? { output: recorded.output } : {}),
     ...(recorded?.checked ? { checked: recorded.checked } : {}),
     ...(recorded?.outputCheck ? { outputCheck: recorded.outputCheck } : {}),
+    ...(recorded?.retries?.length ? { retries: recorded.retries } : {}),
     durationMs: result?.duration ?? 0,
     ...(trace ? { trace: relative(resolve(reportsDir), resolve(trace)) } : {}),
   };

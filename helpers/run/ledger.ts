@@ -23,6 +23,8 @@ import { basename, dirname, join } from 'node:path';
 import type { TargetKind } from './config.ts';
 import { stateDir, thisProcess, type RunOwner } from './owner.ts';
 import { codeartifactArn } from '../target/partition.ts';
+import { accessDeniedOf } from '../target/aws-permissions.ts';
+import { isDeletedStatus } from './eventual.ts';
 
 export type LedgerResource =
   | { kind: 'domain'; domain: string }
@@ -57,7 +59,8 @@ export const describeResource = (r: LedgerResource): string =>
 
 export interface UndoReport {
   undone: string[];
-  failed: { resource: string; error: string }[];
+  /** With `accessDenied` where IAM refused the call: the role's problem, not the tutorial's. */
+  failed: { resource: string; error: string; accessDenied?: { actions: string[]; fix: string } }[];
 }
 
 /** Where a ledger's resources live: sweep undoes a dead run's ledger only on the same target. */
@@ -200,7 +203,8 @@ export class CleanupLedger {
         }
       } catch (err) {
         const error = `${(err as Error).name}: ${(err as Error).message}`;
-        report.failed.push({ resource, error });
+        const denied = accessDeniedOf(err);
+        report.failed.push({ resource, error, ...(denied ? { accessDenied: { actions: [...denied.actions], fix: denied.fix } } : {}) });
         say({ resource, action: 'failed', why: error });
       }
       if (!options.dryRun) this.save();
@@ -245,7 +249,10 @@ export class CleanupLedger {
     let createdMs: number | undefined;
     try {
       if (r.kind === 'domain') {
-        createdMs = (await client.send(new DescribeDomainCommand({ domain: r.domain }))).domain?.createdTime?.getTime();
+        const { domain } = await client.send(new DescribeDomainCommand({ domain: r.domain }));
+        // AWS may describe a domain for a while after its delete, as Deleted: it is gone.
+        if (isDeletedStatus(domain?.status)) return { ours: false, why: `is being deleted already (status ${domain?.status})` };
+        createdMs = domain?.createdTime?.getTime();
       } else {
         createdMs = (
           await client.send(new DescribeRepositoryCommand({ domain: r.domain, repository: r.repository }))

@@ -4,11 +4,10 @@
  * A failed step says which step, what a reader expects and what happened; the steps after it
  * are reported as not run; whatever is left is undone in reverse order.
  */
-import { ListDomainsCommand, type CodeartifactClient } from '@aws-sdk/client-codeartifact';
+import type { CodeartifactClient } from '@aws-sdk/client-codeartifact';
 import { test, type TestInfo } from '@playwright/test';
 import * as allure from 'allure-js-commons';
 import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
-import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Scenario, StepContext, TutorialStep } from '../../scenarios/types.ts';
@@ -22,9 +21,13 @@ import { ContainerEngineUnavailable } from '../target/emulator-container.ts';
 import { cellToolbox, plainToolbox, type Toolbox } from './toolbox.ts';
 import type { MatrixCell } from '../../scenarios/matrix-cells.ts';
 import type { RunRecord } from '../outcome/records.ts';
-import { KIND_LABEL_NAME, type StepFinding, type StepKind } from '../outcome/model.ts';
+import { KIND_LABEL_NAME, type Retry, type StepFinding, type StepKind } from '../outcome/model.ts';
 import { ConfigError } from './config.ts';
 import { InfrastructureError, StepFailure } from './errors.ts';
+import { accessDeniedOf } from '../target/aws-permissions.ts';
+import { addHarnessMiddleware, retryStepOnConflict } from './conflicts.ts';
+import { goneWaitMs, waitUntilDomainGone } from './eventual.ts';
+import { projectCode, runDomainName } from './naming.ts';
 
 export { StepFailure };
 import { EvidenceRecorder } from '../evidence/recorder.ts';
@@ -94,8 +97,13 @@ export function stepLocation(stepId: string): string | undefined {
   return stepLocations.get(stepId);
 }
 
-function cellCode(project: string): string {
-  return createHash('sha256').update(project).digest('hex').slice(0, 4);
+/**
+ * An error of the harness's own SDK calls (state checks, tagging) that IAM refused: the role
+ * lacks an action, which says nothing about the tutorial. No verdict, naming the action and the fix.
+ */
+function deniedFinding(err: unknown): StepFinding | undefined {
+  const denied = accessDeniedOf(err);
+  return denied ? { kind: 'infrastructure-problem', observed: denied.message, hint: denied.fix } : undefined;
 }
 
 export class ScenarioRun {
@@ -119,6 +127,8 @@ export class ScenarioRun {
   private stoppedBy: string | undefined;
   /** Printed output against AWS's documentation and the snapshots (issue 12). */
   private readonly evidence: EvidenceRecorder;
+  /** Calls tried again during the current step (a 409 while AWS catches up with a delete). */
+  private stepRetries: Retry[] = [];
 
   private constructor(
     private readonly scenario: Scenario,
@@ -130,8 +140,9 @@ export class ScenarioRun {
     private readonly tools: Toolbox,
     private readonly cell: MatrixCell | undefined,
   ) {
-    this.client = target.codeartifact();
-    const domain = `cc-${config.runId}-${scenario.code}${cellCode(project)}`;
+    // The harness's own calls that needed a retry are reported with the step they happened in.
+    this.client = addHarnessMiddleware(target.codeartifact(), { onRetry: (r) => this.stepRetries.push(r) });
+    const domain = runDomainName(config.runId, scenario.code, project);
     this.ctx = {
       names: { domain, myRepo: 'my-repo', npmStore: 'npm-store' },
       account: target.account,
@@ -183,7 +194,7 @@ export class ScenarioRun {
     const project = testInfo.project.name;
     const sandbox = createSandbox(`${scenario.id}-${project}`);
     // On disk in the state folder, where `npm run sweep` finds it if this process is killed.
-    const ledger = CleanupLedger.create(`${config.runId}-${scenario.code}${cellCode(project)}`, config.runId, {
+    const ledger = CleanupLedger.create(`${config.runId}-${scenario.code}${projectCode(project)}`, config.runId, {
       kind: target.kind,
       ...(target.endpointUrl !== undefined ? { endpointUrl: target.endpointUrl } : {}),
       account: target.account,
@@ -219,6 +230,7 @@ export class ScenarioRun {
     const shown = step.perform ? step.documented : redact([name, ...args].join(' '), this.ctx.secrets);
     const base = { where: where(step), title: step.title, expected: step.expectation };
     this.lastRun = undefined;
+    this.stepRetries = [];
     const stopProgress = this.progress(
       step,
       polling ? `polling list-packages until lodash is listed` : `waiting for ${shown.split(' ').slice(0, 3).join(' ')}`,
@@ -226,22 +238,35 @@ export class ScenarioRun {
     );
     try {
       const run = await test.step(`run: ${shown}`, async () => {
-        const run = step.perform
-          ? await this.perform(step)
-          : await runCli(binary, args, {
-              env: this.sandbox.env({
-                ...this.target.cliEnv(),
-                ...this.tools.env(this.sandbox),
-                ...(this.tools.pathPrefix.length ? { PATH: [...this.tools.pathPrefix, process.env.PATH ?? ''].join(':') } : {}),
-              }),
-              isolatedEnv: true,
-              secrets: this.ctx.secrets,
-              ...(cwd ? { cwd } : {}),
-              timeoutMs: commandTimeoutMs,
-            });
+        const runOnce = () =>
+          runCli(binary, args, {
+            env: this.sandbox.env({
+              ...this.target.cliEnv(),
+              ...this.tools.env(this.sandbox),
+              ...(this.tools.pathPrefix.length ? { PATH: [...this.tools.pathPrefix, process.env.PATH ?? ''].join(':') } : {}),
+            }),
+            isolatedEnv: true,
+            secrets: this.ctx.secrets,
+            ...(cwd ? { cwd } : {}),
+            timeoutMs: commandTimeoutMs,
+          });
+        let run: CliRun;
+        let earlier: CliRun[] = [];
+        if (step.perform) run = await this.perform(step);
+        else if (isAws && (step.creates || step.removes)) {
+          // Right after a delete AWS may answer 409 while it catches up: tried again, bounded, and reported.
+          const attempts = await retryStepOnConflict(`aws ${command.args.slice(0, 2).join(' ')}`, runOnce, {
+            stopped: () => this.interrupted,
+          });
+          ({ run, earlier } = attempts);
+          if (attempts.retry) this.stepRetries.push(attempts.retry);
+        } else run = await runOnce();
         this.lastRun = run;
         step.read?.(run, this.ctx);
-        const transcript = run.transcript(this.ctx.secrets);
+        const transcript = [
+          ...earlier.map((r) => `${r.transcript(this.ctx.secrets)}\n[answered ConflictException: tried again]\n`),
+          run.transcript(this.ctx.secrets),
+        ].join('\n');
         const commandAsRun = step.perform ? step.documented : redact([name, ...run.args].join(' '), this.ctx.secrets);
         this.record.steps[step.id] = { commandAsRun, output: transcript };
         await testInfo.attach('command output', { body: transcript, contentType: 'text/plain' });
@@ -289,8 +314,8 @@ export class ScenarioRun {
         } catch (err) {
           throw new StepFailure({
             ...base,
-            kind: 'conformance-failure',
-            observed: redact((err as Error).message, this.ctx.secrets),
+            // IAM refusing a state check is the role's problem, not the tutorial's.
+            ...(deniedFinding(err) ?? { kind: 'conformance-failure', observed: redact((err as Error).message, this.ctx.secrets) }),
             evidence: { command: this.record.steps[step.id]?.commandAsRun ?? shown, exitCode: run.exitCode },
           });
         }
@@ -310,12 +335,15 @@ export class ScenarioRun {
     } catch (caught) {
       let err = caught;
       if (!(err instanceof StepFailure)) {
-        // Anything else is the harness itself failing (an SDK call in the ledger, a bug): no verdict.
+        // Anything else is the harness itself failing (an SDK call in the ledger, a bug): no verdict,
+        // naming the IAM action and the fix where AWS refused the call (e.g. tagging).
         err = new StepFailure({
           ...base,
-          kind: 'infrastructure-problem',
-          observed: redact(`${(caught as Error).name}: ${(caught as Error).message}`, this.ctx.secrets),
-          hint: 'This is the harness failing, not the tutorial: see the Playwright report for the stack.',
+          ...(deniedFinding(caught) ?? {
+            kind: 'infrastructure-problem',
+            observed: redact(`${(caught as Error).name}: ${(caught as Error).message}`, this.ctx.secrets),
+            hint: 'This is the harness failing, not the tutorial: see the Playwright report for the stack.',
+          }),
         });
       }
       const failure = err as StepFailure;
@@ -336,6 +364,7 @@ export class ScenarioRun {
       throw finding === failure.finding ? failure : new StepFailure({ ...base, ...finding });
     } finally {
       stopProgress();
+      await this.recordRetries(step, testInfo);
       await this.reportParameters();
     }
     if (knownIssue) {
@@ -360,6 +389,15 @@ export class ScenarioRun {
     void project;
     void scenario;
     throw new StepFailure({ where: where(step), title: step.title, ...finding });
+  }
+
+  /** A step that needed a retry says so: in the run record (summary.json, the docs page) and the test's result (the console). */
+  private async recordRetries(step: TutorialStep, testInfo: TestInfo): Promise<void> {
+    if (this.stepRetries.length === 0) return;
+    const retries = [...this.stepRetries];
+    this.record.steps[step.id] = { ...this.record.steps[step.id], retries };
+    testInfo.annotations.push({ type: 'retried', description: String(retries.length) });
+    await testInfo.attach('retries', { body: JSON.stringify(retries), contentType: 'application/json' });
   }
 
   /** The finding goes where every reader finds it: the run record, and the test's result. */
@@ -443,7 +481,12 @@ export class ScenarioRun {
       this.record.cleanup = await this.ledger.undoAll(this.client);
       this.record.leftovers = await this.leftovers();
     } catch (err) {
-      this.record.cleanup.failed.push({ resource: 'the run', error: (err as Error).message });
+      const denied = accessDeniedOf(err);
+      this.record.cleanup.failed.push({
+        resource: 'the run',
+        error: (err as Error).message,
+        ...(denied ? { accessDenied: { actions: [...denied.actions], fix: denied.fix } } : {}),
+      });
     }
     const m = this.ctx.memory;
     this.record.tools = {
@@ -467,15 +510,13 @@ export class ScenarioRun {
     await this.target.stop();
   }
 
-  /** This run's domain, if it still exists. (Other scenarios of the same run may be going on.) */
+  /**
+   * This run's domain, if it still exists (other scenarios of the same run may be going on).
+   * Deleted counts as gone, and a delete gets a bounded while to show (helpers/run/eventual.ts).
+   */
   private async leftovers(): Promise<string[]> {
-    let nextToken: string | undefined;
-    do {
-      const page = await this.client.send(new ListDomainsCommand({ ...(nextToken ? { nextToken } : {}) }));
-      if (page.domains?.some((d) => d.name === this.ctx.names.domain)) return [this.ctx.names.domain];
-      nextToken = page.nextToken;
-    } while (nextToken);
-    return [];
+    const result = await waitUntilDomainGone(this.client, this.ctx.names.domain, goneWaitMs(this.target.kind), this.target.account);
+    return result.gone ? [] : [this.ctx.names.domain];
   }
 }
 

@@ -17,6 +17,7 @@
  */
 import { CodeartifactClient } from '@aws-sdk/client-codeartifact';
 import { STSClient } from '@aws-sdk/client-sts';
+import { addHarnessMiddleware } from './conflicts.ts';
 
 export interface SdkTarget {
   region: string;
@@ -124,7 +125,8 @@ function clientConfig(target: SdkTarget, retry: ConnectionRetryOptions) {
 }
 
 export function codeartifactClient(target: SdkTarget, retry: ConnectionRetryOptions = {}): CodeartifactClient {
-  return new CodeartifactClient(clientConfig(target, retry));
+  // A 409 while AWS catches up with a delete is tried again; errors remember their command (helpers/run/conflicts.ts).
+  return addHarnessMiddleware(new CodeartifactClient(clientConfig(target, retry)));
 }
 
 export function stsClient(target: SdkTarget, retry: ConnectionRetryOptions = {}): STSClient {

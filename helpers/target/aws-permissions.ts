@@ -24,6 +24,7 @@ import {
   ListTagsForResourceCommand,
   type CodeartifactClient,
 } from '@aws-sdk/client-codeartifact';
+import { commandOf } from '../run/conflicts.ts';
 import { codeartifactArn } from './partition.ts';
 
 /** The policy file in this repository that grants everything below. */
@@ -139,7 +140,8 @@ export interface AccessDenied {
 /**
  * Is `err` (what an AWS SDK client threw) an access denial? Decided by the error's `name` and
  * `$metadata.httpStatusCode`, never by its message. When it is, says which IAM action(s) the
- * `command` needed and how to grant them; otherwise undefined.
+ * `command` needed (by default, the command a harness client sent) and how to grant them;
+ * otherwise undefined.
  */
 export function accessDeniedOf(err: unknown, command?: string | object): AccessDenied | undefined {
   if (typeof err !== 'object' || err === null) return undefined;
@@ -149,7 +151,8 @@ export function accessDeniedOf(err: unknown, command?: string | object): AccessD
     (typeof name === 'string' && ACCESS_DENIED_NAMES.has(name)) ||
     (status === 403 && !(typeof name === 'string' && CREDENTIAL_ERROR_NAMES.has(name)));
   if (!denied) return undefined;
-  const commandName = command === undefined ? undefined : typeof command === 'string' ? command : command.constructor.name;
+  // Without a command: the one a harness client remembered sending (helpers/run/conflicts.ts).
+  const commandName = command === undefined ? commandOf(err) : typeof command === 'string' ? command : command.constructor.name;
   const actions = commandName ? (actionsOf(commandName) ?? []) : [];
   const call = commandName ? commandName.replace(/Command$/, '') : 'an AWS call';
   const needed = actions.length ? actions.join(' and ') : 'an action the harness did not expect to need';

@@ -7,11 +7,7 @@ import {
   CodeartifactClient,
   DeleteDomainCommand,
   DeleteRepositoryCommand,
-  AssociateExternalConnectionCommand,
-  CreateDomainCommand,
-  CreateRepositoryCommand,
   DescribeDomainCommand,
-  GetRepositoryEndpointCommand,
   ResourceNotFoundException,
   UpdateRepositoryCommand,
   paginateListRepositoriesInDomain,
@@ -52,27 +48,8 @@ export const test = base.extend<{ codeartifact: CodeartifactClient; sts: STSClie
   },
 });
 
-// ---------------------------------------------------------------------------------------------
-// The tutorial's resources, made with the SDK (for tests that need them in place, not under test).
-// ---------------------------------------------------------------------------------------------
-
-/** my-repo -> npm-store -> public:npmjs, with the SDK. Returns my-repo's npm endpoint. */
-export async function tutorialRepositories(codeartifact: CodeartifactClient, domain: string): Promise<string> {
-  await codeartifact.send(new CreateDomainCommand({ domain }));
-  await codeartifact.send(new CreateRepositoryCommand({ domain, domainOwner: ACCOUNT, repository: 'my-repo' }));
-  await codeartifact.send(new CreateRepositoryCommand({ domain, domainOwner: ACCOUNT, repository: 'npm-store' }));
-  await codeartifact.send(
-    new AssociateExternalConnectionCommand({ domain, domainOwner: ACCOUNT, repository: 'npm-store', externalConnection: 'public:npmjs' }),
-  );
-  await codeartifact.send(
-    new UpdateRepositoryCommand({ domain, domainOwner: ACCOUNT, repository: 'my-repo', upstreams: [{ repositoryName: 'npm-store' }] }),
-  );
-  const { repositoryEndpoint } = await codeartifact.send(
-    new GetRepositoryEndpointCommand({ domain, domainOwner: ACCOUNT, repository: 'my-repo', format: 'npm' }),
-  );
-  if (!repositoryEndpoint) throw new Error('GetRepositoryEndpoint returned no repositoryEndpoint');
-  return repositoryEndpoint;
-}
+// The tutorial's resources, made with the SDK (shared with the harness's tests).
+export { tutorialRepositories } from '../support/tutorial-repositories.ts';
 
 // ---------------------------------------------------------------------------------------------
 // Clean-up of every domain a test created, with its repositories (shared by the contract tests).

@@ -12,16 +12,11 @@
  *   without CodeArtifact is refused.
  */
 import {
-  AssociateExternalConnectionCommand,
   CodeartifactClient,
-  CreateDomainCommand,
-  CreateRepositoryCommand,
   GetAuthorizationTokenCommand,
-  GetRepositoryEndpointCommand,
   ListDomainsCommand,
   ResourceNotFoundException,
   TagResourceCommand,
-  UpdateRepositoryCommand,
 } from '@aws-sdk/client-codeartifact';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { expect, test } from '@playwright/test';
@@ -60,6 +55,7 @@ import { cellScenario, matrix } from '../../scenarios/matrix.ts';
 import { installAndList, prerequisites, scenarios } from '../../scenarios/tutorial.ts';
 import type { StepContext, TutorialStep } from '../../scenarios/types.ts';
 import { startFixtureRegistry, tutorialPackages } from '../support/fixture-registry.ts';
+import { tutorialRepositories } from '../support/tutorial-repositories.ts';
 import { ROOT } from './nested-run.ts';
 
 const AWS_ACCOUNT = '111122223333';
@@ -68,23 +64,6 @@ const REGION = 'us-east-1';
 const ACCOUNT = '000000000000';
 const CREDENTIALS = { accessKeyId: 'test', secretAccessKey: 'test' };
 
-/** The tutorial's my-repo -> npm-store -> public:npmjs, made with the SDK (in place for a test, not under test). Returns my-repo's npm endpoint. */
-async function tutorialRepositories(codeartifact: CodeartifactClient, domain: string): Promise<string> {
-  await codeartifact.send(new CreateDomainCommand({ domain }));
-  for (const repository of ['my-repo', 'npm-store'])
-    await codeartifact.send(new CreateRepositoryCommand({ domain, domainOwner: ACCOUNT, repository }));
-  await codeartifact.send(
-    new AssociateExternalConnectionCommand({ domain, domainOwner: ACCOUNT, repository: 'npm-store', externalConnection: 'public:npmjs' }),
-  );
-  await codeartifact.send(
-    new UpdateRepositoryCommand({ domain, domainOwner: ACCOUNT, repository: 'my-repo', upstreams: [{ repositoryName: 'npm-store' }] }),
-  );
-  const { repositoryEndpoint } = await codeartifact.send(
-    new GetRepositoryEndpointCommand({ domain, domainOwner: ACCOUNT, repository: 'my-repo', format: 'npm' }),
-  );
-  if (!repositoryEndpoint) throw new Error('GetRepositoryEndpoint returned no repositoryEndpoint');
-  return repositoryEndpoint;
-}
 /** A run's domain as helpers/run/scenario-runner.ts names it: `cc-<run id>-<scenario code><4 hex>`. */
 const RUN_DOMAIN = 'cc-mf3k2x9qab12-t1f2e';
 

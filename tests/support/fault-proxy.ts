@@ -70,6 +70,8 @@ export interface FaultProxy {
   hits: Map<string, number>;
   /** Every request seen, by operation and client. */
   seen: { operation: string; client: Client; status: number }[];
+  /** The rules' shared state (cleared by setRules). */
+  state: Map<string, unknown>;
   setRules(rules: FaultRule[]): void;
   close(): Promise<void>;
 }
@@ -123,7 +125,14 @@ async function readBody(req: IncomingMessage): Promise<Buffer> {
   return Buffer.concat(chunks);
 }
 
-export async function startFaultProxy(targetUrl: string, rules: FaultRule[] = []): Promise<FaultProxy> {
+export interface ProxyListen {
+  /** Default 127.0.0.1; any 127.x.y.z works on Linux, which lets a proxy have the default port to itself. */
+  host?: string;
+  /** Default 0 (a free port). 80 makes the proxy's URL `http://<host>` with the default port implied, as AWS's https URLs are. */
+  port?: number;
+}
+
+export async function startFaultProxy(targetUrl: string, rules: FaultRule[] = [], listen: ProxyListen = {}): Promise<FaultProxy> {
   const target = new URL(targetUrl);
   let current = rules;
   const hits = new Map<string, number>();
@@ -204,12 +213,21 @@ export async function startFaultProxy(targetUrl: string, rules: FaultRule[] = []
       res.end(JSON.stringify({ message: `fault proxy: ${err.message}` }));
     });
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  selfOrigin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const host = listen.host ?? '127.0.0.1';
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(listen.port ?? 0, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  // As a URL spells it: a default port (80) is left out.
+  selfOrigin = new URL(`http://${host}:${(server.address() as AddressInfo).port}`).origin;
   return {
     url: selfOrigin,
     hits,
     seen,
+    state,
     setRules(rules) {
       current = rules;
       hits.clear();
