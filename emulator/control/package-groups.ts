@@ -195,7 +195,7 @@ export const listAllowedRepositoriesForGroup = defineOperation({
   query: { ...groupLocation, originRestrictionType: 'originRestrictionType', ...pageQuery },
   input: z.object({ ...groupId, originRestrictionType: RestrictionType, ...pageInput }),
   handler(input, ctx) {
-    const { domain, group } = requireNamedGroup(ctx, input);
+    const { group } = requireNamedGroup(ctx, input);
     return pageOf('allowedRepositories', [...group.allowedRepositories[input.originRestrictionType]].sort(), input);
   },
 });
