@@ -16,6 +16,7 @@ import {
   type Summary,
   type Verdict,
 } from '../../outcome/model.ts';
+import { targetName } from '../../target/names.ts';
 import { capitalize, count, sentence } from './text.ts';
 
 /** What summary.json holds (helpers/outcome/model.ts). */
@@ -155,6 +156,11 @@ export function cellName(run: RunSummary, all: RunSummary[]): string {
   return run.tools?.aws ? `with aws CLI ${run.tools.aws}` : `(${run.project})`;
 }
 
+/** The id of a scenario run's section, which the overview links to. */
+export function scenarioAnchor(run: RunSummary, all: RunSummary[]): string {
+  return `scenario-${run.scenario}${cellName(run, all) ? `-${run.project}` : ''}`;
+}
+
 export function firstFailed(run: RunSummary): StepSummary | undefined {
   return run.steps.find((s) => s.kind === 'conformance-failure' || s.kind === 'infrastructure-problem' || s.kind === 'interrupted');
 }
@@ -177,8 +183,11 @@ export function verdictOf(summary: SummaryFile): VerdictView {
   const runs = orderedRuns(summary);
   const details: string[] = [];
   if (summary.verdict === 'no-verdict') {
-    details.push(sentence(`Why: ${summary.reason}`));
-    if (summary.hint) details.push(sentence(`What to fix on the harness's side: ${summary.hint}`));
+    // When nothing was followed, the section below the verdict says why, with every problem.
+    if (!nothingFollowed(summary)) {
+      details.push(sentence(`Why: ${summary.reason}`));
+      if (summary.hint) details.push(sentence(`What to fix on the harness's side: ${summary.hint}`));
+    }
     details.push('The tutorial was not judged: nothing on this page says whether it works.');
   } else {
     for (const run of runs) {
@@ -218,7 +227,7 @@ export function latencyOf(summary: SummaryFile): Latency {
     if (kind === 'conformance-failure' || kind === 'known-issue') return `${label} failed`;
     if (kind === 'infrastructure-problem' || kind === 'interrupted') return `${label} could not be judged`;
     if (kind === 'not-run') return `${label} was not run`;
-    return 'not recorded';
+    return nothingFollowed(summary) ? 'no step of the tutorial ran' : 'not recorded';
   };
   const passed = (id: string) => steps.find((s) => s.id === id)?.kind === 'passed';
   const { installMs, visibleAfterMs } = summary.latency ?? {};
@@ -228,6 +237,29 @@ export function latencyOf(summary: SummaryFile): Latency {
     installNote: note('npm-install', 'step 7'),
     visibleNote: note('list-packages', 'step 8'),
   };
+}
+
+/** No step of the tutorial ran: the run stopped before the first one (preflight refused it, or it was stopped). */
+export function nothingFollowed(summary: SummaryFile): boolean {
+  return summary.runs.every((run) => run.steps.every((step) => step.kind === 'not-run'));
+}
+
+/** Why nothing was followed: what stopped the run (preflight's findings, an interrupt), each with its fix. */
+export function whyNothingFollowed(summary: SummaryFile): { text: string; hint?: string }[] {
+  const stoppers = summary.problems.filter((p) => p.verdict === 'no-verdict');
+  if (stoppers.length) return stoppers.map((p) => ({ text: p.text, ...(p.hint ? { hint: p.hint } : {}) }));
+  return [{ text: summary.reason, ...(summary.hint ? { hint: summary.hint } : {}) }];
+}
+
+/**
+ * What the run was tested against, in words: its own description of the target, or, when the
+ * run stopped before it could open the target (the description is then only the target's
+ * kind), the harness's name for that kind.
+ */
+export function testedAgainst(summary: SummaryFile): string {
+  const described = summary.targetDescription;
+  if (described && described !== summary.target) return described;
+  return targetName(summary.target || 'unknown', summary.endpoint ? { endpoint: summary.endpoint } : {});
 }
 
 export function runOutcome(run: RunSummary): { cls: string; text: string } {

@@ -7,8 +7,8 @@
  */
 import { TUTORIAL_URL } from '../../outcome/model.ts';
 import { MATRIX_CSS } from '../matrix.ts';
-import { cellName, currentEntry, orderedRuns, runOutcome, scenarioName, verdictOf, type DocsReportInput } from './page-data.ts';
-import { renderRun } from './scenarios.ts';
+import { currentEntry, orderedRuns, testedAgainst, verdictOf, type DocsReportInput } from './page-data.ts';
+import { renderOverview, renderRun } from './scenarios.ts';
 import { renderDrift, renderLatency, renderLinks, renderMatrix, toolsText } from './sections.ts';
 import { CSS } from './style.ts';
 import { capitalize, dateFromRunId, formatDate, t } from './text.ts';
@@ -42,9 +42,10 @@ export function renderDocsReport(input: DocsReportInput): string {
     summary.target && summary.target !== 'aws'
       ? '<div class="note">A stand-in for AWS CodeArtifact, not real AWS: this run shows that the documented commands, in the documented order, do what the tutorial says; AWS\'s own behaviour is checked by runs against real AWS.</div>'
       : '';
-  body.push(`<dt>Tested against</dt><dd>${t(capitalize(summary.targetDescription ?? summary.target ?? 'unknown'))}${standIn}</dd>`);
+  body.push(`<dt>Tested against</dt><dd class="target">${t(capitalize(testedAgainst(summary)))}${standIn}</dd>`);
   body.push(`<dt>Region</dt><dd>${t(summary.region ?? 'unknown')}</dd>`);
-  body.push(`<dt>Tools</dt><dd>${t(toolsText(runs))}</dd>`);
+  // Before the first step, the tools are the ones preflight found.
+  body.push(`<dt>Tools</dt><dd>${t(toolsText(runs.length ? runs.map((r) => r.tools) : [summary.tools]))}</dd>`);
   body.push('</dl>');
   body.push('</header>');
   body.push(
@@ -54,17 +55,7 @@ export function renderDocsReport(input: DocsReportInput): string {
   body.push(`<p class="headline">${t(verdict.headline)}</p>`);
   if (verdict.details.length) body.push(`<ul>${verdict.details.map((d) => `<li>${t(d)}</li>`).join('')}</ul>`);
   body.push('</div>');
-  body.push('<table class="overview"><thead><tr><th>What was followed</th><th>Result</th><th>Steps passed</th></tr></thead><tbody>');
-  for (const run of runs) {
-    const cell = cellName(run, runs);
-    const outcome = runOutcome(run);
-    const id = `scenario-${run.scenario}${cell ? `-${run.project}` : ''}`;
-    const passed = run.steps.filter((s) => s.kind === 'passed').length;
-    body.push(
-      `<tr><td><a href="#${t(id)}">${t(scenarioName(run))}</a>${cell ? ` <span class="muted">${t(cell)}</span>` : ''}</td><td><span class="outcome ${outcome.cls}">${t(outcome.text)}</span></td><td>${passed} of ${run.steps.length}</td></tr>`,
-    );
-  }
-  body.push('</tbody></table>');
+  body.push(renderOverview(summary, runs));
   for (const run of runs) body.push(renderRun(run, runs, links.traces));
   body.push(renderLatency(summary, history, runDate));
   if (drift) body.push(renderDrift(drift, runs));

@@ -2,17 +2,21 @@
 import { evidenceHtml } from '../evidence-html.ts';
 import {
   cellName,
+  explainFailure,
+  nothingFollowed,
   runOutcome,
+  scenarioAnchor,
   scenarioDescription,
   scenarioName,
   splitTitle,
   STATUS,
   stepLabel,
-  explainFailure,
+  whyNothingFollowed,
   type RunSummary,
   type StepSummary,
+  type SummaryFile,
 } from './page-data.ts';
-import { formatDuration, t } from './text.ts';
+import { formatDuration, sentence, t } from './text.ts';
 
 export function pre(text: string): string {
   return `<pre>${t(text)}</pre>`;
@@ -90,7 +94,7 @@ function renderSteps(run: RunSummary, traces: Record<string, string> = {}): stri
 export function renderRun(run: RunSummary, all: RunSummary[], traces: Record<string, string> = {}): string {
   const outcome = runOutcome(run);
   const cell = cellName(run, all);
-  const id = `scenario-${run.scenario}${cell ? `-${run.project}` : ''}`;
+  const id = scenarioAnchor(run, all);
   const out: string[] = [];
   out.push(`<section class="scenario" data-scenario="${t(run.scenario)}" data-project="${t(run.project)}" id="${t(id)}">`);
   out.push(`<div class="scenario-head"><h2>${t(scenarioName(run))}${cell ? ` <span class="cell">${t(cell)}</span>` : ''}</h2>`);
@@ -111,4 +115,27 @@ export function renderRun(run: RunSummary, all: RunSummary[], traces: Record<str
   out.push('</div>');
   out.push('</section>');
   return out.join('\n');
+}
+
+/**
+ * What was followed: one row per scenario run, linking to its section; or, when no step of the
+ * tutorial ran, that nothing was followed and why (the run's recorded problems, with their fixes).
+ */
+export function renderOverview(summary: SummaryFile, runs: RunSummary[]): string {
+  if (nothingFollowed(summary)) {
+    const why = whyNothingFollowed(summary)
+      .map(
+        (p) =>
+          `<li><span class="problem">${t(sentence(p.text))}</span>${p.hint ? ` <span class="fix"><strong>What to fix on the harness's side:</strong> ${t(sentence(p.hint))}</span>` : ''}</li>`,
+      )
+      .join('');
+    return `<section class="nothing-followed" id="nothing-followed"><p><strong>Nothing was followed:</strong> the run stopped before the tutorial's first step, so none of its commands ran.</p><p>Why:</p><ul>${why}</ul></section>`;
+  }
+  const rows = runs.map((run) => {
+    const cell = cellName(run, runs);
+    const outcome = runOutcome(run);
+    const passed = run.steps.filter((s) => s.kind === 'passed').length;
+    return `<tr><td><a href="#${t(scenarioAnchor(run, runs))}">${t(scenarioName(run))}</a>${cell ? ` <span class="muted">${t(cell)}</span>` : ''}</td><td><span class="outcome ${outcome.cls}">${t(outcome.text)}</span></td><td>${passed} of ${run.steps.length}</td></tr>`;
+  });
+  return `<table class="overview"><thead><tr><th>What was followed</th><th>Result</th><th>Steps passed</th></tr></thead><tbody>\n${rows.join('\n')}\n</tbody></table>`;
 }

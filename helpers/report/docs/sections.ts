@@ -134,11 +134,12 @@ export function renderLinks(links: DocsReportLinks): string {
     .join('')}</ul></section>`;
 }
 
-export function toolsText(runs: RunSummary[]): string {
+/** The tools of every scenario run (or, when none ran, of preflight), each version named once. */
+export function toolsText(tools: RunSummary['tools'][]): string {
   const uniq = (values: (string | undefined)[]) => [...new Set(values.filter((v): v is string => !!v))];
-  const aws = uniq(runs.map((r) => r.tools?.aws));
-  const npm = uniq(runs.map((r) => r.tools?.npm));
-  const node = uniq(runs.map((r) => r.tools?.node));
+  const aws = uniq(tools.map((x) => x?.aws));
+  const npm = uniq(tools.map((x) => x?.npm));
+  const node = uniq(tools.map((x) => x?.node));
   const parts = [
     aws.length ? `aws CLI ${aws.join(' and ')}` : 'aws CLI (unknown version)',
     npm.length ? `npm ${npm.join(' and ')}` : 'npm (unknown version)',

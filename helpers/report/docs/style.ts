@@ -36,6 +36,9 @@ p { margin:6px 0; }
 .overview th { font-size:13px; color:var(--muted); font-weight:600; background:#f9fafb; }
 .overview tr:last-child td { border-bottom:0; }
 .overview a { color:inherit; }
+.nothing-followed { background:var(--card); border:1px solid var(--line); border-left:5px solid #94a3b8; border-radius:10px; padding:12px 18px; margin:0 0 32px; }
+.nothing-followed ul { margin:6px 0 0; padding-left:20px; }
+.nothing-followed .fix { display:block; color:var(--muted); font-size:15px; }
 section { margin:0 0 36px; }
 .scenario-description { margin:6px 0 0; font-size:15px; }
 .scenario-head { display:flex; flex-wrap:wrap; align-items:baseline; justify-content:space-between; gap:8px 16px; border-bottom:2px solid var(--line); padding-bottom:8px; margin-bottom:4px; }
