@@ -19,22 +19,15 @@ import {
 } from './control/package-groups.ts';
 import { createDomain, deleteDomain, describeDomainOp, listDomains } from './control/domains.ts';
 import {
-  copyPackageVersions,
-  deletePackage,
-  deletePackageVersions,
-  describePackage,
-  describePackageVersion,
-  disposePackageVersions,
   getPackageVersionAsset,
   getPackageVersionReadme,
-  listPackages,
   listPackageVersionAssets,
   listPackageVersionDependencies,
-  listPackageVersions,
-  publishPackageVersion,
-  putPackageOriginConfiguration,
-  updatePackageVersionsStatus,
-} from './control/packages.ts';
+} from './control/package-assets.ts';
+import { copyPackageVersions } from './control/package-copy.ts';
+import { publishPackageVersion, putPackageOriginConfiguration } from './control/package-publish.ts';
+import { describePackage, describePackageVersion, listPackages, listPackageVersions } from './control/package-reads.ts';
+import { deletePackage, deletePackageVersions, disposePackageVersions, updatePackageVersionsStatus } from './control/package-versions.ts';
 import {
   deleteDomainPermissionsPolicy,
   deleteRepositoryPermissionsPolicy,

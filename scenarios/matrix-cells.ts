@@ -5,7 +5,7 @@
  * bug reproduces, and fail with "known issue no longer reproduces" once it is fixed.
  * (Data only: playwright.config.ts builds one project per cell from this file.)
  */
-import type { ToolSpec } from '../helpers/toolchain/toolchains.ts';
+import type { ToolSpec } from '../helpers/toolchain/catalogue.ts';
 
 export interface KnownIssue {
   /** The step at which the bug shows. */

@@ -14,7 +14,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, 
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { allureCategoryRules } from '../helpers/outcome/model.ts';
-import { ALLURE_RUN_ID_FILE, writeDocsReport } from '../helpers/report/docs.ts';
+import { ALLURE_RUN_ID_FILE, writeDocsReport } from '../helpers/report/docs/write.ts';
 import { readSummaryFile } from '../helpers/report/summary-json.ts';
 
 const ANALYTICS =

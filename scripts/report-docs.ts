@@ -5,7 +5,7 @@
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { writeDocsReport } from '../helpers/report/docs.ts';
+import { writeDocsReport } from '../helpers/report/docs/write.ts';
 
 const dir = process.argv[2] ?? process.env.CONFORMANCE_REPORTS_DIR ?? 'reports';
 if (!existsSync(join(dir, 'summary.json'))) {

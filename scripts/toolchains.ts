@@ -1,6 +1,6 @@
 /**
  * `npm run toolchains [-- --aws-unpack]`: installs every toolchain of the CLI-version matrix
- * into `.toolchains/` (helpers/toolchain/toolchains.ts: npm 6-11, pnpm 8-10, yarn 1.22 and 4, Node 18
+ * into `.toolchains/` (helpers/toolchain/catalogue.ts: npm 6-11, pnpm 8-10, yarn 1.22 and 4, Node 18
  * and 22, two package managers on another Node) at most 3 at once, finds aws CLI v1 on PATH
  * and makes sure of aws CLI v2, then prints one row per toolchain: tool, version, path, status
  * (installed now, already present, failed: why). Exits 1 if any failed.
@@ -9,14 +9,9 @@
  * run asks no registry and takes seconds. `--aws-unpack` gets aws CLI v2 the rootless way
  * (Debian's package unpacked into .toolchains/awscli-v2) even as root.
  */
-import {
-  describeSpec,
-  ensureAwsCliV2,
-  ensureTool,
-  findAwsClis,
-  STANDARD_TOOLCHAINS,
-  toolchainDirName,
-} from '../helpers/toolchain/toolchains.ts';
+import { ensureAwsCliV2, findAwsClis } from '../helpers/toolchain/aws-cli.ts';
+import { describeSpec, STANDARD_TOOLCHAINS, toolchainDirName } from '../helpers/toolchain/catalogue.ts';
+import { ensureTool } from '../helpers/toolchain/toolchains.ts';
 
 interface Row {
   tool: string;

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { conflict, validationError } from '../core/errors.ts';
 import { defineOperation } from '../core/operation.ts';
-import { paginate } from '../core/pagination.ts';
+import { pageInput, pageOf } from '../core/pagination.ts';
 import { enforceQuota } from '../core/quotas.ts';
 import { rootGroup } from '../packages/groups.ts';
 import { shapes, TagList } from '../core/shapes.ts';
@@ -74,11 +74,10 @@ export const listDomains = defineOperation({
   name: 'ListDomains',
   method: 'POST',
   path: '/v1/domains',
-  input: z.object({ maxResults: shapes.MaxResults.optional(), nextToken: shapes.PaginationToken.optional() }),
+  input: z.object(pageInput),
   handler(input, ctx) {
     const all = [...ctx.state.domains.values()].sort((a, b) => a.name.localeCompare(b.name));
-    const { page, nextToken } = paginate(all, input.maxResults, input.nextToken);
-    return { domains: page.map(summarizeDomain), ...(nextToken ? { nextToken } : {}) };
+    return pageOf('domains', all, input, { map: summarizeDomain });
   },
 });
 

@@ -5,8 +5,8 @@
  */
 import { z } from 'zod';
 import { conflict, notFound, validationError } from '../core/errors.ts';
-import { defineOperation } from '../core/operation.ts';
-import { paginate } from '../core/pagination.ts';
+import { defineOperation, type RequestContext } from '../core/operation.ts';
+import { pageInput, pageOf, pageQuery } from '../core/pagination.ts';
 import { enforceQuota } from '../core/quotas.ts';
 import { enumOf, shapes, str, TagList } from '../core/shapes.ts';
 import type { DomainRecord, PackageGroupRecord, PackageGroupRestrictionType } from '../core/store.ts';
@@ -31,8 +31,6 @@ const ContactInfo = str({ min: 0, max: 1000, pattern: '\\P{C}*' });
 const Description = str({ min: 0, max: 1000, pattern: '\\P{C}*' });
 const RestrictionType = enumOf(['EXTERNAL_UPSTREAM', 'INTERNAL_UPSTREAM', 'PUBLISH']);
 const RestrictionMode = enumOf(['ALLOW', 'ALLOW_SPECIFIC_REPOSITORIES', 'BLOCK', 'INHERIT']);
-const PackageNamespace = str({ min: 1, max: 255, pattern: '[^#/\\s]+' });
-const PackageName = str({ min: 1, max: 255, pattern: '[^#/\\s]+' });
 const AllowedRepositoryList = z
   .array(z.object({ repositoryName: shapes.RepositoryName.optional(), originRestrictionType: RestrictionType.optional() }))
   .max(100, 'Member must have length less than or equal to 100');
@@ -52,6 +50,12 @@ function requireGroup(domain: DomainRecord, pattern: string): PackageGroupRecord
     );
   }
   return group;
+}
+
+/** The domain and the package group an operation names. */
+function requireNamedGroup(ctx: RequestContext, input: { domain: string; domainOwner?: string | undefined; packageGroup: string }) {
+  const domain = requireDomain(ctx, input.domain, input.domainOwner);
+  return { domain, group: requireGroup(domain, input.packageGroup) };
 }
 
 const reference = (g: PackageGroupRecord) => ({ arn: g.arn, pattern: g.pattern });
@@ -132,8 +136,7 @@ export const deletePackageGroup = defineOperation({
   query: groupLocation,
   input: z.object(groupId),
   handler(input, ctx) {
-    const domain = requireDomain(ctx, input.domain, input.domainOwner);
-    const group = requireGroup(domain, input.packageGroup);
+    const { domain, group } = requireNamedGroup(ctx, input);
     if (group.pattern === ROOT_PATTERN) {
       throw validationError(`The root package group '${ROOT_PATTERN}' of a domain cannot be deleted.`);
     }
@@ -151,8 +154,8 @@ export const describePackageGroup = defineOperation({
   query: groupLocation,
   input: z.object(groupId),
   handler(input, ctx) {
-    const domain = requireDomain(ctx, input.domain, input.domainOwner);
-    return { packageGroup: describeGroup(domain, requireGroup(domain, input.packageGroup)) };
+    const { domain, group } = requireNamedGroup(ctx, input);
+    return { packageGroup: describeGroup(domain, group) };
   },
 });
 
@@ -167,7 +170,12 @@ export const getAssociatedPackageGroup = defineOperation({
   method: 'GET',
   path: '/v1/get-associated-package-group',
   query: { ...domainLocation, format: 'format', namespace: 'namespace', package: 'package' },
-  input: z.object({ ...domainId, format: shapes.PackageFormat, namespace: PackageNamespace.optional(), package: PackageName }),
+  input: z.object({
+    ...domainId,
+    format: shapes.PackageFormat,
+    namespace: shapes.PackageNamespace.optional(),
+    package: shapes.PackageName,
+  }),
   handler(input, ctx) {
     const domain = requireDomain(ctx, input.domain, input.domainOwner);
     checkPackageNamespace(input.format, input.namespace);
@@ -184,19 +192,11 @@ export const listAllowedRepositoriesForGroup = defineOperation({
   name: 'ListAllowedRepositoriesForGroup',
   method: 'GET',
   path: '/v1/package-group-allowed-repositories',
-  query: { ...groupLocation, originRestrictionType: 'originRestrictionType', maxResults: 'max-results', nextToken: 'next-token' },
-  input: z.object({
-    ...groupId,
-    originRestrictionType: RestrictionType,
-    maxResults: shapes.MaxResults.optional(),
-    nextToken: shapes.PaginationToken.optional(),
-  }),
+  query: { ...groupLocation, originRestrictionType: 'originRestrictionType', ...pageQuery },
+  input: z.object({ ...groupId, originRestrictionType: RestrictionType, ...pageInput }),
   handler(input, ctx) {
-    const domain = requireDomain(ctx, input.domain, input.domainOwner);
-    const group = requireGroup(domain, input.packageGroup);
-    const names = [...group.allowedRepositories[input.originRestrictionType]].sort();
-    const { page, nextToken } = paginate(names, input.maxResults, input.nextToken);
-    return { allowedRepositories: page, ...(nextToken ? { nextToken } : {}) };
+    const { group } = requireNamedGroup(ctx, input);
+    return pageOf('allowedRepositories', [...group.allowedRepositories[input.originRestrictionType]].sort(), input);
   },
 });
 
@@ -204,11 +204,10 @@ export const listAssociatedPackages = defineOperation({
   name: 'ListAssociatedPackages',
   method: 'GET',
   path: '/v1/list-associated-packages',
-  query: { ...groupLocation, maxResults: 'max-results', nextToken: 'next-token', preview: 'preview' },
+  query: { ...groupLocation, ...pageQuery, preview: 'preview' },
   input: z.object({
     ...groupId,
-    maxResults: shapes.MaxResults.optional(),
-    nextToken: shapes.PaginationToken.optional(),
+    ...pageInput,
     preview: z.union([z.boolean(), z.enum(['true', 'false']).transform((v) => v === 'true')]).optional(),
   }),
   handler(input, ctx) {
@@ -239,8 +238,7 @@ export const listAssociatedPackages = defineOperation({
       (a, b) =>
         a.format.localeCompare(b.format) || (a.namespace ?? '').localeCompare(b.namespace ?? '') || a.package.localeCompare(b.package),
     );
-    const { page, nextToken } = paginate(all, input.maxResults, input.nextToken);
-    return { packages: page, ...(nextToken ? { nextToken } : {}) };
+    return pageOf('packages', all, input);
   },
 });
 
@@ -248,20 +246,14 @@ export const listPackageGroups = defineOperation({
   name: 'ListPackageGroups',
   method: 'POST',
   path: '/v1/package-groups',
-  query: { ...domainLocation, maxResults: 'max-results', nextToken: 'next-token', prefix: 'prefix' },
-  input: z.object({
-    ...domainId,
-    maxResults: shapes.MaxResults.optional(),
-    nextToken: shapes.PaginationToken.optional(),
-    prefix: PackageGroupPatternPrefix.optional(),
-  }),
+  query: { ...domainLocation, ...pageQuery, prefix: 'prefix' },
+  input: z.object({ ...domainId, ...pageInput, prefix: PackageGroupPatternPrefix.optional() }),
   handler(input, ctx) {
     const domain = requireDomain(ctx, input.domain, input.domainOwner);
     const all = groupsOf(domain)
       .filter((g) => g.pattern.startsWith(input.prefix ?? ''))
       .sort(byPattern);
-    const { page, nextToken } = paginate(all, input.maxResults, input.nextToken);
-    return { packageGroups: page.map((g) => describeGroup(domain, g)), ...(nextToken ? { nextToken } : {}) };
+    return pageOf('packageGroups', all, input, { map: (g) => describeGroup(domain, g) });
   },
 });
 
@@ -269,16 +261,14 @@ export const listSubPackageGroups = defineOperation({
   name: 'ListSubPackageGroups',
   method: 'POST',
   path: '/v1/package-groups/sub-groups',
-  query: { ...groupLocation, maxResults: 'max-results', nextToken: 'next-token' },
-  input: z.object({ ...groupId, maxResults: shapes.MaxResults.optional(), nextToken: shapes.PaginationToken.optional() }),
+  query: { ...groupLocation, ...pageQuery },
+  input: z.object({ ...groupId, ...pageInput }),
   handler(input, ctx) {
-    const domain = requireDomain(ctx, input.domain, input.domainOwner);
-    const group = requireGroup(domain, input.packageGroup);
+    const { domain, group } = requireNamedGroup(ctx, input);
     const children = groupsOf(domain)
       .filter((g) => parentOf(domain, g) === group)
       .sort(byPattern);
-    const { page, nextToken } = paginate(children, input.maxResults, input.nextToken);
-    return { packageGroups: page.map((g) => describeGroup(domain, g)), ...(nextToken ? { nextToken } : {}) };
+    return pageOf('packageGroups', children, input, { map: (g) => describeGroup(domain, g) });
   },
 });
 
@@ -294,8 +284,7 @@ export const updatePackageGroup = defineOperation({
     description: Description.optional(),
   }),
   handler(input, ctx) {
-    const domain = requireDomain(ctx, input.domain, input.domainOwner);
-    const group = requireGroup(domain, input.packageGroup);
+    const { domain, group } = requireNamedGroup(ctx, input);
     if (input.contactInfo !== undefined) group.contactInfo = input.contactInfo;
     if (input.description !== undefined) group.description = input.description;
     return { packageGroup: describeGroup(domain, group) };
@@ -314,8 +303,7 @@ export const updatePackageGroupOriginConfiguration = defineOperation({
     removeAllowedRepositories: AllowedRepositoryList.optional(),
   }),
   handler(input, ctx) {
-    const domain = requireDomain(ctx, input.domain, input.domainOwner);
-    const group = requireGroup(domain, input.packageGroup);
+    const { domain, group } = requireNamedGroup(ctx, input);
     const restrictions = input.restrictions ?? {};
     if (group.pattern === ROOT_PATTERN) {
       const inherit = Object.entries(restrictions).find(([, mode]) => mode === 'INHERIT');

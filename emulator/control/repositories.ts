@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { conflict, notFound, validationError } from '../core/errors.ts';
 import { defineOperation } from '../core/operation.ts';
-import { paginate } from '../core/pagination.ts';
+import { pageInput, pageOf, pageQuery } from '../core/pagination.ts';
 import { enforceQuota, type Quotas } from '../core/quotas.ts';
 import { shapes, TagList, UpstreamRepositoryList } from '../core/shapes.ts';
 import { epochSeconds, type DomainRecord, type RepositoryRecord } from '../core/store.ts';
@@ -180,17 +180,12 @@ export const listRepositories = defineOperation({
   name: 'ListRepositories',
   method: 'POST',
   path: '/v1/repositories',
-  query: { repositoryPrefix: 'repository-prefix', maxResults: 'max-results', nextToken: 'next-token' },
-  input: z.object({
-    repositoryPrefix: shapes.RepositoryName.optional(),
-    maxResults: shapes.MaxResults.optional(),
-    nextToken: shapes.PaginationToken.optional(),
-  }),
+  query: { repositoryPrefix: 'repository-prefix', ...pageQuery },
+  input: z.object({ repositoryPrefix: shapes.RepositoryName.optional(), ...pageInput }),
   handler(input, ctx) {
     const prefix = input.repositoryPrefix ?? '';
     const all = listAll((r) => r.name.startsWith(prefix), ctx.state.domains.values());
-    const { page, nextToken } = paginate(all, input.maxResults, input.nextToken);
-    return { repositories: page.map(summarizeRepository), ...(nextToken ? { nextToken } : {}) };
+    return pageOf('repositories', all, input, { map: summarizeRepository });
   },
 });
 
@@ -203,16 +198,14 @@ export const listRepositoriesInDomain = defineOperation({
     domainOwner: 'domain-owner',
     administratorAccount: 'administrator-account',
     repositoryPrefix: 'repository-prefix',
-    maxResults: 'max-results',
-    nextToken: 'next-token',
+    ...pageQuery,
   },
   input: z.object({
     domain: shapes.DomainName,
     domainOwner: shapes.AccountId.optional(),
     administratorAccount: shapes.AccountId.optional(),
     repositoryPrefix: shapes.RepositoryName.optional(),
-    maxResults: shapes.MaxResults.optional(),
-    nextToken: shapes.PaginationToken.optional(),
+    ...pageInput,
   }),
   handler(input, ctx) {
     const domain = requireDomain(ctx, input.domain, input.domainOwner);
@@ -222,8 +215,7 @@ export const listRepositoriesInDomain = defineOperation({
         r.name.startsWith(prefix) && (input.administratorAccount === undefined || r.administratorAccount === input.administratorAccount),
       [domain],
     );
-    const { page, nextToken } = paginate(all, input.maxResults, input.nextToken);
-    return { repositories: page.map(summarizeRepository), ...(nextToken ? { nextToken } : {}) };
+    return pageOf('repositories', all, input, { map: summarizeRepository });
   },
 });
 

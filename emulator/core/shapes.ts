@@ -93,6 +93,8 @@ export const shapes = {
   TagKey: str({ min: 1, max: 128, pattern: '\\P{C}+' }),
   TagValue: str({ min: 0, max: 256, pattern: '\\P{C}*' }),
   PackageFormat: enumOf(['npm', 'pypi', 'maven', 'nuget', 'generic', 'ruby', 'swift', 'cargo']),
+  PackageNamespace: str({ min: 1, max: 255, pattern: '[^#/\\s]+' }),
+  PackageName: str({ min: 1, max: 255, pattern: '[^#/\\s]+' }),
   EndpointType: enumOf(['dualstack', 'ipv4']),
   MaxResults: int(1, 1000),
   AuthorizationTokenDurationSeconds: int(0, 43200),

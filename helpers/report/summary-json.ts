@@ -9,7 +9,7 @@
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import type { FullConfig, FullResult, Reporter, Suite, TestCase, TestResult } from '@playwright/test/reporter';
-import { writeDocsReport } from './docs.ts';
+import { writeDocsReport } from './docs/write.ts';
 import { writeMatrixReport } from './matrix.ts';
 import { redact } from '../run/redact.ts';
 import type { RunRecord } from '../outcome/records.ts';

@@ -6,7 +6,8 @@
 import { adapterFor } from '../toolchain/package-managers.ts';
 import type { TargetKind } from './config.ts';
 import type { Sandbox } from './sandbox.ts';
-import { DEBIAN_AWS_CLI, ensureTool } from '../toolchain/toolchains.ts';
+import { DEBIAN_AWS_CLI } from '../toolchain/aws-cli.ts';
+import { ensureTool } from '../toolchain/toolchains.ts';
 import type { MatrixCell } from '../../scenarios/matrix-cells.ts';
 
 export interface Toolbox {

@@ -13,6 +13,7 @@ import { defaultProvider } from '@aws-sdk/credential-provider-node';
 import type { EmulatorRuntime, HarnessConfig, TargetKind } from '../run/config.ts';
 import { startEmulatorProcess, type EmulatorProcess } from './emulator-process.ts';
 import { InfrastructureError } from '../run/errors.ts';
+import { targetName } from './names.ts';
 import { codeartifactClient, stsClient } from '../run/sdk.ts';
 import { ContainerEngineUnavailable, containerDescription, containerReadiness, startEmulatorContainer } from './emulator-container.ts';
 
@@ -151,7 +152,7 @@ export async function openTarget(config: HarnessConfig, emulatorArgs: string[] =
     const account = await callerAccount(config.region, config.localCredentials, emulator.url, `The emulator at ${emulator.url}`);
     return makeTarget(
       'emulator',
-      `the project's emulator, a local process at ${emulator.url}; ${runtime.why}`,
+      `${targetName('emulator')}, a local process at ${emulator.url}; ${runtime.why}`,
       config.region,
       account,
       config.localCredentials,
@@ -166,7 +167,7 @@ export async function openTarget(config: HarnessConfig, emulatorArgs: string[] =
     const account = await callerAccount(config.region, config.localCredentials, url, `The CodeArtifact endpoint ${url}`);
     return makeTarget(
       'endpoint',
-      `the CodeArtifact-compatible endpoint ${url}`,
+      targetName('endpoint', { endpoint: url }),
       config.region,
       account,
       config.localCredentials,
@@ -196,5 +197,13 @@ export async function openTarget(config: HarnessConfig, emulatorArgs: string[] =
       `Use credentials for ${config.awsAccount}, or set CONFORMANCE_AWS_ACCOUNT=${account} if that account is meant.`,
     );
   }
-  return makeTarget('aws', `AWS account ${account} in ${config.region}`, config.region, account, credentials, undefined, async () => {});
+  return makeTarget(
+    'aws',
+    targetName('aws', { account, region: config.region }),
+    config.region,
+    account,
+    credentials,
+    undefined,
+    async () => {},
+  );
 }

@@ -26,7 +26,7 @@ import YAML from 'yaml';
 import type { TargetKind } from '../run/config.ts';
 import type { Sandbox } from '../run/sandbox.ts';
 import { isUnder } from '../run/urls.ts';
-import type { ToolSpec } from './toolchains.ts';
+import type { ToolSpec } from './catalogue.ts';
 
 export interface ConfigureContext {
   sandbox: Sandbox;

@@ -8,7 +8,8 @@ import { createHash } from 'node:crypto';
 import { lstat, readdir, readFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import path from 'node:path';
-import { STANDARD_TOOLCHAINS, TOOLCHAINS_DIR } from './toolchains.ts';
+import { STANDARD_TOOLCHAINS } from './catalogue.ts';
+import { TOOLCHAINS_DIR } from './folders.ts';
 
 /**
  * Every config file npm, pnpm, yarn 1, yarn berry and the aws CLI read or write outside a

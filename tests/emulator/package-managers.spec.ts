@@ -23,7 +23,8 @@ import { startEmulatorProcess } from '../../helpers/target/emulator-process.ts';
 import { startFixtureRegistry, tutorialPackages } from '../support/fixture-registry.ts';
 import { adapterFor, type PackageManager } from '../../helpers/toolchain/package-managers.ts';
 import { createSandbox } from '../../helpers/run/sandbox.ts';
-import { describeSpec, ensureTool, type Toolchain, type ToolSpec } from '../../helpers/toolchain/toolchains.ts';
+import { ensureTool } from '../../helpers/toolchain/toolchains.ts';
+import { describeSpec, type Toolchain, type ToolSpec } from '../../helpers/toolchain/catalogue.ts';
 import { ACCOUNT, CREDENTIALS, REGION, tutorialRepositories, uniqueName } from './fixtures.ts';
 
 const AWS_CLI = process.env.AWS_CLI ?? 'aws';

@@ -49,7 +49,8 @@ import {
   requireCodeArtifactRegion,
 } from '../../helpers/target/partition.ts';
 import { adapterFor, PACKAGE_MANAGERS } from '../../helpers/toolchain/package-managers.ts';
-import { ensureTool, type ToolSpec } from '../../helpers/toolchain/toolchains.ts';
+import { ensureTool } from '../../helpers/toolchain/toolchains.ts';
+import type { ToolSpec } from '../../helpers/toolchain/catalogue.ts';
 import { awsCliTooOld, minimumAwsCli } from '../../scenarios/cli-minimums.ts';
 import { cellScenario, matrix } from '../../scenarios/matrix.ts';
 import { installAndList, prerequisites, scenarios } from '../../scenarios/tutorial.ts';

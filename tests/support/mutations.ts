@@ -9,7 +9,7 @@
 import { rmSync } from 'node:fs';
 import { startNestedRun, readSummary } from '../harness/nested-run.ts';
 import { startEmulatorProcess } from '../../helpers/target/emulator-process.ts';
-import { startFaultProxy, type FaultRule, type ProxiedRequest } from './fault-proxy.ts';
+import { startFaultProxy, type Client, type FaultAction, type FaultRule, type ProxiedRequest } from './fault-proxy.ts';
 import { startFixtureRegistry, tutorialPackages } from './fixture-registry.ts';
 
 export interface Mutation {
@@ -40,6 +40,22 @@ function setField(path: string[], value: unknown) {
     return body;
   };
 }
+
+/** One rule: the JSON answer to `operation`, for `client` (every client when absent), rewritten by `json`. */
+function answer(
+  operation: string,
+  client: Client | undefined,
+  json: NonNullable<FaultAction['json']>,
+  only: Pick<FaultRule, 'when' | 'times'> = {},
+): FaultRule[] {
+  return [{ name: 'm', operation, ...(client ? { client } : {}), ...only, action: { json } }];
+}
+/** What the aws CLI prints for `operation` (the service's state is right). */
+const printed = (operation: string, json: NonNullable<FaultAction['json']>, only?: Pick<FaultRule, 'when' | 'times'>) =>
+  answer(operation, 'cli', json, only);
+/** What the harness reads through the SDK (the printed output is right). */
+const read = (operation: string, json: NonNullable<FaultAction['json']>, only?: Pick<FaultRule, 'when' | 'times'>) =>
+  answer(operation, 'sdk', json, only);
 
 const lodash = (change: (p: any) => void) => (body: any) => {
   for (const p of body.packages ?? []) if (p.package === 'lodash') change(p);
@@ -75,125 +91,87 @@ export const mutations: Mutation[] = [
     what: 'create-domain prints {}',
     failsAt: 'create-domain',
     names: ['domain', 'missing'],
-    rules: [{ name: 'm', operation: 'CreateDomain', client: 'cli', action: { json: () => ({}) } }],
+    rules: printed('CreateDomain', () => ({})),
   },
   {
     id: 'create-domain-status-pending',
     what: "create-domain says the domain's status is Pending",
     failsAt: 'create-domain',
     names: ['domain.status', 'Pending', 'Active'],
-    rules: [{ name: 'm', operation: 'CreateDomain', client: 'cli', action: { json: setField(['domain', 'status'], 'Pending') } }],
+    rules: printed('CreateDomain', setField(['domain', 'status'], 'Pending')),
   },
   {
     id: 'create-domain-no-arn',
     what: 'create-domain prints no ARN',
     failsAt: 'create-domain',
     names: ['domain.arn'],
-    rules: [{ name: 'm', operation: 'CreateDomain', client: 'cli', action: { json: setField(['domain', 'arn'], undefined) } }],
+    rules: printed('CreateDomain', setField(['domain', 'arn'], undefined)),
   },
   {
     id: 'create-repository-wrong-name',
     what: 'create-repository prints another repository name',
     failsAt: 'create-repository-my-repo',
     names: ['repository.name', 'my-rep0'],
-    rules: [
-      {
-        name: 'm',
-        operation: 'CreateRepository',
-        client: 'cli',
-        when: forRepo('my-repo'),
-        action: { json: setField(['repository', 'name'], 'my-rep0') },
-      },
-    ],
+    rules: printed('CreateRepository', setField(['repository', 'name'], 'my-rep0'), { when: forRepo('my-repo') }),
   },
   {
     id: 'create-repository-no-domain-owner',
     what: "create-repository's answer lacks domainOwner",
     failsAt: 'create-repository-npm-store',
     names: ['repository.domainOwner'],
-    rules: [
-      {
-        name: 'm',
-        operation: 'CreateRepository',
-        client: 'cli',
-        when: forRepo('npm-store'),
-        action: { json: setField(['repository', 'domainOwner'], undefined) },
-      },
-    ],
+    rules: printed('CreateRepository', setField(['repository', 'domainOwner'], undefined), { when: forRepo('npm-store') }),
   },
   {
     id: 'associate-prints-no-connection',
     what: 'associate-external-connection prints no external connection',
     failsAt: 'associate-external-connection',
     names: ['repository.externalConnections'],
-    rules: [
-      {
-        name: 'm',
-        operation: 'AssociateExternalConnection',
-        client: 'cli',
-        action: { json: setField(['repository', 'externalConnections'], []) },
-      },
-    ],
+    rules: printed('AssociateExternalConnection', setField(['repository', 'externalConnections'], [])),
   },
   {
     id: 'associate-status-unavailable',
     what: 'associate-external-connection says the connection is UNAVAILABLE',
     failsAt: 'associate-external-connection',
     names: ['status', 'UNAVAILABLE'],
-    rules: [
-      {
-        name: 'm',
-        operation: 'AssociateExternalConnection',
-        client: 'cli',
-        action: {
-          json: (b: any) => {
-            for (const c of b.repository?.externalConnections ?? []) c.status = 'UNAVAILABLE';
-            return b;
-          },
-        },
-      },
-    ],
+    rules: printed('AssociateExternalConnection', (b: any) => {
+      for (const c of b.repository?.externalConnections ?? []) c.status = 'UNAVAILABLE';
+      return b;
+    }),
   },
   {
     id: 'update-repository-prints-no-upstream',
     what: 'update-repository prints no upstreams',
     failsAt: 'update-repository-upstreams',
     names: ['repository.upstreams'],
-    rules: [{ name: 'm', operation: 'UpdateRepository', client: 'cli', action: { json: setField(['repository', 'upstreams'], []) } }],
+    rules: printed('UpdateRepository', setField(['repository', 'upstreams'], [])),
   },
   {
     id: 'list-packages-prints-nothing',
     what: 'list-packages prints {}',
     failsAt: 'list-packages',
     names: ['packages', 'missing'],
-    rules: [{ name: 'm', operation: 'ListPackages', client: 'cli', action: { json: () => ({}) } }],
+    rules: printed('ListPackages', () => ({})),
   },
   {
     id: 'delete-domain-prints-active',
     what: 'delete-domain says the domain is still Active',
     failsAt: 'cleanup-delete-domain',
     names: ['domain.status', 'Active', 'Deleted'],
-    rules: [{ name: 'm', operation: 'DeleteDomain', client: 'cli', action: { json: setField(['domain', 'status'], 'Active') } }],
+    rules: printed('DeleteDomain', setField(['domain', 'status'], 'Active')),
   },
   {
     id: 'delete-repository-prints-other-arn',
     what: "delete-repository prints another repository's ARN",
     failsAt: 'cleanup-delete-my-repo',
     names: ['repository.arn', 'other-repo'],
-    rules: [
-      {
-        name: 'm',
-        operation: 'DeleteRepository',
-        client: 'cli',
-        when: forRepo('my-repo'),
-        action: {
-          json: (b: any) => {
-            if (b.repository) b.repository.arn = String(b.repository.arn).replace(/my-repo$/, 'other-repo');
-            return b;
-          },
-        },
+    rules: printed(
+      'DeleteRepository',
+      (b: any) => {
+        if (b.repository) b.repository.arn = String(b.repository.arn).replace(/my-repo$/, 'other-repo');
+        return b;
       },
-    ],
+      { when: forRepo('my-repo') },
+    ),
   },
   // lodash as listed (every client: the service's answer itself is wrong).
   {
@@ -201,27 +179,33 @@ export const mutations: Mutation[] = [
     what: 'ListPackages lists lodash as a maven package',
     failsAt: 'list-packages',
     names: ['format', 'maven', 'npm'],
-    rules: [{ name: 'm', operation: 'ListPackages', action: { json: lodash((p) => (p.format = 'maven')) } }],
+    rules: answer(
+      'ListPackages',
+      undefined,
+      lodash((p) => (p.format = 'maven')),
+    ),
   },
   {
     id: 'list-packages-lodash-namespace',
     what: 'ListPackages gives lodash a namespace',
     failsAt: 'list-packages',
     names: ['namespace', 'lodash'],
-    rules: [{ name: 'm', operation: 'ListPackages', action: { json: lodash((p) => (p.namespace = 'lodash')) } }],
+    rules: answer(
+      'ListPackages',
+      undefined,
+      lodash((p) => (p.namespace = 'lodash')),
+    ),
   },
   {
     id: 'list-packages-lodash-published',
     what: 'ListPackages says lodash was published, not ingested (origin ALLOW publish, BLOCK upstream)',
     failsAt: 'list-packages',
     names: ['originConfiguration', 'publish'],
-    rules: [
-      {
-        name: 'm',
-        operation: 'ListPackages',
-        action: { json: lodash((p) => (p.originConfiguration = { restrictions: { publish: 'ALLOW', upstream: 'BLOCK' } })) },
-      },
-    ],
+    rules: answer(
+      'ListPackages',
+      undefined,
+      lodash((p) => (p.originConfiguration = { restrictions: { publish: 'ALLOW', upstream: 'BLOCK' } })),
+    ),
   },
   // State that silently differs (the SDK's reads; the printed output is right).
   {
@@ -229,7 +213,7 @@ export const mutations: Mutation[] = [
     what: 'DescribeDomain says the new domain is Deleted',
     failsAt: 'create-domain',
     names: ['status', 'Deleted'],
-    rules: [{ name: 'm', operation: 'DescribeDomain', client: 'sdk', action: { json: setField(['domain', 'status'], 'Deleted') } }],
+    rules: read('DescribeDomain', setField(['domain', 'status'], 'Deleted')),
   },
   {
     id: 'my-repo-not-created',
@@ -257,30 +241,14 @@ export const mutations: Mutation[] = [
     what: 'npm-store has no external connection afterwards',
     failsAt: 'associate-external-connection',
     names: ['external connections'],
-    rules: [
-      {
-        name: 'm',
-        operation: 'DescribeRepository',
-        client: 'sdk',
-        when: forRepo('npm-store'),
-        action: { json: setField(['repository', 'externalConnections'], []) },
-      },
-    ],
+    rules: read('DescribeRepository', setField(['repository', 'externalConnections'], []), { when: forRepo('npm-store') }),
   },
   {
     id: 'upstream-not-kept',
     what: 'my-repo has no upstream afterwards',
     failsAt: 'update-repository-upstreams',
     names: ['upstreams'],
-    rules: [
-      {
-        name: 'm',
-        operation: 'DescribeRepository',
-        client: 'sdk',
-        when: forRepo('my-repo'),
-        action: { json: setField(['repository', 'upstreams'], []) },
-      },
-    ],
+    rules: read('DescribeRepository', setField(['repository', 'upstreams'], []), { when: forRepo('my-repo') }),
   },
   // The npm data plane.
   {
@@ -288,30 +256,16 @@ export const mutations: Mutation[] = [
     what: "login is handed npm-store's endpoint instead of my-repo's",
     failsAt: 'login',
     names: ['npm-store'],
-    rules: [
-      {
-        name: 'm',
-        operation: 'GetRepositoryEndpoint',
-        client: 'cli',
-        action: {
-          json: (b: any) => ({ repositoryEndpoint: String(b.repositoryEndpoint).replace(/\/npm\/my-repo\/$/, '/npm/npm-store/') }),
-        },
-      },
-    ],
+    rules: printed('GetRepositoryEndpoint', (b: any) => ({
+      repositoryEndpoint: String(b.repositoryEndpoint).replace(/\/npm\/my-repo\/$/, '/npm/npm-store/'),
+    })),
   },
   {
     id: 'token-expires-in-an-hour',
     what: 'the authorization token expires in 1 hour, not 12',
     failsAt: 'login',
     names: ['expiresIn', '"1 hour"', '"12 hours"'],
-    rules: [
-      {
-        name: 'm',
-        operation: 'GetAuthorizationToken',
-        client: 'cli',
-        action: { json: (b: any) => ({ ...b, expiration: Math.floor(Date.now() / 1000) + 3600 }) },
-      },
-    ],
+    rules: printed('GetAuthorizationToken', (b: any) => ({ ...b, expiration: Math.floor(Date.now() / 1000) + 3600 })),
   },
   {
     id: 'packument-not-found',
@@ -391,14 +345,7 @@ export const mutations: Mutation[] = [
   {
     id: 'undocumented-extra-field',
     what: 'create-domain prints a field AWS does not document',
-    rules: [
-      {
-        name: 'm',
-        operation: 'CreateDomain',
-        client: 'cli',
-        action: { json: (b: any) => ({ ...b, domain: { ...b.domain, newField: 'x' } }) },
-      },
-    ],
+    rules: printed('CreateDomain', (b: any) => ({ ...b, domain: { ...b.domain, newField: 'x' } })),
   },
   {
     id: 'control-plane-slow',
