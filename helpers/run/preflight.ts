@@ -8,6 +8,7 @@
  */
 import type { FullConfig } from '@playwright/test';
 import { execa } from 'execa';
+import { targetName } from '../target/names.ts';
 import { accessSync, constants, mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import { BudgetError, latencyBudgetMs, preflightRecordSchema, type PreflightRecord } from '../outcome/model.ts';
@@ -110,7 +111,10 @@ export async function preflight(env: NodeJS.ProcessEnv = process.env): Promise<P
   const record: PreflightRecord = {
     runId: env.CONFORMANCE_RUN_ID ?? 'unknown',
     target: env.CONFORMANCE_TARGET || 'emulator',
-    targetDescription: env.CONFORMANCE_TARGET || 'emulator',
+    targetDescription: targetName(env.CONFORMANCE_TARGET || 'emulator', {
+      region: env.AWS_REGION || env.AWS_DEFAULT_REGION,
+      endpoint: env.CONFORMANCE_ENDPOINT_URL,
+    }),
     region: env.AWS_REGION || env.AWS_DEFAULT_REGION || '(not set)',
     tools: { node: process.version },
     problems: [],
@@ -127,6 +131,7 @@ export async function preflight(env: NodeJS.ProcessEnv = process.env): Promise<P
   record.runId = config.runId;
   record.target = config.target;
   record.region = config.region;
+  record.targetDescription = targetName(config.target, { region: config.region, endpoint: config.endpointUrl });
   let budgetMs: number | undefined;
   try {
     budgetMs = latencyBudgetMs(config.target, env);

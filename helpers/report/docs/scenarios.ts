@@ -1,5 +1,6 @@
 /** One section per scenario run: its steps as the tutorial groups them, and what its clean-up removed. */
 import { evidenceHtml } from '../evidence-html.ts';
+import { describeRetry } from '../../outcome/model.ts';
 import {
   cellName,
   explainFailure,
@@ -57,6 +58,12 @@ function renderStep(step: StepSummary, scenario: string, traces: Record<string, 
   out.push(`<div class="command"><div class="caption">As run</div>${asRun}</div>`);
   out.push('</div>');
   if (step.checked) out.push(`<p class="checked"><span class="caption-inline">Checked afterwards:</span> ${t(step.checked)}</p>`);
+  if (step.retries?.length) {
+    // AWS catching up (a 409 right after a delete): the step worked, but only when tried again.
+    out.push(
+      `<ul class="retries" data-retries="${step.retries.length}">${step.retries.map((r) => `<li data-retry-error="${t(r.error)}" data-retry-by="${t(r.by)}"><span class="caption-inline">Tried again:</span> ${t(sentence(describeRetry(r)))}</li>`).join('')}</ul>`,
+    );
+  }
   if (step.evidence?.excerpt) {
     out.push(
       `<details class="fold"><summary>What the command said${step.evidence.exitCode !== undefined ? ` (exit code ${t(step.evidence.exitCode)})` : ''}</summary>${pre(step.evidence.excerpt)}</details>`,

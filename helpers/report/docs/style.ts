@@ -67,6 +67,7 @@ ol.steps { list-style:none; margin:0; padding:0; }
 .command .none { margin:0; padding:7px 10px; color:var(--muted); font-style:italic; font-size:14px; border:1px dashed #d1d5db; border-radius:6px; }
 .caption { font-size:12px; color:var(--muted); text-transform:uppercase; letter-spacing:.05em; margin-bottom:3px; }
 .caption-inline { color:var(--muted); }
+.retries { font-size:14px; margin:4px 0 0; padding-left:0; list-style:none; }
 .checked { font-size:14px; overflow-wrap:anywhere; margin:4px 0 0; }
 .explain { background:var(--fail-bg); border-radius:6px; padding:10px 14px; margin:10px 0; color:#450a0a; }
 .step.known .explain { background:var(--known-bg); color:#451a03; }
