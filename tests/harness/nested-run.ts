@@ -32,8 +32,12 @@ export interface GateRun extends NestedRun {
  * Runs `npm run gate -- <args>` (scripts/gate.ts) in a process group of its own, with its own reports folder. With `interruptOn`, the gate gets SIGINT as a
  * terminal's Ctrl-C would send it, as soon as its output shows that marker (never after a sleep).
  */
-export async function runGate(env: Record<string, string>, args: string[], interruptOn?: RegExp): Promise<GateRun> {
-  const reportsDir = mkdtempSync(join(tmpdir(), 'cc-gate-reports-'));
+export async function runGate(
+  env: Record<string, string>,
+  args: string[],
+  interruptOn?: RegExp,
+  reportsDir = mkdtempSync(join(tmpdir(), 'cc-gate-reports-')),
+): Promise<GateRun> {
   const runId = `${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`;
   const started = Date.now();
   // The gate's own process (no npx or tsx wrapper in between), so that a signal reaches it as
@@ -80,12 +84,16 @@ export async function runGate(env: Record<string, string>, args: string[], inter
   };
 }
 
+/**
+ * Starts `npx playwright test` on the conformance specs. `reportsDir`: where its reports go; the
+ * harness's tests pass a folder of their `scratch`, which goes with the test unless it failed.
+ */
 export function startNestedRun(
   env: Record<string, string>,
   specs: string[] = ['tests/conformance/tutorial.spec.ts'],
   projects: string[] = ['conformance'],
+  reportsDir = mkdtempSync(join(tmpdir(), 'cc-nested-reports-')),
 ): { process: ResultPromise; reportsDir: string } {
-  const reportsDir = mkdtempSync(join(tmpdir(), 'cc-nested-reports-'));
   const child = execa('npx', ['playwright', 'test', ...projects.map((p) => `--project=${p}`), ...specs], {
     cwd: ROOT,
     env: { ...env, CONFORMANCE_REPORTS_DIR: reportsDir, CI: '' },
@@ -96,10 +104,20 @@ export function startNestedRun(
   return { process: child, reportsDir };
 }
 
-export async function runNested(env: Record<string, string>, specs?: string[], projects?: string[]): Promise<NestedRun> {
-  const { process: child, reportsDir } = startNestedRun(env, specs, projects);
-  const result = await child;
-  return { exitCode: result.exitCode ?? 1, output: String(result.all ?? ''), reportsDir, summary: readSummary(reportsDir) };
+export async function runNested(
+  env: Record<string, string>,
+  specs?: string[],
+  projects?: string[],
+  reportsDir?: string,
+): Promise<NestedRun> {
+  const nested = startNestedRun(env, specs, projects, reportsDir);
+  const result = await nested.process;
+  return {
+    exitCode: result.exitCode ?? 1,
+    output: String(result.all ?? ''),
+    reportsDir: nested.reportsDir,
+    summary: readSummary(nested.reportsDir),
+  };
 }
 
 export function readSummary(reportsDir: string): NestedRun['summary'] {
