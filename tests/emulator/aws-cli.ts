@@ -4,28 +4,85 @@
  * --endpoint-url (v2 2.9.19 ignores AWS_ENDPOINT_URL) and --output json. The same setup as
  * cli-contract.spec.ts, for the specs that show one behaviour through both CLIs.
  */
-import { existsSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { accessSync, constants, existsSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { delimiter, join } from 'node:path';
 import { runCli, type CliRun } from '../../helpers/run/cli.ts';
 
 export interface AwsCli {
   name: 'v1' | 'v2';
+  /** As a user names it: test titles say this. */
+  command: string;
+  /** What runs. */
   bin: string;
   /** Exit code when the service answers with an error: v1 255, v2 254. */
   serviceErrorExit: number;
+  /** Exit code when botocore rejects a parameter before sending anything. */
+  paramValidationExit: number;
+  /** How the CLI prints timestamps by default: v1 as epoch seconds, v2 as ISO 8601. */
+  timestamps: 'epoch' | 'iso8601';
+  /**
+   * Whether the CLI's bundled API model has RepositoryDescription/RepositorySummary.createdTime.
+   * The member was added to the API after v2 2.9.19 was built, so that CLI never prints it.
+   */
+  repositoryCreatedTime: boolean;
   /** Whether the CLI's bundled model has the package-group commands (v2 2.9.19 predates them). */
   packageGroups: boolean;
 }
 
+/**
+ * The executable behind `aws` on PATH. Where that is pyenv's shim (bash, then `pyenv exec`),
+ * the executable the shim would run, asked of pyenv once: the same aws CLI v1, without the
+ * shim's half second of CPU before every one of the several hundred calls these tests make.
+ */
+export function awsV1Bin(): string {
+  const onPath = (process.env.PATH ?? '')
+    .split(delimiter)
+    .filter(Boolean)
+    .map((dir) => join(dir, 'aws'))
+    .find((file) => {
+      try {
+        accessSync(file, constants.X_OK);
+        return true;
+      } catch {
+        return false;
+      }
+    });
+  if (!onPath) return 'aws';
+  const pyenv = /^exec "([^"]*\/libexec\/pyenv)" exec "\$program"/m.exec(readFileSync(onPath).subarray(0, 4096).toString('latin1'))?.[1];
+  if (!pyenv) return onPath;
+  const which = spawnSync(pyenv, ['which', 'aws'], { encoding: 'utf8' });
+  const bin = which.status === 0 ? which.stdout.trim() : '';
+  return bin && existsSync(bin) ? bin : onPath;
+}
+
 export const CLIS: readonly AwsCli[] = [
-  { name: 'v1', bin: 'aws', serviceErrorExit: 255, packageGroups: true },
-  { name: 'v2', bin: '/usr/bin/aws', serviceErrorExit: 254, packageGroups: false },
+  {
+    name: 'v1',
+    command: 'aws',
+    bin: awsV1Bin(),
+    serviceErrorExit: 255,
+    paramValidationExit: 255,
+    timestamps: 'epoch',
+    repositoryCreatedTime: true,
+    packageGroups: true,
+  },
+  {
+    name: 'v2',
+    command: '/usr/bin/aws',
+    bin: '/usr/bin/aws',
+    serviceErrorExit: 254,
+    paramValidationExit: 252,
+    timestamps: 'iso8601',
+    repositoryCreatedTime: false,
+    packageGroups: false,
+  },
 ];
 
 /** The CLIs installed here (v2 may still be installing). */
-export const installedClis = (): AwsCli[] => CLIS.filter((c) => c.bin === 'aws' || existsSync(c.bin));
+export const installedClis = (): AwsCli[] => CLIS.filter((c) => c.name === 'v1' || existsSync(c.bin));
 
 export type Aws = (args: string[], options?: { region?: string }) => Promise<CliRun>;
 

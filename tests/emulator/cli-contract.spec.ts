@@ -25,28 +25,8 @@ import {
   type CodeartifactClient,
 } from '@aws-sdk/client-codeartifact';
 import { runCli, type CliRun } from '../../helpers/run/cli.ts';
+import { CLIS, type AwsCli } from './aws-cli.ts';
 import { ACCOUNT, REGION, expect, test as base, uniqueName } from './fixtures.ts';
-
-interface AwsCli {
-  name: 'v1' | 'v2';
-  bin: string;
-  /** Exit code when the service answers with an error. v1 exits 255 for every error; v2 uses 254. */
-  serviceErrorExit: number;
-  /** Exit code when botocore rejects a parameter before sending anything. */
-  paramValidationExit: number;
-  /** How the CLI prints timestamps by default: v1 as epoch seconds, v2 as ISO 8601. */
-  timestamps: 'epoch' | 'iso8601';
-  /**
-   * Whether the CLI's bundled API model has RepositoryDescription/RepositorySummary.createdTime.
-   * The member was added to the API after v2 2.9.19 was built, so that CLI never prints it.
-   */
-  repositoryCreatedTime: boolean;
-}
-
-const CLIS: readonly AwsCli[] = [
-  { name: 'v1', bin: 'aws', serviceErrorExit: 255, paramValidationExit: 255, timestamps: 'epoch', repositoryCreatedTime: true },
-  { name: 'v2', bin: '/usr/bin/aws', serviceErrorExit: 254, paramValidationExit: 252, timestamps: 'iso8601', repositoryCreatedTime: false },
-];
 
 /** Parsed CLI output: checked by matchers, so deliberately untyped. */
 type Json = any;
@@ -275,7 +255,7 @@ function serviceError(cli: AwsCli, run: CliRun, code: string, operation: string)
 test.describe.configure({ mode: 'parallel', timeout: 120_000 });
 
 for (const cli of CLIS) {
-  test.describe(`aws CLI ${cli.name} (${cli.bin})`, () => {
+  test.describe(`aws CLI ${cli.name} (${cli.command})`, () => {
     test.use({ cli });
 
     test('walks the tutorial from create-domain to delete-domain', async ({ aws, emulator, domains }) => {

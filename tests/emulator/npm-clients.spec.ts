@@ -22,8 +22,10 @@ import { startEmulatorProcess, type EmulatorProcess } from '../../helpers/target
 import { startFixtureRegistry, tutorialPackages } from '../support/fixture-registry.ts';
 import { ensureNpm } from '../../helpers/toolchain/toolchains.ts';
 import { ACCOUNT, CREDENTIALS, REGION, tutorialRepositories, uniqueName } from './fixtures.ts';
+import { awsV1Bin } from './aws-cli.ts';
 
-const AWS_CLI = process.env.AWS_CLI ?? 'aws';
+// The aws CLI the user names, else the v1 on PATH (without pyenv's shim: tests/emulator/aws-cli.ts).
+const AWS_CLI = process.env.AWS_CLI ?? awsV1Bin();
 const NPM_MAJORS = [6, 8, 9, 10, 11] as const;
 
 test.describe.configure({ mode: 'parallel' });

@@ -27,8 +27,10 @@ import { createSandbox } from '../../helpers/run/sandbox.ts';
 import { describeSpec, ensureTool, type Toolchain, type ToolSpec } from '../../helpers/toolchain/toolchains.ts';
 import { snapshotUserConfig } from '../../helpers/toolchain/user-config.ts';
 import { ACCOUNT, CREDENTIALS, REGION, tutorialRepositories, uniqueName } from './fixtures.ts';
+import { awsV1Bin } from './aws-cli.ts';
 
-const AWS_CLI = process.env.AWS_CLI ?? 'aws';
+// The aws CLI the user names, else the v1 on PATH (without pyenv's shim: tests/emulator/aws-cli.ts).
+const AWS_CLI = process.env.AWS_CLI ?? awsV1Bin();
 const SYSTEM_NODE_MAJOR = Number(process.versions.node.split('.')[0]);
 
 const CELLS: readonly ToolSpec[] = [
