@@ -5,16 +5,15 @@
  * document). The documents here are written for the tests (fixtures/getting-started-cli.html
  * has the shape of an AWS user guide page); only the tutorial's commands are reused.
  */
-import { expect, test } from '@playwright/test';
 import { execa } from 'execa';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { compareWithScenario, extractCommands, parseCommand, tutorialTextSteps, type DriftReport } from '../../helpers/drift/drift.ts';
 import { htmlToTutorialText, isHtmlDocument } from '../../helpers/drift/html.ts';
 import { manualConfigurationScenario, tutorialScenario } from '../../scenarios/tutorial.ts';
+import { expect, test } from './fixtures.ts';
 import { ROOT } from './nested-run.ts';
 
 const steps = tutorialTextSteps(tutorialScenario);
@@ -263,15 +262,13 @@ test.describe('compareWithScenario', () => {
 
 test.describe('npm run drift', () => {
   let dir: string;
-  test.beforeEach(() => {
-    dir = mkdtempSync(join(tmpdir(), 'cc-drift-'));
-  });
-  test.afterEach(() => {
-    rmSync(dir, { recursive: true, force: true });
+  test.beforeEach(({ scratch }) => {
+    dir = scratch.dir('cc-drift-');
   });
 
+  // The script npm run drift runs, without npm and tsx's launcher in between.
   const drift = (args: string[]) =>
-    execa('npx', ['tsx', 'scripts/drift.ts', ...args], {
+    execa(process.execPath, ['--import', 'tsx', 'scripts/drift.ts', ...args], {
       cwd: ROOT,
       env: { ...process.env, CONFORMANCE_REPORTS_DIR: join(dir, 'reports') },
       reject: false,
@@ -398,11 +395,8 @@ test.describe('the tutorial as an HTML page', () => {
 
 test.describe('npm run drift on the HTML page', () => {
   let dir: string;
-  test.beforeEach(() => {
-    dir = mkdtempSync(join(tmpdir(), 'cc-drift-html-'));
-  });
-  test.afterEach(() => {
-    rmSync(dir, { recursive: true, force: true });
+  test.beforeEach(({ scratch }) => {
+    dir = scratch.dir('cc-drift-html-');
   });
 
   /** `npm run drift -- <arg>` from `dir`, as a user in that folder types it. */
