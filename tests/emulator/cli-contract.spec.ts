@@ -16,14 +16,6 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import {
-  DeleteDomainCommand,
-  DeleteRepositoryCommand,
-  ListRepositoriesInDomainCommand,
-  ResourceNotFoundException,
-  UpdateRepositoryCommand,
-  type CodeartifactClient,
-} from '@aws-sdk/client-codeartifact';
 import { runCli, type CliRun } from '../../helpers/run/cli.ts';
 import { CLIS, type AwsCli } from './aws-cli.ts';
 import { ACCOUNT, REGION, expect, test as base, uniqueName } from './fixtures.ts';
@@ -80,48 +72,11 @@ const test = base.extend<{ cli: AwsCli; awsHome: string; aws: Aws; domains: Doma
     }
   },
 
-  domains: async ({ codeartifact }, use) => {
-    const names: string[] = [];
-    await use({
-      track(name) {
-        names.push(name);
-        return name;
-      },
-    });
-    const failures: string[] = [];
-    for (const name of names) {
-      try {
-        await removeDomain(codeartifact, name);
-      } catch (err) {
-        failures.push(`${name}: ${(err as Error).message}`);
-      }
-    }
-    if (failures.length > 0) throw new Error(`Cleanup failed for ${failures.join('; ')}`);
+  // The clean-up fixture removes them, repositories first, whether the test passed or not.
+  domains: async ({ codeartifact, cleanup }, use) => {
+    await use({ track: (name) => cleanup.track(codeartifact, name) });
   },
 });
-
-/** Repositories first (unlinked from each other, so none is still someone's upstream), then the domain. */
-async function removeDomain(client: CodeartifactClient, domain: string): Promise<void> {
-  const repositories: string[] = [];
-  let nextToken: string | undefined;
-  try {
-    do {
-      const page = await client.send(new ListRepositoriesInDomainCommand({ domain, domainOwner: ACCOUNT, nextToken }));
-      repositories.push(...(page.repositories ?? []).map((r) => r.name!));
-      nextToken = page.nextToken;
-    } while (nextToken);
-  } catch (err) {
-    if (err instanceof ResourceNotFoundException) return; // the test deleted it already
-    throw err;
-  }
-  for (const repository of repositories) {
-    await client.send(new UpdateRepositoryCommand({ domain, domainOwner: ACCOUNT, repository, upstreams: [] }));
-  }
-  for (const repository of repositories) {
-    await client.send(new DeleteRepositoryCommand({ domain, domainOwner: ACCOUNT, repository }));
-  }
-  await client.send(new DeleteDomainCommand({ domain, domainOwner: ACCOUNT }));
-}
 
 // ---- what AWS documents, as matchers ---------------------------------------------------------
 
