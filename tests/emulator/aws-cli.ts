@@ -4,12 +4,14 @@
  * --endpoint-url (v2 2.9.19 ignores AWS_ENDPOINT_URL) and --output json. The same setup as
  * cli-contract.spec.ts, for the specs that show one behaviour through both CLIs.
  */
-import { spawnSync } from 'node:child_process';
-import { accessSync, constants, existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { delimiter, join } from 'node:path';
+import { join } from 'node:path';
 import { runCli, type CliRun } from '../../helpers/run/cli.ts';
+import { awsV1Bin } from '../support/pyenv.ts';
+
+export { awsV1Bin };
 
 export interface AwsCli {
   name: 'v1' | 'v2';
@@ -30,32 +32,6 @@ export interface AwsCli {
   repositoryCreatedTime: boolean;
   /** Whether the CLI's bundled model has the package-group commands (v2 2.9.19 predates them). */
   packageGroups: boolean;
-}
-
-/**
- * The executable behind `aws` on PATH. Where that is pyenv's shim (bash, then `pyenv exec`),
- * the executable the shim would run, asked of pyenv once: the same aws CLI v1, without the
- * shim's half second of CPU before every one of the several hundred calls these tests make.
- */
-export function awsV1Bin(): string {
-  const onPath = (process.env.PATH ?? '')
-    .split(delimiter)
-    .filter(Boolean)
-    .map((dir) => join(dir, 'aws'))
-    .find((file) => {
-      try {
-        accessSync(file, constants.X_OK);
-        return true;
-      } catch {
-        return false;
-      }
-    });
-  if (!onPath) return 'aws';
-  const pyenv = /^exec "([^"]*\/libexec\/pyenv)" exec "\$program"/m.exec(readFileSync(onPath).subarray(0, 4096).toString('latin1'))?.[1];
-  if (!pyenv) return onPath;
-  const which = spawnSync(pyenv, ['which', 'aws'], { encoding: 'utf8' });
-  const bin = which.status === 0 ? which.stdout.trim() : '';
-  return bin && existsSync(bin) ? bin : onPath;
 }
 
 export const CLIS: readonly AwsCli[] = [

@@ -8,7 +8,7 @@
 import { npmTarball } from './npm-tarball.ts';
 import { createHash } from 'node:crypto';
 import {
-  CodeartifactClient,
+  type CodeartifactClient,
   CreateDomainCommand,
   CreatePackageGroupCommand,
   CreateRepositoryCommand,

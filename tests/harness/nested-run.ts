@@ -1,6 +1,11 @@
 /**
  * Runs the conformance suite the way a user does (`npx playwright test --project=conformance`)
  * in a child process, with its own reports folder, and reads what it wrote.
+ *
+ * Two things cost CPU in every nested run without being what the tests look at: npx's own
+ * start-up (Playwright's CLI runs directly, as npx would run it) and pyenv's shim in front of
+ * every aws CLI v1 call (the CLI the shim would run is passed as AWS_CLI, unless the test names
+ * one; the runner shows it as `aws` all the same).
  */
 import { execa, type ResultPromise } from 'execa';
 import { mkdtempSync, readFileSync, readdirSync, statSync } from 'node:fs';
@@ -9,8 +14,15 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { readSummaryFile } from '../../helpers/report/summary-json.ts';
 import type { Summary } from '../../helpers/outcome/model.ts';
+import { awsV1Bin } from '../support/pyenv.ts';
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+export const PLAYWRIGHT_CLI = join(ROOT, 'node_modules', '@playwright', 'test', 'cli.js');
+
+/** The environment of a nested run: the aws CLI v1 without pyenv's shim, unless AWS_CLI is set. */
+export function nestedEnv(env: Record<string, string>): Record<string, string> {
+  return env.AWS_CLI ? env : { ...env, AWS_CLI: awsV1Bin() };
+}
 
 export interface NestedRun {
   exitCode: number;
@@ -45,7 +57,7 @@ export async function runGate(
   const child = execa(process.execPath, ['--import', 'tsx', 'scripts/gate.ts', '--', ...args], {
     cwd: ROOT,
     env: {
-      ...env,
+      ...nestedEnv(env),
       CONFORMANCE_REPORTS_DIR: reportsDir,
       CONFORMANCE_RUN_ID: runId,
       CI: '',
@@ -94,9 +106,9 @@ export function startNestedRun(
   projects: string[] = ['conformance'],
   reportsDir = mkdtempSync(join(tmpdir(), 'cc-nested-reports-')),
 ): { process: ResultPromise; reportsDir: string } {
-  const child = execa('npx', ['playwright', 'test', ...projects.map((p) => `--project=${p}`), ...specs], {
+  const child = execa(process.execPath, [PLAYWRIGHT_CLI, 'test', ...projects.map((p) => `--project=${p}`), ...specs], {
     cwd: ROOT,
-    env: { ...env, CONFORMANCE_REPORTS_DIR: reportsDir, CI: '' },
+    env: { ...nestedEnv(env), CONFORMANCE_REPORTS_DIR: reportsDir, CI: '' },
     reject: false,
     all: true,
     detached: true,

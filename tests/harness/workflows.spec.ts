@@ -21,7 +21,7 @@ import type { AddressInfo } from 'node:net';
 import { delimiter, join } from 'node:path';
 import { parseDocument } from 'yaml';
 import { expect, Scratch, test } from './fixtures.ts';
-import { ROOT } from './nested-run.ts';
+import { nestedEnv, PLAYWRIGHT_CLI, ROOT } from './nested-run.ts';
 import { alreadyHere, evaluate, folderArtifacts, freshCheckout, playJob, type Job, type Step, type Workflow } from './workflow-player.ts';
 
 const DIR = join(ROOT, '.github', 'workflows');
@@ -336,18 +336,18 @@ test("in Actions, Playwright's github reporter writes workflow commands (the pul
   test.setTimeout(300_000);
   const reports = scratch.dir('cc-github-reporter-');
   // One quick test that passes; the github reporter's run summary is a `::notice` workflow command.
-  const args = ['playwright', 'test', '--project=harness', 'tests/harness/drift.spec.ts', '-g', 'HTML is recognised'];
-  const inActions = await execa('npx', args, {
+  const args = [PLAYWRIGHT_CLI, 'test', '--project=harness', 'tests/harness/drift.spec.ts', '-g', 'HTML is recognised'];
+  const inActions = await execa(process.execPath, args, {
     cwd: ROOT,
-    env: { ...process.env, GITHUB_ACTIONS: 'true', CONFORMANCE_REPORTS_DIR: reports },
+    env: { ...nestedEnv(process.env as Record<string, string>), GITHUB_ACTIONS: 'true', CONFORMANCE_REPORTS_DIR: reports },
     reject: false,
     all: true,
   });
   expect(inActions.exitCode, inActions.all).toBe(0);
   expect(inActions.stdout).toMatch(/^::notice title=.*Playwright Run Summary::/m);
-  const local = await execa('npx', args, {
+  const local = await execa(process.execPath, args, {
     cwd: ROOT,
-    env: { ...process.env, GITHUB_ACTIONS: '', CONFORMANCE_REPORTS_DIR: reports },
+    env: { ...nestedEnv(process.env as Record<string, string>), GITHUB_ACTIONS: '', CONFORMANCE_REPORTS_DIR: reports },
     reject: false,
     all: true,
   });
