@@ -110,7 +110,13 @@ export default defineConfig({
       },
     ],
   ],
+  // Playwright hands out test files in the order of the projects: the harness's own tests come
+  // first, so that their longest test (evidence.spec: three nested runs) does not start last and
+  // leave one worker idle at the end.
   projects: [
+    // The harness's own behaviour: it fails where it should, cleans up, keeps secrets. The specs
+    // that run the whole suite nested many times over are `harness-e2e` (npm run test:e2e).
+    { name: 'harness', testDir: 'tests/harness', timeout: 300_000, testIgnore: HARNESS_E2E },
     { name: 'emulator-contract', testDir: 'tests/emulator' },
     // The tutorial with the aws CLI the user names (AWS_CLI, default `aws` on PATH)...
     { name: 'conformance', testDir: 'tests/conformance', metadata: { awsCli: process.env.AWS_CLI ?? 'aws', ...processUnlessAsked } },
@@ -127,9 +133,6 @@ export default defineConfig({
           { name: 'conformance-container-aws-cli-v2', testDir: 'tests/conformance', metadata: { awsCli: '/usr/bin/aws', ...inContainer } },
         ]
       : []),
-    // The harness's own behaviour: it fails where it should, cleans up, keeps secrets. The specs
-    // that run the whole suite nested many times over are `harness-e2e` (npm run test:e2e).
-    { name: 'harness', testDir: 'tests/harness', timeout: 300_000, testIgnore: HARNESS_E2E },
     { name: 'harness-e2e', testDir: 'tests/harness', timeout: 600_000, testMatch: HARNESS_E2E },
     // The CLI-version matrix: one project per cell (scenarios/matrix-cells.ts), selecting the
     // cell's tests by its tag; `npm run matrix -- <filter>` picks cells by name.

@@ -54,7 +54,7 @@ export const coverage: Record<string, Behaviour[]> = {
       behaviour: 'Copies versions (or versionRevisions), allowOverwrite, includeFromUpstream; batch failures SKIPPED',
       state: 'done',
       source: API('CopyPackageVersions'),
-      test: 'packages.spec.ts',
+      test: 'packages-copy.spec.ts',
     },
     {
       behaviour: 'Rate quota (5 requests per second)',
@@ -162,7 +162,7 @@ export const coverage: Record<string, Behaviour[]> = {
       behaviour: 'Deletes the package with all its versions; returns deletedPackage',
       state: 'done',
       source: API('DeletePackage'),
-      test: 'packages.spec.ts',
+      test: 'packages-lifecycle.spec.ts',
     },
   ],
   DeletePackageGroup: [
@@ -184,7 +184,7 @@ export const coverage: Record<string, Behaviour[]> = {
       behaviour: 'Deletes versions; batch semantics (all checked first, others SKIPPED)',
       state: 'done',
       source: API('DeletePackageVersions'),
-      test: 'packages.spec.ts',
+      test: 'packages-lifecycle.spec.ts',
     },
   ],
   DeleteRepository: [
@@ -224,7 +224,7 @@ export const coverage: Record<string, Behaviour[]> = {
       behaviour: 'Package with its origin configuration; hidden until ingestion delay passes',
       state: 'done',
       source: API('DescribePackage'),
-      test: 'packages.spec.ts',
+      test: 'packages-lifecycle.spec.ts, packages-list.spec.ts',
     },
   ],
   DescribePackageGroup: [
@@ -240,7 +240,7 @@ export const coverage: Record<string, Behaviour[]> = {
       behaviour: 'Version with summary, homepage, licenses, origin, status',
       state: 'done',
       source: API('DescribePackageVersion'),
-      test: 'packages.spec.ts',
+      test: 'packages-publish.spec.ts',
     },
   ],
   DescribeRepository: [
@@ -261,7 +261,12 @@ export const coverage: Record<string, Behaviour[]> = {
     },
   ],
   DisposePackageVersions: [
-    { behaviour: 'Status Disposed, assets removed', state: 'done', source: API('DisposePackageVersions'), test: 'packages.spec.ts' },
+    {
+      behaviour: 'Status Disposed, assets removed',
+      state: 'done',
+      source: API('DisposePackageVersions'),
+      test: 'packages-lifecycle.spec.ts',
+    },
   ],
   GetAssociatedPackageGroup: [
     {
@@ -298,7 +303,7 @@ export const coverage: Record<string, Behaviour[]> = {
       behaviour: 'Streams the asset with X-AssetName, X-PackageVersion, X-PackageVersionRevision',
       state: 'done',
       source: API('GetPackageVersionAsset'),
-      test: 'packages.spec.ts',
+      test: 'packages-publish.spec.ts',
     },
     {
       behaviour: 'npm assets are named package.tgz',
@@ -312,7 +317,7 @@ export const coverage: Record<string, Behaviour[]> = {
       behaviour: 'The readme stored at publish, else the one in the tarball',
       state: 'done',
       source: API('GetPackageVersionReadme'),
-      test: 'packages.spec.ts',
+      test: 'packages-publish.spec.ts',
     },
   ],
   GetRepositoryEndpoint: [
@@ -371,18 +376,28 @@ export const coverage: Record<string, Behaviour[]> = {
     },
   ],
   ListPackageVersionDependencies: [
-    { behaviour: 'npm dependencies by type', state: 'done', source: API('ListPackageVersionDependencies'), test: 'packages.spec.ts' },
+    {
+      behaviour: 'npm dependencies by type',
+      state: 'done',
+      source: API('ListPackageVersionDependencies'),
+      test: 'packages-publish.spec.ts',
+    },
   ],
   ListPackageVersions: [
     {
       behaviour: 'Versions, status/originType filters, sortBy, defaultDisplayVersion',
       state: 'done',
       source: API('ListPackageVersions'),
-      test: 'packages.spec.ts',
+      test: 'packages-list.spec.ts',
     },
   ],
   ListPackages: [
-    { behaviour: 'Packages of one repository, filters, pagination', state: 'done', source: API('ListPackages'), test: 'packages.spec.ts' },
+    {
+      behaviour: 'Packages of one repository, filters, pagination',
+      state: 'done',
+      source: API('ListPackages'),
+      test: 'packages-list.spec.ts',
+    },
     {
       behaviour: 'Ingested packages appear after a delay (minutes on AWS)',
       state: 'differs',
@@ -423,13 +438,13 @@ export const coverage: Record<string, Behaviour[]> = {
       behaviour: 'Generic packages: SHA-256 checked, unfinished versions take more assets',
       state: 'done',
       source: API('PublishPackageVersion'),
-      test: 'packages.spec.ts',
+      test: 'packages-publish.spec.ts',
     },
     {
       behaviour: 'A version that exists in an upstream: 409; the package group PUBLISH restriction applies',
       state: 'done',
       source: UG('Publishing and upstream repositories'),
-      test: 'packages.spec.ts, package-groups.spec.ts',
+      test: 'aws-parity.spec.ts, package-groups.spec.ts',
     },
     {
       behaviour: 'Quota: 150 assets per package version (402)',
@@ -457,7 +472,7 @@ export const coverage: Record<string, Behaviour[]> = {
       behaviour: 'publish/upstream ALLOW|BLOCK, honoured by the npm endpoint',
       state: 'done',
       source: UG('Editing package origin controls'),
-      test: 'packages.spec.ts',
+      test: 'packages-lifecycle.spec.ts',
     },
     {
       behaviour: 'npm publish of a version that exists upstream or through the external connection with publish=ALLOW, upstream=ALLOW: 409',
@@ -512,7 +527,7 @@ export const coverage: Record<string, Behaviour[]> = {
       behaviour: 'Published, Unlisted, Archived; revisions and expected status checked',
       state: 'done',
       source: API('UpdatePackageVersionsStatus'),
-      test: 'packages.spec.ts',
+      test: 'packages-lifecycle.spec.ts',
     },
   ],
   UpdateRepository: [

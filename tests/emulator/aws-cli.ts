@@ -9,23 +9,56 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runCli, type CliRun } from '../../helpers/run/cli.ts';
+import { awsV1Bin } from '../support/pyenv.ts';
+
+export { awsV1Bin };
 
 export interface AwsCli {
   name: 'v1' | 'v2';
+  /** As a user names it: test titles say this. */
+  command: string;
+  /** What runs. */
   bin: string;
   /** Exit code when the service answers with an error: v1 255, v2 254. */
   serviceErrorExit: number;
+  /** Exit code when botocore rejects a parameter before sending anything. */
+  paramValidationExit: number;
+  /** How the CLI prints timestamps by default: v1 as epoch seconds, v2 as ISO 8601. */
+  timestamps: 'epoch' | 'iso8601';
+  /**
+   * Whether the CLI's bundled API model has RepositoryDescription/RepositorySummary.createdTime.
+   * The member was added to the API after v2 2.9.19 was built, so that CLI never prints it.
+   */
+  repositoryCreatedTime: boolean;
   /** Whether the CLI's bundled model has the package-group commands (v2 2.9.19 predates them). */
   packageGroups: boolean;
 }
 
 export const CLIS: readonly AwsCli[] = [
-  { name: 'v1', bin: 'aws', serviceErrorExit: 255, packageGroups: true },
-  { name: 'v2', bin: '/usr/bin/aws', serviceErrorExit: 254, packageGroups: false },
+  {
+    name: 'v1',
+    command: 'aws',
+    bin: awsV1Bin(),
+    serviceErrorExit: 255,
+    paramValidationExit: 255,
+    timestamps: 'epoch',
+    repositoryCreatedTime: true,
+    packageGroups: true,
+  },
+  {
+    name: 'v2',
+    command: '/usr/bin/aws',
+    bin: '/usr/bin/aws',
+    serviceErrorExit: 254,
+    paramValidationExit: 252,
+    timestamps: 'iso8601',
+    repositoryCreatedTime: false,
+    packageGroups: false,
+  },
 ];
 
 /** The CLIs installed here (v2 may still be installing). */
-export const installedClis = (): AwsCli[] => CLIS.filter((c) => c.bin === 'aws' || existsSync(c.bin));
+export const installedClis = (): AwsCli[] => CLIS.filter((c) => c.name === 'v1' || existsSync(c.bin));
 
 export type Aws = (args: string[], options?: { region?: string }) => Promise<CliRun>;
 

@@ -8,7 +8,7 @@
 import { npmTarball } from './npm-tarball.ts';
 import { createHash } from 'node:crypto';
 import {
-  CodeartifactClient,
+  type CodeartifactClient,
   CreateDomainCommand,
   CreatePackageGroupCommand,
   CreateRepositoryCommand,
@@ -26,8 +26,8 @@ import {
   UpdateRepositoryCommand,
 } from '@aws-sdk/client-codeartifact';
 import { awsFor, cliError, cliOk, installedClis } from './aws-cli.ts';
-import { rejection } from './fixtures.ts';
-import { ACCOUNT, authorizationToken, expect, makeDomain, repositoryEndpoint, sdkClient, startStack, test } from './npm-helpers.ts';
+import { expect, rejection, sdkClient, test } from './fixtures.ts';
+import { ACCOUNT, authorizationToken, makeDomain, repositoryEndpoint, startStack } from './npm-helpers.ts';
 
 // ---- the npm endpoint, over plain HTTP ---------------------------------------------------------
 
@@ -289,13 +289,7 @@ test('user guide "Quotas in AWS CodeArtifact": 10 domains per account and region
   expect(over.message).toMatch(/quota is 10/);
   expect((await ca.send(new ListDomainsCommand({}))).domains).toHaveLength(10);
   // The quota is per region.
-  const eu = new CodeartifactClient({
-    endpoint: emulator.url,
-    region: 'eu-west-1',
-    credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
-    maxAttempts: 1,
-  });
-  cleanup.add(async () => eu.destroy());
+  const eu = sdkClient(cleanup, emulator.url, 'eu-west-1');
   await eu.send(new CreateDomainCommand({ domain: 'quota-10' }));
   // Deleting one makes room again.
   await ca.send(new DeleteDomainCommand({ domain: 'quota-0' }));
@@ -414,13 +408,7 @@ test('the region in a SigV4 credential scope must be a real AWS region: "Credent
 }) => {
   test.setTimeout(240_000); // the aws CLIs take seconds per call on a shared machine
   const { emulator } = await startStack(cleanup, { fixture: false });
-  const moon = new CodeartifactClient({
-    endpoint: emulator.url,
-    region: 'moon-east-1',
-    credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
-    maxAttempts: 1,
-  });
-  cleanup.add(async () => moon.destroy());
+  const moon = sdkClient(cleanup, emulator.url, 'moon-east-1');
   const err = await rejection(moon.send(new ListDomainsCommand({})));
   expect([err.name, err.$metadata?.httpStatusCode]).toEqual(['InvalidSignatureException', 403]);
   expect(err.message).toContain("Credential should be scoped to a valid region, not 'moon-east-1'");

@@ -10,12 +10,10 @@
  */
 import {
   AssociateExternalConnectionCommand,
-  CodeartifactClient,
   CodeartifactServiceException,
   CreateDomainCommand,
   CreateRepositoryCommand,
   DeleteDomainCommand,
-  DeleteRepositoryCommand,
   DeleteRepositoryPermissionsPolicyCommand,
   DescribeDomainCommand,
   DescribeRepositoryCommand,
@@ -41,20 +39,14 @@ import { Hash } from '@smithy/hash-node';
 import { HttpRequest } from '@smithy/protocol-http';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { request } from 'undici';
-import { ACCOUNT, CREDENTIALS, Cleanup, REGION, expect, test as base, uniqueName } from './fixtures.ts';
+import { codeartifactClient } from '../../helpers/run/sdk.ts';
+import { ACCOUNT, CREDENTIALS, REGION, expect, test as base, uniqueName } from './fixtures.ts';
 
 // ---------------------------------------------------------------------------------------------
-// Clean-up fixture: every domain a test registers is removed afterwards (repositories first).
+// A fresh domain for a test (the clean-up fixture removes it afterwards, repositories first).
 // ---------------------------------------------------------------------------------------------
 
-const test = base.extend<{ cleanup: Cleanup; domainWith: (...repositories: string[]) => Promise<string> }>({
-  // Depends on the client so that it cleans up before the client is destroyed.
-  cleanup: async ({ codeartifact }, use) => {
-    void codeartifact;
-    const cleanup = new Cleanup();
-    await use(cleanup);
-    await cleanup.run();
-  },
+const test = base.extend<{ domainWith: (...repositories: string[]) => Promise<string> }>({
   /** Creates a fresh domain (cleaned up afterwards) holding the given repositories. */
   domainWith: async ({ codeartifact, cleanup }, use) => {
     await use(async (...repositories: string[]) => {
@@ -753,7 +745,7 @@ test.describe('raw HTTP', () => {
 // ---------------------------------------------------------------------------------------------
 
 async function expectStillServing(url: string, stderr: string): Promise<void> {
-  const client = new CodeartifactClient({ endpoint: url, region: REGION, credentials: CREDENTIALS, maxAttempts: 1 });
+  const client = codeartifactClient({ endpointUrl: url, region: REGION, credentials: CREDENTIALS });
   try {
     const domain = uniqueName('alive');
     await client.send(new CreateDomainCommand({ domain }));

@@ -16,37 +16,9 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import {
-  DeleteDomainCommand,
-  DeleteRepositoryCommand,
-  ListRepositoriesInDomainCommand,
-  ResourceNotFoundException,
-  UpdateRepositoryCommand,
-  type CodeartifactClient,
-} from '@aws-sdk/client-codeartifact';
 import { runCli, type CliRun } from '../../helpers/run/cli.ts';
+import { CLIS, type AwsCli } from './aws-cli.ts';
 import { ACCOUNT, REGION, expect, test as base, uniqueName } from './fixtures.ts';
-
-interface AwsCli {
-  name: 'v1' | 'v2';
-  bin: string;
-  /** Exit code when the service answers with an error. v1 exits 255 for every error; v2 uses 254. */
-  serviceErrorExit: number;
-  /** Exit code when botocore rejects a parameter before sending anything. */
-  paramValidationExit: number;
-  /** How the CLI prints timestamps by default: v1 as epoch seconds, v2 as ISO 8601. */
-  timestamps: 'epoch' | 'iso8601';
-  /**
-   * Whether the CLI's bundled API model has RepositoryDescription/RepositorySummary.createdTime.
-   * The member was added to the API after v2 2.9.19 was built, so that CLI never prints it.
-   */
-  repositoryCreatedTime: boolean;
-}
-
-const CLIS: readonly AwsCli[] = [
-  { name: 'v1', bin: 'aws', serviceErrorExit: 255, paramValidationExit: 255, timestamps: 'epoch', repositoryCreatedTime: true },
-  { name: 'v2', bin: '/usr/bin/aws', serviceErrorExit: 254, paramValidationExit: 252, timestamps: 'iso8601', repositoryCreatedTime: false },
-];
 
 /** Parsed CLI output: checked by matchers, so deliberately untyped. */
 type Json = any;
@@ -100,48 +72,11 @@ const test = base.extend<{ cli: AwsCli; awsHome: string; aws: Aws; domains: Doma
     }
   },
 
-  domains: async ({ codeartifact }, use) => {
-    const names: string[] = [];
-    await use({
-      track(name) {
-        names.push(name);
-        return name;
-      },
-    });
-    const failures: string[] = [];
-    for (const name of names) {
-      try {
-        await removeDomain(codeartifact, name);
-      } catch (err) {
-        failures.push(`${name}: ${(err as Error).message}`);
-      }
-    }
-    if (failures.length > 0) throw new Error(`Cleanup failed for ${failures.join('; ')}`);
+  // The clean-up fixture removes them, repositories first, whether the test passed or not.
+  domains: async ({ codeartifact, cleanup }, use) => {
+    await use({ track: (name) => cleanup.track(codeartifact, name) });
   },
 });
-
-/** Repositories first (unlinked from each other, so none is still someone's upstream), then the domain. */
-async function removeDomain(client: CodeartifactClient, domain: string): Promise<void> {
-  const repositories: string[] = [];
-  let nextToken: string | undefined;
-  try {
-    do {
-      const page = await client.send(new ListRepositoriesInDomainCommand({ domain, domainOwner: ACCOUNT, nextToken }));
-      repositories.push(...(page.repositories ?? []).map((r) => r.name!));
-      nextToken = page.nextToken;
-    } while (nextToken);
-  } catch (err) {
-    if (err instanceof ResourceNotFoundException) return; // the test deleted it already
-    throw err;
-  }
-  for (const repository of repositories) {
-    await client.send(new UpdateRepositoryCommand({ domain, domainOwner: ACCOUNT, repository, upstreams: [] }));
-  }
-  for (const repository of repositories) {
-    await client.send(new DeleteRepositoryCommand({ domain, domainOwner: ACCOUNT, repository }));
-  }
-  await client.send(new DeleteDomainCommand({ domain, domainOwner: ACCOUNT }));
-}
 
 // ---- what AWS documents, as matchers ---------------------------------------------------------
 
@@ -275,7 +210,7 @@ function serviceError(cli: AwsCli, run: CliRun, code: string, operation: string)
 test.describe.configure({ mode: 'parallel', timeout: 120_000 });
 
 for (const cli of CLIS) {
-  test.describe(`aws CLI ${cli.name} (${cli.bin})`, () => {
+  test.describe(`aws CLI ${cli.name} (${cli.command})`, () => {
     test.use({ cli });
 
     test('walks the tutorial from create-domain to delete-domain', async ({ aws, emulator, domains }) => {

@@ -15,7 +15,8 @@ import {
   GetAuthorizationTokenCommand,
   ListDomainsCommand,
 } from '@aws-sdk/client-codeartifact';
-import { expect, makeDomain, repositoryEndpoint, startStack, test } from './npm-helpers.ts';
+import { expect, test } from './fixtures.ts';
+import { makeDomain, repositoryEndpoint, startStack } from './npm-helpers.ts';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const DEFAULT_PORT = 4567;

@@ -1,10 +1,14 @@
 /**
- * Fixtures for the emulator's contract tests: one emulator process per worker, started with
- * `npm run emulator`'s entry point, and clients configured with nothing but its URL and the
- * default credentials, as a user of the emulator would.
+ * The fixtures of the emulator's contract tests (the one fixtures module of tests/emulator/):
+ * - `emulator`: one emulator process per worker, started with `npm run emulator`'s entry point;
+ * - `codeartifact`, `sts`: clients configured with nothing but its URL and the default
+ *   credentials, as a user of the emulator would, built by helpers/run/sdk.ts as the harness
+ *   builds its own (an answer from the service is final; only a broken connection is retried);
+ * - `cleanup`: undoes what a test made (domains with their repositories, processes, folders),
+ *   in reverse order, also when the test failed, and reports every step that failed.
  */
 import {
-  CodeartifactClient,
+  type CodeartifactClient,
   DeleteDomainCommand,
   DeleteRepositoryCommand,
   DescribeDomainCommand,
@@ -12,8 +16,9 @@ import {
   UpdateRepositoryCommand,
   paginateListRepositoriesInDomain,
 } from '@aws-sdk/client-codeartifact';
-import { STSClient } from '@aws-sdk/client-sts';
+import type { STSClient } from '@aws-sdk/client-sts';
 import { test as base } from '@playwright/test';
+import { codeartifactClient, stsClient } from '../../helpers/run/sdk.ts';
 import { startEmulatorProcess, type EmulatorProcess } from '../../helpers/target/emulator-process.ts';
 
 export const REGION = 'us-east-1';
@@ -27,64 +32,33 @@ export function uniqueName(prefix: string): string {
   return `${prefix}-${process.pid}-${counter}-${Math.random().toString(36).slice(2, 6)}`;
 }
 
-export const test = base.extend<{ codeartifact: CodeartifactClient; sts: STSClient }, { emulator: EmulatorProcess }>({
-  emulator: [
-    async ({}, use) => {
-      const emulator = await startEmulatorProcess();
-      await use(emulator);
-      await emulator.stop();
-    },
-    { scope: 'worker' },
-  ],
-  codeartifact: async ({ emulator }, use) => {
-    const client = new CodeartifactClient({ endpoint: emulator.url, region: REGION, credentials: CREDENTIALS, maxAttempts: 1 });
-    await use(client);
-    client.destroy();
-  },
-  sts: async ({ emulator }, use) => {
-    const client = new STSClient({ endpoint: emulator.url, region: REGION, credentials: CREDENTIALS, maxAttempts: 1 });
-    await use(client);
-    client.destroy();
-  },
-});
-
-// The tutorial's resources, made with the SDK (shared with the harness's tests).
-export { tutorialRepositories } from '../support/tutorial-repositories.ts';
-
 // ---------------------------------------------------------------------------------------------
-// Clean-up of every domain a test created, with its repositories (shared by the contract tests).
+// Clean-up: runs in reverse order, even when the test failed, and reports every failure.
 // ---------------------------------------------------------------------------------------------
-
-/** Domains a test created, per client (region); removed with all their repositories afterwards. */
-/** The error a call that must fail threw (the test fails if it does not). */
-export async function rejection(p: Promise<unknown>): Promise<Error & { $metadata?: { httpStatusCode?: number } }> {
-  try {
-    await p;
-  } catch (err) {
-    return err as Error;
-  }
-  throw new Error('expected the call to fail');
-}
 
 export class Cleanup {
-  private readonly domains: { client: CodeartifactClient; domain: string }[] = [];
+  private readonly steps: (() => Promise<unknown>)[] = [];
 
-  /** Registers a domain for removal and returns its name. */
+  add(step: () => Promise<unknown>): void {
+    this.steps.push(step);
+  }
+
+  /** Registers a domain for removal, with its repositories, and returns its name. */
   track(client: CodeartifactClient, domain: string): string {
-    this.domains.push({ client, domain });
+    this.add(() => removeDomain(client, domain));
     return domain;
   }
 
   async run(): Promise<void> {
     const failures: unknown[] = [];
-    for (const { client, domain } of [...this.domains].reverse()) {
+    for (const step of this.steps.splice(0).reverse()) {
       try {
-        await removeDomain(client, domain);
+        await step();
       } catch (err) {
         failures.push(err);
       }
     }
-    if (failures.length > 0) throw new AggregateError(failures, `Cleanup failed for ${failures.length} domain(s).`);
+    if (failures.length > 0) throw new AggregateError(failures, `Cleanup failed for ${failures.length} step(s).`);
   }
 }
 
@@ -113,4 +87,60 @@ async function removeDomain(client: CodeartifactClient, domain: string): Promise
   if (!gone) throw new Error(`Domain ${domain} still exists after cleanup.`);
 }
 
+// ---------------------------------------------------------------------------------------------
+// SDK clients for an emulator's URL, destroyed by the clean-up (after what it removes with them).
+// ---------------------------------------------------------------------------------------------
+
+export function sdkClient(cleanup: Cleanup, url: string, region = REGION): CodeartifactClient {
+  const client = codeartifactClient({ endpointUrl: url, region, credentials: CREDENTIALS });
+  cleanup.add(async () => client.destroy());
+  return client;
+}
+
+export function stsClientFor(cleanup: Cleanup, url: string, region = REGION): STSClient {
+  const client = stsClient({ endpointUrl: url, region, credentials: CREDENTIALS });
+  cleanup.add(async () => client.destroy());
+  return client;
+}
+
+export const test = base.extend<{ cleanup: Cleanup; codeartifact: CodeartifactClient; sts: STSClient }, { emulator: EmulatorProcess }>({
+  emulator: [
+    async ({}, use) => {
+      const emulator = await startEmulatorProcess();
+      await use(emulator);
+      await emulator.stop();
+    },
+    { scope: 'worker' },
+  ],
+  cleanup: async ({}, use) => {
+    const cleanup = new Cleanup();
+    try {
+      await use(cleanup);
+    } finally {
+      await cleanup.run();
+    }
+  },
+  // Registered with the clean-up before the test registers anything: destroyed after it.
+  codeartifact: async ({ emulator, cleanup }, use) => {
+    await use(sdkClient(cleanup, emulator.url));
+  },
+  sts: async ({ emulator, cleanup }, use) => {
+    await use(stsClientFor(cleanup, emulator.url));
+  },
+});
+
 export { expect } from '@playwright/test';
+
+/** The error a call that must fail threw (the test fails if it does not). */
+export async function rejection(p: Promise<unknown>): Promise<Error & { $metadata?: { httpStatusCode?: number } }> {
+  try {
+    await p;
+  } catch (err) {
+    return err as Error;
+  }
+  throw new Error('expected the call to fail');
+}
+
+// The tutorial's resources, made with the SDK (for tests that need them in place, not under test;
+// shared with the harness's tests).
+export { tutorialRepositories } from '../support/tutorial-repositories.ts';

@@ -12,41 +12,32 @@
  * Every command runs in an isolated environment: its own HOME, npm user/global config, npm
  * cache and AWS config files, all in a temp dir. The real ~/.aws and ~/.npmrc are never read.
  */
-import { CodeartifactClient } from '@aws-sdk/client-codeartifact';
 import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { expect, test, type TestInfo } from '@playwright/test';
+import type { TestInfo } from '@playwright/test';
 import { runCli, type CliRun } from '../../helpers/run/cli.ts';
 import { startEmulatorProcess, type EmulatorProcess } from '../../helpers/target/emulator-process.ts';
 import { startFixtureRegistry, tutorialPackages } from '../support/fixture-registry.ts';
 import { ensureNpm } from '../../helpers/toolchain/toolchains.ts';
-import { ACCOUNT, CREDENTIALS, REGION, tutorialRepositories, uniqueName } from './fixtures.ts';
+import { ACCOUNT, type Cleanup, expect, REGION, sdkClient, test, tutorialRepositories, uniqueName } from './fixtures.ts';
+import { awsV1Bin } from './aws-cli.ts';
 
-const AWS_CLI = process.env.AWS_CLI ?? 'aws';
+// The aws CLI the user names, else the v1 on PATH (without pyenv's shim: tests/emulator/aws-cli.ts).
+const AWS_CLI = process.env.AWS_CLI ?? awsV1Bin();
 const NPM_MAJORS = [6, 8, 9, 10, 11] as const;
 
 test.describe.configure({ mode: 'parallel' });
 
-const cleanups: Array<() => Promise<unknown>> = [];
-test.afterEach(async () => {
-  while (cleanups.length > 0) await cleanups.pop()!().catch(() => {});
-});
-
-async function emulatorWith(args: string[]): Promise<EmulatorProcess> {
+async function emulatorWith(cleanup: Cleanup, args: string[]): Promise<EmulatorProcess> {
   const emulator = await startEmulatorProcess(args);
-  cleanups.push(() => emulator.stop());
+  cleanup.add(() => emulator.stop());
   return emulator;
 }
 
 /** The tutorial's resources on this emulator; returns my-repo's npm endpoint. */
-async function tutorialRepositoriesOn(emulator: EmulatorProcess, domain: string): Promise<string> {
-  const codeartifact = new CodeartifactClient({ endpoint: emulator.url, region: REGION, credentials: CREDENTIALS, maxAttempts: 1 });
-  try {
-    return await tutorialRepositories(codeartifact, domain);
-  } finally {
-    codeartifact.destroy();
-  }
+async function tutorialRepositoriesOn(cleanup: Cleanup, emulator: EmulatorProcess, domain: string): Promise<string> {
+  return tutorialRepositories(sdkClient(cleanup, emulator.url), domain);
 }
 
 interface Sandbox {
@@ -63,9 +54,9 @@ interface Sandbox {
  * cache, empty AWS config files and a fresh project; commands run with nothing else in their
  * environment. `binDir`, when given, goes first on PATH. Every run is attached to the test.
  */
-async function sandbox(testInfo: TestInfo, binDir?: string): Promise<Sandbox> {
+async function sandbox(cleanup: Cleanup, testInfo: TestInfo, binDir?: string): Promise<Sandbox> {
   const root = await mkdtemp(path.join(tmpdir(), 'npm-clients-'));
-  cleanups.push(() => rm(root, { recursive: true, force: true }));
+  cleanup.add(() => rm(root, { recursive: true, force: true }));
   const home = path.join(root, 'home');
   const project = path.join(root, 'project');
   await mkdir(path.join(home, '.aws'), { recursive: true });
@@ -205,12 +196,14 @@ async function expectLockedFrom(project: string, endpoint: string): Promise<{ lo
 }
 
 for (const major of NPM_MAJORS) {
-  test(`npm ${major}: aws codeartifact login --tool npm, then npm install --save-dev lodash @fixture/scoped-pkg`, async ({}, testInfo) => {
+  test(`npm ${major}: aws codeartifact login --tool npm, then npm install --save-dev lodash @fixture/scoped-pkg`, async ({
+    cleanup,
+  }, testInfo) => {
     test.setTimeout(240_000);
     const started = Date.now();
     const toolchain = await ensureNpm(major);
     const toolchainMs = Date.now() - started;
-    const box = await sandbox(testInfo, toolchain.binDir);
+    const box = await sandbox(cleanup, testInfo, toolchain.binDir);
 
     const version = await box.run('npm', ['--version']);
     expect(version.exitCode, version.transcript()).toBe(0);
@@ -220,10 +213,10 @@ for (const major of NPM_MAJORS) {
     expect(used.split('.')[0]).toBe(String(major));
 
     const fixture = await startFixtureRegistry(tutorialPackages);
-    cleanups.push(() => fixture.close());
-    const emulator = await emulatorWith(['--npmjs-url', fixture.url]);
+    cleanup.add(() => fixture.close());
+    const emulator = await emulatorWith(cleanup, ['--npmjs-url', fixture.url]);
     const domain = uniqueName('npm');
-    const endpoint = await tutorialRepositoriesOn(emulator, domain);
+    const endpoint = await tutorialRepositoriesOn(cleanup, emulator, domain);
     expect(endpoint.startsWith(emulator.url), `${endpoint} is on the emulator ${emulator.url}`).toBe(true);
 
     await login(box, emulator, domain, endpoint);
@@ -285,19 +278,21 @@ for (const major of NPM_MAJORS) {
   });
 }
 
-test('npm install express@4.21.2 (a real tree) through my-repo and the default public:npmjs, with the system npm', async ({}, testInfo) => {
+test('npm install express@4.21.2 (a real tree) through my-repo and the default public:npmjs, with the system npm', async ({
+  cleanup,
+}, testInfo) => {
   test.setTimeout(240_000);
   const started = Date.now();
-  const box = await sandbox(testInfo);
+  const box = await sandbox(cleanup, testInfo);
   const version = await box.run('npm', ['--version']);
   expect(version.exitCode, version.transcript()).toBe(0);
   const used = version.stdout.trim();
   testInfo.annotations.push({ type: 'npm version', description: `${used} (system npm)` });
 
   // No --npmjs-url: the emulator asks `npm config get registry`, the public registry here.
-  const emulator = await emulatorWith([]);
+  const emulator = await emulatorWith(cleanup, []);
   const domain = uniqueName('express');
-  const endpoint = await tutorialRepositoriesOn(emulator, domain);
+  const endpoint = await tutorialRepositoriesOn(cleanup, emulator, domain);
   await login(box, emulator, domain, endpoint);
 
   const install = await box.run('npm', ['install', 'express@4.21.2'], { timeoutMs: 200_000 });

@@ -1,19 +1,20 @@
 /**
- * Shared pieces of the npm data-plane tests: a clean-up stack, an emulator + fixture registry
- * per test, domains with upstream graphs, and npm run in an isolated environment configured
- * the way `aws codeartifact login --tool npm` configures it.
+ * Shared pieces of the npm data-plane tests (the fixtures are in fixtures.ts): an emulator +
+ * fixture registry per test, domains with upstream graphs, and npm run in an isolated
+ * environment configured the way `aws codeartifact login --tool npm` configures it.
  *
  * npm never sees the machine's own configuration: HOME, the user config and the cache live in
  * a temp dir, every inherited npm_* variable is dropped, and retries, audit, fund and the
  * update notifier are switched off so that a failure is one request, not four.
  */
+import { createHash } from 'node:crypto';
 import { gunzipSync } from 'node:zlib';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import {
   AssociateExternalConnectionCommand,
-  CodeartifactClient,
+  type CodeartifactClient,
   CreateDomainCommand,
   CreateRepositoryCommand,
   GetAuthorizationTokenCommand,
@@ -21,7 +22,6 @@ import {
   ListPackageVersionsCommand,
   ListPackagesCommand,
 } from '@aws-sdk/client-codeartifact';
-import { test as base } from '@playwright/test';
 import { execa } from 'execa';
 import { startEmulatorProcess, type EmulatorProcess } from '../../helpers/target/emulator-process.ts';
 import {
@@ -31,47 +31,10 @@ import {
   type FixtureRegistry,
   type FixtureRegistryOptions,
 } from '../support/fixture-registry.ts';
+import { ACCOUNT, type Cleanup, expect, REGION, sdkClient } from './fixtures.ts';
 
-export const REGION = 'us-east-1';
-export const ACCOUNT = '000000000000';
+export { ACCOUNT, REGION };
 export const ABBREVIATED = 'application/vnd.npm.install-v1+json';
-
-// ---------------------------------------------------------------------------------------------
-// Clean-up: runs in reverse order, even when the test failed, and reports every failure.
-// ---------------------------------------------------------------------------------------------
-
-export class Cleanup {
-  private readonly steps: (() => Promise<unknown>)[] = [];
-
-  add(step: () => Promise<unknown>): void {
-    this.steps.push(step);
-  }
-
-  async run(): Promise<void> {
-    const failures: unknown[] = [];
-    for (const step of [...this.steps].reverse()) {
-      try {
-        await step();
-      } catch (err) {
-        failures.push(err);
-      }
-    }
-    if (failures.length > 0) throw new AggregateError(failures, `Cleanup failed for ${failures.length} step(s).`);
-  }
-}
-
-export const test = base.extend<{ cleanup: Cleanup }>({
-  cleanup: async ({}, use) => {
-    const cleanup = new Cleanup();
-    try {
-      await use(cleanup);
-    } finally {
-      await cleanup.run();
-    }
-  },
-});
-
-export { expect } from '@playwright/test';
 
 export async function tempDir(cleanup: Cleanup, prefix: string): Promise<string> {
   const dir = await mkdtemp(path.join(tmpdir(), `${prefix}-`));
@@ -90,17 +53,6 @@ export interface Stack {
   ca: CodeartifactClient;
   /** Absent with `fixture: false` (the emulator then uses its default upstream). */
   registry?: FixtureRegistry;
-}
-
-export function sdkClient(cleanup: Cleanup, url: string): CodeartifactClient {
-  const ca = new CodeartifactClient({
-    endpoint: url,
-    region: REGION,
-    credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
-    maxAttempts: 1,
-  });
-  cleanup.add(async () => ca.destroy());
-  return ca;
 }
 
 /** Starts an emulator as a separate process; stopped by the clean-up. */
@@ -370,4 +322,55 @@ export async function npmVersions(ca: CodeartifactClient, domain: string, reposi
     if ((err as Error).name === 'ResourceNotFoundException') return [];
     throw err;
   }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Reading what the npm endpoint serves (the data-plane specs).
+// ---------------------------------------------------------------------------------------------
+
+export const sha512hex = (bytes: Uint8Array) => createHash('sha512').update(bytes).digest('hex');
+export const sriOf = (bytes: Uint8Array) => `sha512-${createHash('sha512').update(bytes).digest('base64')}`;
+
+export interface Manifest {
+  name: string;
+  version: string;
+  dist: { tarball: string; integrity?: string; shasum?: string };
+  [field: string]: unknown;
+}
+export interface Packument {
+  name: string;
+  'dist-tags': Record<string, string>;
+  versions: Record<string, Manifest>;
+  [field: string]: unknown;
+}
+
+export async function json<T>(res: Response): Promise<T> {
+  return (await res.json()) as T;
+}
+
+export async function packumentOf(npm: NpmSetup, name: string, accept = 'application/json'): Promise<Packument> {
+  const res = await npm.fetch(name, { headers: { accept } });
+  expect(res.status, `GET ${name} through ${npm.repository}`).toBe(200);
+  return json<Packument>(res);
+}
+
+export async function tarballThrough(npm: NpmSetup, name: string, version: string): Promise<Buffer> {
+  const file = `${name.startsWith('@') ? name.slice(name.indexOf('/') + 1) : name}-${version}.tgz`;
+  const res = await npm.fetch(`${name}/-/${file}`);
+  expect(
+    res.status,
+    `GET the tarball of ${name}@${version} through ${npm.repository}: ${res.status === 200 ? '' : await res.clone().text()}`,
+  ).toBe(200);
+  return Buffer.from(await res.arrayBuffer());
+}
+
+/** The fixture registry's packument requests (GET /<name>, not tarballs). */
+export const packumentHits = (requests: { method: string; path: string }[], name: string) =>
+  requests.filter((r) => r.method === 'GET' && r.path.split('?')[0] === `/${name}`).length;
+export const tarballHits = (requests: { method: string; path: string }[], name: string) =>
+  requests.filter((r) => r.method === 'GET' && r.path.startsWith(`/${name}/-/`)).length;
+
+/** r -> npm-store -> public:npmjs (the fixture registry): the tutorial's shape. */
+export async function tutorialDomain(ca: CodeartifactClient, repository = 'app'): Promise<string> {
+  return makeDomain(ca, [['npm-store'], [repository, ['npm-store']]], ['npm-store']);
 }

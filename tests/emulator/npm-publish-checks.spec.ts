@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { CreateDomainCommand, CreateRepositoryCommand, GetAuthorizationTokenCommand } from '@aws-sdk/client-codeartifact';
-import { Cleanup, expect, test, uniqueName } from './fixtures.ts';
+import { expect, test, uniqueName } from './fixtures.ts';
 import { npmTarball } from './npm-tarball.ts';
 import { create as createTar } from 'tar';
 import { npmPath, Wire } from './robustness/wire.ts';
@@ -38,8 +38,11 @@ function publishBody(name: string, version: string, bytes: Buffer): Record<strin
   };
 }
 
-test('malformed publishes get a 400 naming the problem and store nothing; the good one is stored', async ({ emulator, codeartifact }) => {
-  const cleanup = new Cleanup();
+test('malformed publishes get a 400 naming the problem and store nothing; the good one is stored', async ({
+  emulator,
+  codeartifact,
+  cleanup,
+}) => {
   const domain = cleanup.track(codeartifact, uniqueName('pub'));
   const wire = new Wire(emulator.url);
   try {
@@ -136,6 +139,5 @@ test('malformed publishes get a 400 naming the problem and store nothing; the go
     expect(emulator.stderr()).not.toContain('unexpected failure');
   } finally {
     await wire.close();
-    await cleanup.run();
   }
 });

@@ -25,8 +25,8 @@ import {
   type PackageFormat,
 } from '@aws-sdk/client-codeartifact';
 import { awsFor, cliOk, installedClis } from './aws-cli.ts';
-import { rejection } from './fixtures.ts';
-import { ACCOUNT, REGION, authorizationToken, expect, makeDomain, repositoryEndpoint, startStack, test } from './npm-helpers.ts';
+import { ACCOUNT, REGION, expect, rejection, test } from './fixtures.ts';
+import { authorizationToken, makeDomain, repositoryEndpoint, startStack } from './npm-helpers.ts';
 
 const groupArn = (domain: string, pattern: string) =>
   `arn:aws:codeartifact:${REGION}:${ACCOUNT}:package-group/${domain}${encodeURI(pattern).replace(/\$/g, '%24')}`;

@@ -10,14 +10,15 @@
  * for (its user agent, seen by a lifecycle script).
  *
  * Cells: npm 11, pnpm 9, yarn 1.22, yarn 4 on the system Node; pnpm 10 on Node 22 and npm 10
- * on Node 18 (the toolchains' Node shims). A last test runs every adapter again between two
- * snapshots of the real user and global config files of npm, pnpm, yarn and aws, and proves
- * them byte-for-byte unchanged.
+ * on Node 18 (the toolchains' Node shims). Each cell runs between two snapshots of the real user
+ * and global config files of npm, pnpm, yarn and aws, and proves them byte-for-byte unchanged
+ * (one install per cell serves both checks: a second install only to watch the files would
+ * double the file's time).
  */
-import { CodeartifactClient, ListPackagesCommand } from '@aws-sdk/client-codeartifact';
+import { ListPackagesCommand } from '@aws-sdk/client-codeartifact';
 import { readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { expect, test, type TestInfo } from '@playwright/test';
+import type { TestInfo } from '@playwright/test';
 import { runCli, type CliRun } from '../../helpers/run/cli.ts';
 import { startEmulatorProcess } from '../../helpers/target/emulator-process.ts';
 import { startFixtureRegistry, tutorialPackages } from '../support/fixture-registry.ts';
@@ -25,9 +26,12 @@ import { adapterFor, type PackageManager } from '../../helpers/toolchain/package
 import { createSandbox } from '../../helpers/run/sandbox.ts';
 import { ensureTool } from '../../helpers/toolchain/toolchains.ts';
 import { describeSpec, type Toolchain, type ToolSpec } from '../../helpers/toolchain/catalogue.ts';
-import { ACCOUNT, CREDENTIALS, REGION, tutorialRepositories, uniqueName } from './fixtures.ts';
+import { snapshotUserConfig } from '../../helpers/toolchain/user-config.ts';
+import { ACCOUNT, type Cleanup, expect, REGION, sdkClient, test, tutorialRepositories, uniqueName } from './fixtures.ts';
+import { awsV1Bin } from './aws-cli.ts';
 
-const AWS_CLI = process.env.AWS_CLI ?? 'aws';
+// The aws CLI the user names, else the v1 on PATH (without pyenv's shim: tests/emulator/aws-cli.ts).
+const AWS_CLI = process.env.AWS_CLI ?? awsV1Bin();
 const SYSTEM_NODE_MAJOR = Number(process.versions.node.split('.')[0]);
 
 const CELLS: readonly ToolSpec[] = [
@@ -41,11 +45,6 @@ const CELLS: readonly ToolSpec[] = [
 
 test.describe.configure({ mode: 'parallel' });
 
-const cleanups: Array<() => unknown> = [];
-test.afterEach(async () => {
-  while (cleanups.length > 0) await Promise.resolve(cleanups.pop()!()).catch(() => {});
-});
-
 function escapeRe(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
@@ -54,22 +53,25 @@ function escapeRe(s: string): string {
  * One matrix cell: the toolchain of `spec` first on PATH, its adapter's configuration, and
  * `install lodash` in a fresh project, with every check. Returns what it saw.
  */
-async function runCell(spec: ToolSpec, testInfo: TestInfo): Promise<{ toolchain: Toolchain; adapter: PackageManager; agent: string }> {
+async function runCell(
+  spec: ToolSpec,
+  testInfo: TestInfo,
+  cleanup: Cleanup,
+): Promise<{ toolchain: Toolchain; adapter: PackageManager; agent: string }> {
   const label = describeSpec(spec);
   const adapter = adapterFor(spec);
   const toolchain = await ensureTool(spec);
 
   const fixture = await startFixtureRegistry(tutorialPackages);
-  cleanups.push(() => fixture.close());
+  cleanup.add(() => fixture.close());
   const emulator = await startEmulatorProcess(['--npmjs-url', fixture.url]);
-  cleanups.push(() => emulator.stop());
-  const codeartifact = new CodeartifactClient({ endpoint: emulator.url, region: REGION, credentials: CREDENTIALS, maxAttempts: 1 });
-  cleanups.push(() => codeartifact.destroy());
+  cleanup.add(() => emulator.stop());
+  const codeartifact = sdkClient(cleanup, emulator.url);
   const domain = uniqueName(spec.tool);
   const endpoint = await tutorialRepositories(codeartifact, domain);
 
   const sandbox = createSandbox(`pm-${spec.tool}-${spec.major}`);
-  cleanups.push(() => sandbox.dispose());
+  cleanup.add(async () => sandbox.dispose());
   const env = sandbox.env({
     ...adapter.env(sandbox),
     PATH: [toolchain.binDir, process.env.PATH ?? ''].join(path.delimiter),
@@ -197,28 +199,20 @@ async function authorizationToken(
 }
 
 for (const spec of CELLS) {
-  test(`${describeSpec(spec)}: configured its way, installs lodash through the emulator`, async ({}, testInfo) => {
+  test(`${describeSpec(spec)}: configured its way, installs lodash through the emulator, leaves the real config files byte-for-byte unchanged`, async ({
+    cleanup,
+  }, testInfo) => {
     test.setTimeout(300_000);
-    await runCell(spec, testInfo);
+    // Every cell's toolchain first (present: a manifest read), so that installing one (the system
+    // npm, the real npm config), here or in a cell running beside this one, is not part of what is watched.
+    for (const cell of CELLS) await ensureTool(cell);
+    const before = await snapshotUserConfig();
+    await testInfo.attach('real config files before', { body: JSON.stringify(before, null, 2), contentType: 'application/json' });
+    await runCell(spec, testInfo, cleanup);
+    // Everything the cell made goes before the files are looked at again.
+    await cleanup.run();
+    const after = await snapshotUserConfig();
+    await testInfo.attach('real config files after', { body: JSON.stringify(after, null, 2), contentType: 'application/json' });
+    expect(after, `the real user and global config files after ${describeSpec(spec)}`).toEqual(before);
   });
 }
-
-// ---------------------------------------------------------------------------------------------
-// The real config files stay untouched
-
-import { snapshotUserConfig as snapshot } from '../../helpers/toolchain/user-config.ts';
-
-test('every adapter leaves the real user and global config files byte-for-byte unchanged', async ({}, testInfo) => {
-  test.setTimeout(600_000);
-  // The toolchains first, so that installing them (the system npm, the real npm config) is not part of what is watched.
-  for (const spec of CELLS) await ensureTool(spec);
-  const before = await snapshot();
-  await testInfo.attach('before', { body: JSON.stringify(before, null, 2), contentType: 'application/json' });
-  for (const spec of CELLS) {
-    await runCell(spec, testInfo);
-    while (cleanups.length > 0) await Promise.resolve(cleanups.pop()!()).catch(() => {});
-  }
-  const after = await snapshot();
-  await testInfo.attach('after', { body: JSON.stringify(after, null, 2), contentType: 'application/json' });
-  expect(after).toEqual(before);
-});

@@ -41,7 +41,7 @@ import {
   type Tag,
 } from '@aws-sdk/client-codeartifact';
 import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
-import { ACCOUNT, CREDENTIALS, Cleanup, REGION, expect, test as base, uniqueName } from './fixtures.ts';
+import { ACCOUNT, REGION, expect, sdkClient, test as base, uniqueName } from './fixtures.ts';
 
 // ---------------------------------------------------------------------------------------------
 // Local fixtures: clean-up of everything a test creates, clients for other regions, and a
@@ -74,26 +74,12 @@ function recordWire(client: CodeartifactClient): WireRecorder {
 }
 
 const test = base.extend<{
-  cleanup: Cleanup;
   clientFor: (region: string) => CodeartifactClient;
   wire: WireRecorder;
 }>({
-  // Depends on the clients so that it is torn down (and cleans up) before they are destroyed.
-  cleanup: async ({ codeartifact, clientFor }, use) => {
-    void codeartifact;
-    void clientFor;
-    const cleanup = new Cleanup();
-    await use(cleanup);
-    await cleanup.run();
-  },
-  clientFor: async ({ emulator }, use) => {
-    const clients: CodeartifactClient[] = [];
-    await use((region: string) => {
-      const client = new CodeartifactClient({ endpoint: emulator.url, region, credentials: CREDENTIALS, maxAttempts: 1 });
-      clients.push(client);
-      return client;
-    });
-    for (const client of clients) client.destroy();
+  // Destroyed by the clean-up, after the domains the test made with them.
+  clientFor: async ({ emulator, cleanup }, use) => {
+    await use((region: string) => sdkClient(cleanup, emulator.url, region));
   },
   wire: async ({ codeartifact }, use) => {
     await use(recordWire(codeartifact));

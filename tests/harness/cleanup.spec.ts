@@ -11,15 +11,12 @@ import {
   DeleteRepositoryCommand,
   ListDomainsCommand,
 } from '@aws-sdk/client-codeartifact';
-import { expect, test } from '@playwright/test';
 import { execa } from 'execa';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { codeartifactClient } from '../../helpers/run/sdk.ts';
 import { startEmulatorProcess, type EmulatorProcess } from '../../helpers/target/emulator-process.ts';
 import { startFixtureRegistry, tutorialPackages, type FixtureRegistry } from '../support/fixture-registry.ts';
 import { TAG_CREATED, TAG_HARNESS, TAG_RUN } from '../../helpers/run/ledger.ts';
+import { expect, test } from './fixtures.ts';
 import { filesUnder, readSummary, ROOT, runNested, startNestedRun } from './nested-run.ts';
 
 const credentials = { accessKeyId: 'test', secretAccessKey: 'test' };
@@ -36,27 +33,41 @@ test.afterAll(async () => {
   await registry?.close();
 });
 
-test('an interrupt (Ctrl-C) during npm install leaves no domain behind', async ({}, testInfo) => {
-  // npm install hangs on a slow public registry, so the interrupt lands inside it.
-  const emulator: EmulatorProcess = await startEmulatorProcess(['--npmjs-url', registry.url, '--fault', 'upstream-slow=60000']);
+test('an interrupt (Ctrl-C) during npm install leaves no domain behind', async ({ scratch }, testInfo) => {
+  // npm install waits on a public registry that holds every request for a minute, so the
+  // interrupt lands inside it.
+  const slow = await startFixtureRegistry(tutorialPackages, { delayMs: 60_000 });
+  const emulator: EmulatorProcess = await startEmulatorProcess(['--npmjs-url', slow.url]);
   const client = codeartifactClient({ endpointUrl: emulator.url, region: 'us-east-1', credentials });
-  const stateDir = mkdtempSync(join(tmpdir(), 'cc-state-'));
+  const stateDir = scratch.dir('cc-state-');
   try {
-    const { process: child, reportsDir } = startNestedRun({
-      ...(process.env as Record<string, string>),
-      CONFORMANCE_TARGET: 'endpoint',
-      CONFORMANCE_ENDPOINT_URL: emulator.url,
-      CONFORMANCE_STATE_DIR: stateDir,
-    });
+    const { process: child, reportsDir } = startNestedRun(
+      {
+        ...(process.env as Record<string, string>),
+        CONFORMANCE_TARGET: 'endpoint',
+        CONFORMANCE_ENDPOINT_URL: emulator.url,
+        CONFORMANCE_STATE_DIR: stateDir,
+      },
+      undefined,
+      undefined,
+      scratch.dir('cc-nested-reports-'),
+    );
     let output = '';
+    // The install step has begun: its first progress line comes as it starts npm.
     const installing = new Promise<void>((resolve) => {
       child.all!.on('data', (chunk: Buffer) => {
         output += chunk.toString();
-        if (/✓.*6\. Use the login command/.test(output)) resolve();
+        if (/… Step 7: waiting for npm install/.test(output)) resolve();
       });
     });
     await Promise.race([installing, child]);
-    await new Promise((r) => setTimeout(r, 3000));
+    // ...and npm is inside it: its request for lodash has reached the public registry, which holds it.
+    await expect
+      .poll(() => slow.requests.some((r) => r.path.split('?')[0] === '/lodash'), {
+        message: `npm's request for lodash reaches the public registry; the run printed:\n${output}`,
+        timeout: 60_000,
+      })
+      .toBe(true);
     expect((await domainNames(client)).length, 'the run has created its domain before the interrupt').toBe(1);
     // Ctrl-C reaches the whole process group, as in a terminal.
     process.kill(-child.pid!, 'SIGINT');
@@ -69,17 +80,17 @@ test('an interrupt (Ctrl-C) during npm install leaves no domain behind', async (
     // The sandbox (with the token npm was using) and the ledger went with the run, no sweep needed.
     expect(filesUnder(stateDir), 'files the run left in its state folder').toEqual([]);
   } finally {
-    rmSync(stateDir, { recursive: true, force: true });
     client.destroy();
     await emulator.stop();
+    await slow.close();
   }
 });
 
-test('a domain the harness did not create survives a run and a sweep; an old harness leftover is swept', async ({}, testInfo) => {
+test('a domain the harness did not create survives a run and a sweep; an old harness leftover is swept', async ({ scratch }, testInfo) => {
   const emulator = await startEmulatorProcess(['--npmjs-url', registry.url]);
   const client = codeartifactClient({ endpointUrl: emulator.url, region: 'us-east-1', credentials });
   // Its own state folder, so that the sweep sees only this test's runs.
-  const stateDir = mkdtempSync(join(tmpdir(), 'cc-state-'));
+  const stateDir = scratch.dir('cc-state-');
   try {
     // Someone's own domain, with a repository, and no harness tag.
     await client.send(new CreateDomainCommand({ domain: 'precious-domain', tags: [{ key: 'team', value: 'payments' }] }));
@@ -107,12 +118,17 @@ test('a domain the harness did not create survives a run and a sweep; an old har
       CONFORMANCE_ENDPOINT_URL: emulator.url,
       CONFORMANCE_STATE_DIR: stateDir,
     };
-    const run = await runNested(env);
+    const run = await runNested(env, undefined, undefined, scratch.dir('cc-nested-reports-'));
     await testInfo.attach('nested run output', { body: run.output, contentType: 'text/plain' });
     expect(run.exitCode).toBe(0);
     expect(await domainNames(client)).toEqual(['cc-oldrun-t0000', 'precious-domain']);
 
-    const sweep = await execa('npx', ['tsx', 'scripts/sweep.ts', '--ttl-hours', '1'], { cwd: ROOT, env, reject: false, all: true });
+    const sweep = await execa(process.execPath, ['--import', 'tsx', 'scripts/sweep.ts', '--ttl-hours', '1'], {
+      cwd: ROOT,
+      env,
+      reject: false,
+      all: true,
+    });
     await testInfo.attach('sweep output', { body: String(sweep.all), contentType: 'text/plain' });
     expect(sweep.exitCode).toBe(0);
     expect(sweep.stdout).toMatch(/^ {2}removed domain cc-oldrun-t0000: harness-tagged by run oldrun, 48\.\d h old: older than the TTL/m);
@@ -120,13 +136,16 @@ test('a domain the harness did not create survives a run and a sweep; an old har
     expect(await domainNames(client)).toEqual(['precious-domain']);
 
     // Even a TTL of zero leaves it alone.
-    const again = await execa('npx', ['tsx', 'scripts/sweep.ts', '--ttl-hours', '0'], { cwd: ROOT, env, reject: false });
+    const again = await execa(process.execPath, ['--import', 'tsx', 'scripts/sweep.ts', '--ttl-hours', '0'], {
+      cwd: ROOT,
+      env,
+      reject: false,
+    });
     expect(again.exitCode).toBe(0);
     expect(await domainNames(client)).toEqual(['precious-domain']);
     await client.send(new DeleteRepositoryCommand({ domain: 'precious-domain', repository: 'my-repo' }));
     await client.send(new DeleteDomainCommand({ domain: 'precious-domain' }));
   } finally {
-    rmSync(stateDir, { recursive: true, force: true });
     client.destroy();
     await emulator.stop();
   }

@@ -13,10 +13,8 @@ import {
   GetAuthorizationTokenCommand,
   GetRepositoryEndpointCommand,
 } from '@aws-sdk/client-codeartifact';
-import { expect, test } from '@playwright/test';
 import { execa } from 'execa';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ConfigError, loadConfig } from '../../helpers/run/config.ts';
 import {
@@ -29,6 +27,7 @@ import {
   type EmulatorContainer,
 } from '../../helpers/target/emulator-container.ts';
 import { startFixtureRegistry, tutorialPackages, type FixtureRegistry } from '../support/fixture-registry.ts';
+import { expect, test } from './fixtures.ts';
 import { ROOT, readSummary, startNestedRun } from './nested-run.ts';
 
 const credentials = { accessKeyId: 'test', secretAccessKey: 'test' };
@@ -132,7 +131,9 @@ for (const image of [EMULATOR_IMAGE, DOCKERFILE_IMAGE]) {
   });
 }
 
-test('CONFORMANCE_EMULATOR_RUNTIME: checked by the config; auto and container say which runtime and why; container without an engine has no verdict', async () => {
+test('CONFORMANCE_EMULATOR_RUNTIME: checked by the config; auto and container say which runtime and why; container without an engine has no verdict', async ({
+  scratch,
+}) => {
   expect(() => loadConfig({ CONFORMANCE_EMULATOR_RUNTIME: 'docker' })).toThrow(ConfigError);
   expect(() => loadConfig({ CONFORMANCE_EMULATOR_RUNTIME: 'docker' })).toThrow(/CONFORMANCE_EMULATOR_RUNTIME="docker".*auto \(default/);
   expect(() =>
@@ -145,7 +146,7 @@ test('CONFORMANCE_EMULATOR_RUNTIME: checked by the config; auto and container sa
   expect(loadConfig({}).emulatorRuntime).toBe('auto');
 
   // A small program that opens the target the way a run does and reports what it got.
-  const dir = mkdtempSync(join(tmpdir(), 'cc-runtime-'));
+  const dir = scratch.dir('cc-runtime-');
   const probe = join(dir, 'probe.mts');
   writeFileSync(
     probe,
@@ -187,7 +188,9 @@ try {
   );
 });
 
-test('a failing container run and a Ctrl-C remove their containers; after SIGKILL, npm run sweep removes them and keeps a live run', async ({}, testInfo) => {
+test('a failing container run and a Ctrl-C remove their containers; after SIGKILL, npm run sweep removes them and keeps a live run', async ({
+  scratch,
+}, testInfo) => {
   test.setTimeout(600_000);
   const runEnv = (runId: string, extra: Record<string, string> = {}) => ({
     ...env(),
@@ -208,6 +211,7 @@ test('a failing container run and a Ctrl-C remove their containers; after SIGKIL
     runEnv(failing, { CONFORMANCE_EMULATOR_ARGS: '--fault error-on=CreateDomain' }),
     ['tests/conformance/tutorial.spec.ts'],
     ['conformance-container'],
+    scratch.dir('cc-nested-reports-'),
   );
   const failedResult = await failed.process;
   await testInfo.attach('failing run', { body: String(failedResult.all), contentType: 'text/plain' });
@@ -220,7 +224,12 @@ test('a failing container run and a Ctrl-C remove their containers; after SIGKIL
 
   // Ctrl-C in the middle of the tutorial: the run undoes what it created and stops its container.
   const interrupted = freshRunId('intr');
-  const ctrlC = startNestedRun(runEnv(interrupted), ['tests/conformance/tutorial.spec.ts'], ['conformance-container']);
+  const ctrlC = startNestedRun(
+    runEnv(interrupted),
+    ['tests/conformance/tutorial.spec.ts'],
+    ['conformance-container'],
+    scratch.dir('cc-nested-reports-'),
+  );
   let output = '';
   ctrlC.process.all!.on('data', (d: Buffer) => (output += d.toString()));
   await started(interrupted);
@@ -233,7 +242,12 @@ test('a failing container run and a Ctrl-C remove their containers; after SIGKIL
 
   // SIGKILL: nothing in the run can act, so its container stays until a sweep.
   const killed = freshRunId('kill');
-  const kill9 = startNestedRun(runEnv(killed), ['tests/conformance/tutorial.spec.ts'], ['conformance-container']);
+  const kill9 = startNestedRun(
+    runEnv(killed),
+    ['tests/conformance/tutorial.spec.ts'],
+    ['conformance-container'],
+    scratch.dir('cc-nested-reports-'),
+  );
   await started(killed);
   process.kill(-kill9.process.pid!, 'SIGKILL');
   await kill9.process;

@@ -5,16 +5,15 @@
  * document). The documents here are written for the tests (fixtures/getting-started-cli.html
  * has the shape of an AWS user guide page); only the tutorial's commands are reused.
  */
-import { expect, test } from '@playwright/test';
 import { execa } from 'execa';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { compareWithScenario, extractCommands, parseCommand, tutorialTextSteps, type DriftReport } from '../../helpers/drift/drift.ts';
 import { htmlToTutorialText, isHtmlDocument } from '../../helpers/drift/html.ts';
 import { manualConfigurationScenario, tutorialScenario } from '../../scenarios/tutorial.ts';
+import { expect, test } from './fixtures.ts';
 import { ROOT } from './nested-run.ts';
 
 const steps = tutorialTextSteps(tutorialScenario);
@@ -263,15 +262,13 @@ test.describe('compareWithScenario', () => {
 
 test.describe('npm run drift', () => {
   let dir: string;
-  test.beforeEach(() => {
-    dir = mkdtempSync(join(tmpdir(), 'cc-drift-'));
-  });
-  test.afterEach(() => {
-    rmSync(dir, { recursive: true, force: true });
+  test.beforeEach(({ scratch }) => {
+    dir = scratch.dir('cc-drift-');
   });
 
+  // The script npm run drift runs, without npm and tsx's launcher in between.
   const drift = (args: string[]) =>
-    execa('npx', ['tsx', 'scripts/drift.ts', ...args], {
+    execa(process.execPath, ['--import', 'tsx', 'scripts/drift.ts', ...args], {
       cwd: ROOT,
       env: { ...process.env, CONFORMANCE_REPORTS_DIR: join(dir, 'reports') },
       reject: false,
@@ -398,17 +395,21 @@ test.describe('the tutorial as an HTML page', () => {
 
 test.describe('npm run drift on the HTML page', () => {
   let dir: string;
-  test.beforeEach(() => {
-    dir = mkdtempSync(join(tmpdir(), 'cc-drift-html-'));
-  });
-  test.afterEach(() => {
-    rmSync(dir, { recursive: true, force: true });
+  test.beforeEach(({ scratch }) => {
+    dir = scratch.dir('cc-drift-html-');
   });
 
   /** `npm run drift -- <arg>` from `dir`, as a user in that folder types it. */
   const npmDrift = (arg: string) =>
     execa('npm', ['run', '--silent', '--prefix', ROOT, 'drift', '--', arg], {
       cwd: dir,
+      env: { ...process.env, CONFORMANCE_REPORTS_DIR: join(dir, 'reports') },
+      reject: false,
+    });
+  /** The script `npm run drift` runs, without npm and tsx's launcher: for URLs, where the folder it runs in does not matter. */
+  const drift = (arg: string) =>
+    execa(process.execPath, ['--import', 'tsx', 'scripts/drift.ts', arg], {
+      cwd: ROOT,
       env: { ...process.env, CONFORMANCE_REPORTS_DIR: join(dir, 'reports') },
       reject: false,
     });
@@ -476,33 +477,33 @@ test.describe('npm run drift on the HTML page', () => {
 
     test('the published page is fetched, followed through a redirect, and read as HTML by its media type', async () => {
       const url = `${base}/codeartifact/latest/ug/getting-started-cli.html`;
-      const run = await npmDrift(url);
+      const run = await drift(url);
       expect(run.exitCode, run.stdout + run.stderr).toBe(0);
       expect(readReport()).toMatchObject({ document: url, format: 'html', changes: [], found: COMMANDS });
 
-      const moved = await npmDrift(`${base}/moved`);
+      const moved = await drift(`${base}/moved`);
       expect(moved.exitCode, moved.stdout + moved.stderr).toBe(0);
 
-      const text = await npmDrift(`${base}/as-text`);
+      const text = await drift(`${base}/as-text`);
       expect(text.exitCode, text.stdout + text.stderr).toBe(0);
       expect(readReport()).toMatchObject({ format: 'text', changes: [] });
     });
 
     test('exit 2 with the problem and the fix: a page that is not there, a server that does not answer, another scheme', async () => {
-      const missing = await npmDrift(`${base}/codeartifact/latest/ug/gone.html`);
+      const missing = await drift(`${base}/codeartifact/latest/ug/gone.html`);
       expect(missing.exitCode).toBe(2);
       expect(missing.stderr).toContain('answered HTTP 404');
       expect(missing.stderr).toContain('Fix: check the URL');
 
       await new Promise((done) => server.close(done));
-      const down = await npmDrift(`${base}/codeartifact/latest/ug/getting-started-cli.html`);
+      const down = await drift(`${base}/codeartifact/latest/ug/getting-started-cli.html`);
       expect(down.exitCode).toBe(2);
       expect(down.stderr).toContain(`could not fetch ${base}/codeartifact/latest/ug/getting-started-cli.html: ECONNREFUSED`);
       expect(down.stderr).toContain('or save the page and pass the file');
       server = createServer(); // closed again by afterEach
       server.listen(0, '127.0.0.1');
 
-      const ftp = await npmDrift('ftp://127.0.0.1/page.html');
+      const ftp = await drift('ftp://127.0.0.1/page.html');
       expect(ftp.exitCode).toBe(2);
       expect(ftp.stderr).toContain('only http and https URLs can be fetched');
     });

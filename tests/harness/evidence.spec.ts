@@ -1,11 +1,14 @@
 /**
  * The output checks: each step's printed output against AWS's documented sample, with real
  * outputs recorded from the aws CLI (tests/support/recorded-outputs.json); the snapshots and
- * their provenance; record mode on the endpoint target with the emulator standing in for AWS.
+ * their provenance; record mode on the endpoint target with the emulator standing in for AWS,
+ * whose replay is also the run that proves the sandbox (a user's own files untouched, no secret
+ * in any report).
  */
-import { expect, test } from '@playwright/test';
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { CreateDomainCommand, DeleteDomainCommand, GetAuthorizationTokenCommand } from '@aws-sdk/client-codeartifact';
+import { execa } from 'execa';
+import { randomBytes } from 'node:crypto';
+import { cpSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   compareWithDocumented,
@@ -18,11 +21,13 @@ import { documentedSnapshots } from '../../helpers/evidence/seed.ts';
 import { readDivergences, type SnapshotFile } from '../../helpers/evidence/snapshots.ts';
 import { normalise, type Json } from '../../helpers/evidence/transformers.ts';
 import { evidenceHtml } from '../../helpers/report/evidence-html.ts';
-import { startEmulatorProcess, type EmulatorProcess } from '../../helpers/target/emulator-process.ts';
+import { codeartifactClient } from '../../helpers/run/sdk.ts';
+import { startEmulatorProcess } from '../../helpers/target/emulator-process.ts';
 import { scenarios } from '../../scenarios/tutorial.ts';
 import type { TutorialStep } from '../../scenarios/types.ts';
-import { startFixtureRegistry, tutorialPackages, type FixtureRegistry } from '../support/fixture-registry.ts';
-import { ROOT, runNested } from './nested-run.ts';
+import { startFixtureRegistry, tutorialPackages } from '../support/fixture-registry.ts';
+import { expect, test } from './fixtures.ts';
+import { filesUnder, ROOT, runNested, textsUnder } from './nested-run.ts';
 
 const recorded = JSON.parse(readFileSync(join(ROOT, 'tests/support/recorded-outputs.json'), 'utf8')) as {
   recorded: { account: string; region: string; domain: string };
@@ -33,6 +38,17 @@ function parentEnv(): Record<string, string> {
   const env = { ...(process.env as Record<string, string>) };
   delete env.CONFORMANCE_RUN_ID;
   return env;
+}
+
+/**
+ * The files the single-file Allure report embeds (base64 in `d("name","...")` calls), decoded,
+ * so that the scan reads the attachments and results a reader of the report sees.
+ */
+function allureEmbedded(file: string, html: string): { file: string; text: string }[] {
+  return [...html.matchAll(/\bd\("([^"]+)","([A-Za-z0-9+/=]*)"\)/g)].map(([, name, base64]) => ({
+    file: `${file}!${name}`,
+    text: Buffer.from(base64!, 'base64').toString('latin1'),
+  }));
 }
 
 const runNames = { myRepo: 'my-repo', npmStore: 'npm-store' } as const;
@@ -250,72 +266,185 @@ test.describe('each step checks its printed output against what AWS documents', 
 });
 
 test.describe('record mode, on the endpoint target with the emulator standing in for AWS', () => {
-  let registry: FixtureRegistry;
-  let emulator: EmulatorProcess;
-  let snapshots: string;
-  test.beforeAll(async () => {
-    registry = await startFixtureRegistry(tutorialPackages);
-    emulator = await startEmulatorProcess(['--npmjs-url', registry.url]);
-    snapshots = mkdtempSync(join(tmpdir(), 'cc-snapshots-'));
-    // The declared divergences come along, as in the repository.
-    cpSync(join(ROOT, 'scenarios/snapshots/divergences.json'), join(snapshots, 'divergences.json'));
-  });
-  test.afterAll(async () => {
-    await emulator?.stop();
-    await registry?.close();
-    rmSync(snapshots, { recursive: true, force: true });
-  });
-
-  test('records snapshots with provenance; replaying passes; one changed value fails its step, naming the field', async ({}, testInfo) => {
+  // Three nested runs share this test (recording, replay, a changed snapshot), and the replay is
+  // also the run that proves the sandbox: on the endpoint target, with a user's own ~/.npmrc and
+  // ~/.aws in HOME and credentials of its own, both scenarios pass, the user's files stay byte for
+  // byte, the runs leave nothing in their state folder, and no report holds a token or the key.
+  test('records snapshots with provenance; replaying passes and leaves ~/.npmrc and ~/.aws byte for byte with no secret in any report; one changed value fails its step, naming the field', async ({
+    scratch,
+  }, testInfo) => {
     test.setTimeout(900_000);
-    const env = {
-      ...parentEnv(),
-      CONFORMANCE_TARGET: 'endpoint',
-      CONFORMANCE_ENDPOINT_URL: emulator.url,
-      CONFORMANCE_SNAPSHOT_DIR: snapshots,
-    };
-    const recording = await runNested({ ...env, CONFORMANCE_RECORD: '1' });
-    await testInfo.attach('recording run', { body: recording.output, contentType: 'text/plain' });
-    expect(recording.exitCode).toBe(0);
-    const file = JSON.parse(readFileSync(join(snapshots, 'tutorial.json'), 'utf8')) as SnapshotFile;
-    const entry = file.steps['create-domain']!;
-    expect(entry.provenance).toMatchObject({ kind: 'emulator', date: new Date().toISOString().slice(0, 10), region: 'us-east-1' });
-    expect(entry.provenance.kind === 'emulator' && entry.provenance.awsCli).toMatch(/^\d+\.\d+\.\d+$/);
-    expect(entry.output).toMatchObject({ domain: { name: '<domain>', status: 'Active', owner: '<account>' } });
-    expect(entry.sdk?.DescribeDomain).toMatchObject({ domain: { name: '<domain>', status: 'Active' } });
-    expect(file.steps['list-packages']!.sdk?.['ListPackages my-repo']).toBeDefined();
-    expect(JSON.stringify(file)).not.toMatch(/cc-[a-z0-9]+-t/);
+    const registry = await startFixtureRegistry(tutorialPackages);
+    const accessKeyId = `AKIA${randomBytes(8).toString('hex').toUpperCase()}`;
+    const secretAccessKey = randomBytes(30).toString('base64url');
+    const emulator = await startEmulatorProcess([
+      '--npmjs-url',
+      registry.url,
+      '--access-key-id',
+      accessKeyId,
+      '--secret-access-key',
+      secretAccessKey,
+    ]);
+    try {
+      const snapshots = scratch.dir('cc-snapshots-');
+      // The declared divergences come along, as in the repository; the manual configuration has
+      // no recording here, so it is compared with what AWS documents, as in the repository.
+      cpSync(join(ROOT, 'scenarios/snapshots/divergences.json'), join(snapshots, 'divergences.json'));
+      cpSync(join(ROOT, 'scenarios/snapshots/manual-configuration.json'), join(snapshots, 'manual-configuration.json'));
 
-    const replay = await runNested(env);
-    await testInfo.attach('replay run', { body: replay.output, contentType: 'text/plain' });
-    expect(replay.exitCode).toBe(0);
-    const replayed = replay.summary!.steps.find((s) => s.id === 'create-domain')!;
-    expect(replayed.outputCheck?.snapshot?.provenance.kind).toBe('emulator');
-    expect(replayed.outputCheck?.snapshot?.differences).toEqual([]);
+      // A user's real configuration, which no run may read or write.
+      const home = scratch.dir('cc-user-home-');
+      const userFiles: Record<string, string> = {
+        '.npmrc':
+          'registry=https://registry.example.invalid/\n//registry.example.invalid/:_authToken=users-own-token-1234567890\nfund=false\n',
+        '.aws/config': '[default]\nregion = eu-west-3\noutput = table\n\n[profile work]\nregion = ap-south-1\n',
+        '.aws/credentials':
+          '[default]\naws_access_key_id = AKIAUSERSOWNKEY00001\naws_secret_access_key = users-own-secret-key-do-not-touch\n',
+      };
+      mkdirSync(join(home, '.aws'));
+      for (const [name, content] of Object.entries(userFiles)) writeFileSync(join(home, name), content);
+      const before = Object.fromEntries(Object.keys(userFiles).map((n) => [n, readFileSync(join(home, n))]));
+      const stateDir = scratch.dir('cc-state-');
 
-    const changed = structuredClone(file);
-    (changed.steps['update-repository-upstreams']!.output as { repository: { upstreams: { repositoryName: string }[] } }).repository
-      .upstreams[0]!.repositoryName = 'other-store';
-    writeFileSync(join(snapshots, 'tutorial.json'), JSON.stringify(changed, null, 2));
-    const diverged = await runNested(env);
-    await testInfo.attach('run against a changed snapshot', { body: diverged.output, contentType: 'text/plain' });
-    expect(diverged.exitCode).not.toBe(0);
-    const failed = diverged.summary!.steps.filter((s) => s.kind === 'conformance-failure' || s.kind === 'infrastructure-problem');
-    expect(failed.map((s) => s.id)).toEqual(['update-repository-upstreams']);
-    expect(failed[0]!.observed).toContain('repository.upstreams[0].repositoryName');
-    expect(failed[0]!.observed).toContain('"other-store"');
-    expect(failed[0]!.observed).toContain('"npm-store"');
-    expect(failed[0]!.observed).toContain('recorded on');
-    expect(diverged.summary!.leftovers).toEqual([]);
+      const env = {
+        ...parentEnv(),
+        HOME: home,
+        CONFORMANCE_TARGET: 'endpoint',
+        CONFORMANCE_ENDPOINT_URL: emulator.url,
+        CONFORMANCE_ACCESS_KEY_ID: accessKeyId,
+        CONFORMANCE_SECRET_ACCESS_KEY: secretAccessKey,
+        CONFORMANCE_STATE_DIR: stateDir,
+        CONFORMANCE_SNAPSHOT_DIR: snapshots,
+      };
+
+      const file = await test.step('record: the snapshots carry the provenance and no run-specific name', async () => {
+        const recording = await runNested({ ...env, CONFORMANCE_RECORD: '1' }, undefined, undefined, scratch.dir('cc-nested-reports-'));
+        await testInfo.attach('recording run', { body: recording.output, contentType: 'text/plain' });
+        expect(recording.exitCode).toBe(0);
+        const file = JSON.parse(readFileSync(join(snapshots, 'tutorial.json'), 'utf8')) as SnapshotFile;
+        const entry = file.steps['create-domain']!;
+        expect(entry.provenance).toMatchObject({ kind: 'emulator', date: new Date().toISOString().slice(0, 10), region: 'us-east-1' });
+        expect(entry.provenance.kind === 'emulator' && entry.provenance.awsCli).toMatch(/^\d+\.\d+\.\d+$/);
+        expect(entry.output).toMatchObject({ domain: { name: '<domain>', status: 'Active', owner: '<account>' } });
+        expect(entry.sdk?.DescribeDomain).toMatchObject({ domain: { name: '<domain>', status: 'Active' } });
+        expect(file.steps['list-packages']!.sdk?.['ListPackages my-repo']).toBeDefined();
+        expect(JSON.stringify(file)).not.toMatch(/cc-[a-z0-9]+-t/);
+        return file;
+      });
+
+      await test.step('replay, both scenarios: they pass, in a sandbox, and no report holds a secret', async () => {
+        const run = await runNested(
+          env,
+          ['tests/conformance/tutorial.spec.ts', 'tests/conformance/manual-configuration.spec.ts'],
+          undefined,
+          scratch.dir('cc-nested-reports-'),
+        );
+        await testInfo.attach('replay run', { body: run.output, contentType: 'text/plain' });
+        expect(run.exitCode, 'the run on the endpoint target passes').toBe(0);
+        expect(run.summary?.target).toBe('endpoint');
+        expect(run.summary?.runs.map((r) => `${r.scenario}:${r.verdict}`).sort()).toEqual([
+          'manual-configuration:passed',
+          'tutorial:passed',
+        ]);
+        expect(run.summary?.runs.every((r) => r.leftovers.length === 0)).toBe(true);
+        const replayed = run.summary!.steps.find((s) => s.id === 'create-domain')!;
+        expect(replayed.outputCheck?.snapshot?.provenance.kind).toBe('emulator');
+        expect(replayed.outputCheck?.snapshot?.differences).toEqual([]);
+
+        // The runs' sandboxes (HOME with the token in .npmrc, npm's logs) and ledgers went with them.
+        expect(filesUnder(stateDir), 'files the runs left in their state folder').toEqual([]);
+        for (const name of Object.keys(userFiles)) {
+          expect(readFileSync(join(home, name)).equals(before[name]!), `${name} is unchanged byte for byte`).toBe(true);
+        }
+
+        // The run's tokens are gone with the run; one issued now has the same shape as every
+        // token this emulator issues, so the scan looks for that shape, and for the secret key.
+        const client = codeartifactClient({
+          endpointUrl: emulator.url,
+          region: 'us-east-1',
+          credentials: { accessKeyId, secretAccessKey },
+        });
+        await client.send(new CreateDomainCommand({ domain: 'shape-probe' }));
+        const { authorizationToken } = await client.send(new GetAuthorizationTokenCommand({ domain: 'shape-probe' }));
+        await client.send(new DeleteDomainCommand({ domain: 'shape-probe' }));
+        client.destroy();
+        expect(authorizationToken).toMatch(/^eyJ/);
+        // The Allure report of the same run, built as `npm run report:allure` builds it.
+        const report = await execa('npm', ['run', 'report:allure'], {
+          cwd: ROOT,
+          env: { ...(process.env as Record<string, string>), CONFORMANCE_REPORTS_DIR: run.reportsDir, ALLURE_HISTORY_DIR: '' },
+          reject: false,
+          all: true,
+        });
+        await testInfo.attach('report:allure output', { body: String(report.all ?? ''), contentType: 'text/plain' });
+        expect(report.exitCode, 'npm run report:allure builds the Allure report').toBe(0);
+        const texts = await textsUnder(run.reportsDir);
+        const allureHtml = join(run.reportsDir, 'allure', 'index.html');
+        const allureFiles = allureEmbedded(allureHtml, readFileSync(allureHtml, 'latin1'));
+        texts.push(...allureFiles);
+        // The recordings are committed files: they hold no secret either.
+        texts.push(...(await textsUnder(snapshots)));
+        expect(texts.length).toBeGreaterThan(5);
+        const offenders = texts
+          .filter(({ text }) => text.includes(secretAccessKey) || /eyJ[A-Za-z0-9_-]{20,}\.[A-Za-z0-9_-]{20,}/.test(text))
+          .map(({ file }) => file);
+        expect(offenders, 'report files that contain a token or the secret key').toEqual([]);
+        // The scan reaches what a reader sees: command transcripts inside the HTML report's archive.
+        expect(texts.some(({ file, text }) => file.includes('!') && text.includes('Successfully configured npm'))).toBe(true);
+        // ...and the Allure results and the Allure report: transcripts, and the steps named by the command as run.
+        const allureResults = texts.filter(({ file }) => file.includes(`${join(run.reportsDir, 'allure-results')}/`));
+        expect(
+          allureResults.some(({ text }) => text.includes('Successfully configured npm')),
+          'allure-results holds the transcripts',
+        ).toBe(true);
+        expect(allureResults.some(({ text }) => text.includes('"run: aws codeartifact login'))).toBe(true);
+        expect(
+          allureFiles.some(({ text }) => text.includes('Successfully configured npm')),
+          'the Allure HTML embeds the transcripts',
+        ).toBe(true);
+        expect(allureFiles.some(({ text }) => text.includes('run: npm config set'))).toBe(true);
+      });
+
+      await test.step('one changed value in the recording fails its step, naming the field and both values', async () => {
+        const changed = structuredClone(file);
+        (changed.steps['update-repository-upstreams']!.output as { repository: { upstreams: { repositoryName: string }[] } }).repository
+          .upstreams[0]!.repositoryName = 'other-store';
+        writeFileSync(join(snapshots, 'tutorial.json'), JSON.stringify(changed, null, 2));
+        const diverged = await runNested(env, undefined, undefined, scratch.dir('cc-nested-reports-'));
+        await testInfo.attach('run against a changed snapshot', { body: diverged.output, contentType: 'text/plain' });
+        expect(diverged.exitCode).not.toBe(0);
+        const failed = diverged.summary!.steps.filter((s) => s.kind === 'conformance-failure' || s.kind === 'infrastructure-problem');
+        expect(failed.map((s) => s.id)).toEqual(['update-repository-upstreams']);
+        expect(failed[0]!.observed).toContain('repository.upstreams[0].repositoryName');
+        expect(failed[0]!.observed).toContain('"other-store"');
+        expect(failed[0]!.observed).toContain('"npm-store"');
+        expect(failed[0]!.observed).toContain('recorded on');
+        expect(diverged.summary!.leftovers).toEqual([]);
+      });
+
+      // After all three runs, the recording's and the failed one's included.
+      expect(filesUnder(stateDir), 'files the runs left in their state folder').toEqual([]);
+      for (const name of Object.keys(userFiles)) {
+        expect(readFileSync(join(home, name)).equals(before[name]!), `${name} is unchanged byte for byte after every run`).toBe(true);
+      }
+    } finally {
+      await emulator.stop();
+      await registry.close();
+    }
   });
 
-  test('record mode refuses the embedded emulator, saying what to use instead', async () => {
-    const run = await runNested({
-      ...parentEnv(),
-      CONFORMANCE_TARGET: 'emulator',
-      CONFORMANCE_RECORD: '1',
-      CONFORMANCE_SNAPSHOT_DIR: snapshots,
-    });
+  test('record mode refuses the embedded emulator, saying what to use instead', async ({ scratch }) => {
+    const run = await runNested(
+      {
+        ...parentEnv(),
+        CONFORMANCE_TARGET: 'emulator',
+        CONFORMANCE_RECORD: '1',
+        CONFORMANCE_SNAPSHOT_DIR: scratch.dir('cc-snapshots-'),
+      },
+      undefined,
+      undefined,
+      scratch.dir('cc-nested-reports-'),
+    );
     expect(run.exitCode).not.toBe(0);
     expect(run.output).toContain('CONFORMANCE_RECORD=1 records what a real service answers');
   });

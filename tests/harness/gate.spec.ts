@@ -4,9 +4,7 @@
  * secret; summary.json is refused when it does not match the schema or is another run's.
  * (The same rules run for real, end to end, in verdict.spec.ts.)
  */
-import { expect, test } from '@playwright/test';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { evaluate, renderMarkdown } from '../../helpers/gate/gate.ts';
 import {
@@ -23,6 +21,7 @@ import {
 } from '../../helpers/outcome/model.ts';
 import { readSummaryFile } from '../../helpers/report/summary-json.ts';
 import { preflight } from '../../helpers/run/preflight.ts';
+import { expect, test } from './fixtures.ts';
 
 const step = (id: string, kind: StepKind, extra: Partial<StepOutcome> = {}): StepOutcome => ({
   id,
@@ -131,8 +130,8 @@ test("the gate's exit code is the verdict; no summary of this run is no verdict"
   expect(evaluate(pass, { runId: 'run1', interrupted: true }).exitCode).toBe(2);
 });
 
-test("summary.json is read only when it matches the schema and is this run's", () => {
-  const dir = mkdtempSync(join(tmpdir(), 'cc-summary-'));
+test("summary.json is read only when it matches the schema and is this run's", ({ scratch }) => {
+  const dir = scratch.dir('cc-summary-');
   writeFileSync(join(dir, 'summary.json'), JSON.stringify(summaryOf([scenario([step('a', 'passed')])])));
   expect(readSummaryFile(dir, 'run1')?.verdict).toBe('passed');
   expect(readSummaryFile(dir, 'another-run')).toBeUndefined();

@@ -4,18 +4,19 @@
  * three Node versions) runs as `npm run matrix` runs them, and every watched file is compared
  * byte for byte before and after.
  */
-import { expect, test } from '@playwright/test';
 import { snapshotUserConfig } from '../../helpers/toolchain/user-config.ts';
+import { expect, test } from './fixtures.ts';
 import { runNested } from './nested-run.ts';
 
 const CELLS = ['awscli1-npm11-node20', 'awscli2-pnpm9-node20', 'awscli2-yarn1-node22', 'awscli1-yarn4-node20'];
 
-test('the user config files are unchanged after the matrix', async ({}, testInfo) => {
+test('the user config files are unchanged after the matrix', async ({ scratch }, testInfo) => {
   const before = await snapshotUserConfig();
   const run = await runNested(
     { ...(process.env as Record<string, string>) },
     [],
     CELLS.map((c) => `matrix:${c}`),
+    scratch.dir('cc-nested-reports-'),
   );
   await testInfo.attach('nested matrix output', { body: run.output, contentType: 'text/plain' });
   expect(run.exitCode, 'the matrix cells pass').toBe(0);

@@ -1,6 +1,11 @@
 /**
  * Runs the conformance suite the way a user does (`npx playwright test --project=conformance`)
  * in a child process, with its own reports folder, and reads what it wrote.
+ *
+ * Two things cost CPU in every nested run without being what the tests look at: npx's own
+ * start-up (Playwright's CLI runs directly, as npx would run it) and pyenv's shim in front of
+ * every aws CLI v1 call (the CLI the shim would run is passed as AWS_CLI, unless the test names
+ * one; the runner shows it as `aws` all the same).
  */
 import { execa, type ResultPromise } from 'execa';
 import { mkdtempSync, readFileSync, readdirSync, statSync } from 'node:fs';
@@ -9,8 +14,15 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { readSummaryFile } from '../../helpers/report/summary-json.ts';
 import type { Summary } from '../../helpers/outcome/model.ts';
+import { awsV1Bin } from '../support/pyenv.ts';
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+export const PLAYWRIGHT_CLI = join(ROOT, 'node_modules', '@playwright', 'test', 'cli.js');
+
+/** The environment of a nested run: the aws CLI v1 without pyenv's shim, unless AWS_CLI is set. */
+export function nestedEnv(env: Record<string, string>): Record<string, string> {
+  return env.AWS_CLI ? env : { ...env, AWS_CLI: awsV1Bin() };
+}
 
 export interface NestedRun {
   exitCode: number;
@@ -32,8 +44,12 @@ export interface GateRun extends NestedRun {
  * Runs `npm run gate -- <args>` (scripts/gate.ts) in a process group of its own, with its own reports folder. With `interruptOn`, the gate gets SIGINT as a
  * terminal's Ctrl-C would send it, as soon as its output shows that marker (never after a sleep).
  */
-export async function runGate(env: Record<string, string>, args: string[], interruptOn?: RegExp): Promise<GateRun> {
-  const reportsDir = mkdtempSync(join(tmpdir(), 'cc-gate-reports-'));
+export async function runGate(
+  env: Record<string, string>,
+  args: string[],
+  interruptOn?: RegExp,
+  reportsDir = mkdtempSync(join(tmpdir(), 'cc-gate-reports-')),
+): Promise<GateRun> {
   const runId = `${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`;
   const started = Date.now();
   // The gate's own process (no npx or tsx wrapper in between), so that a signal reaches it as
@@ -41,7 +57,7 @@ export async function runGate(env: Record<string, string>, args: string[], inter
   const child = execa(process.execPath, ['--import', 'tsx', 'scripts/gate.ts', '--', ...args], {
     cwd: ROOT,
     env: {
-      ...env,
+      ...nestedEnv(env),
       CONFORMANCE_REPORTS_DIR: reportsDir,
       CONFORMANCE_RUN_ID: runId,
       CI: '',
@@ -80,15 +96,19 @@ export async function runGate(env: Record<string, string>, args: string[], inter
   };
 }
 
+/**
+ * Starts `npx playwright test` on the conformance specs. `reportsDir`: where its reports go; the
+ * harness's tests pass a folder of their `scratch`, which goes with the test unless it failed.
+ */
 export function startNestedRun(
   env: Record<string, string>,
   specs: string[] = ['tests/conformance/tutorial.spec.ts'],
   projects: string[] = ['conformance'],
+  reportsDir = mkdtempSync(join(tmpdir(), 'cc-nested-reports-')),
 ): { process: ResultPromise; reportsDir: string } {
-  const reportsDir = mkdtempSync(join(tmpdir(), 'cc-nested-reports-'));
-  const child = execa('npx', ['playwright', 'test', ...projects.map((p) => `--project=${p}`), ...specs], {
+  const child = execa(process.execPath, [PLAYWRIGHT_CLI, 'test', ...projects.map((p) => `--project=${p}`), ...specs], {
     cwd: ROOT,
-    env: { ...env, CONFORMANCE_REPORTS_DIR: reportsDir, CI: '' },
+    env: { ...nestedEnv(env), CONFORMANCE_REPORTS_DIR: reportsDir, CI: '' },
     reject: false,
     all: true,
     detached: true,
@@ -96,10 +116,20 @@ export function startNestedRun(
   return { process: child, reportsDir };
 }
 
-export async function runNested(env: Record<string, string>, specs?: string[], projects?: string[]): Promise<NestedRun> {
-  const { process: child, reportsDir } = startNestedRun(env, specs, projects);
-  const result = await child;
-  return { exitCode: result.exitCode ?? 1, output: String(result.all ?? ''), reportsDir, summary: readSummary(reportsDir) };
+export async function runNested(
+  env: Record<string, string>,
+  specs?: string[],
+  projects?: string[],
+  reportsDir?: string,
+): Promise<NestedRun> {
+  const nested = startNestedRun(env, specs, projects, reportsDir);
+  const result = await nested.process;
+  return {
+    exitCode: result.exitCode ?? 1,
+    output: String(result.all ?? ''),
+    reportsDir: nested.reportsDir,
+    summary: readSummary(nested.reportsDir),
+  };
 }
 
 export function readSummary(reportsDir: string): NestedRun['summary'] {

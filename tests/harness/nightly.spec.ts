@@ -11,14 +11,14 @@
  * points; the site for GitHub Pages holds that page, the other reports and the history; the step
  * summary names the run id, the target and the links.
  */
-import { chromium, expect, test, type Browser } from '@playwright/test';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { chromium, type Browser } from '@playwright/test';
+import { existsSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { startFixtureRegistry, tutorialPackages, type FixtureRegistry } from '../support/fixture-registry.ts';
+import { expect, Scratch, test } from './fixtures.ts';
 import { ROOT } from './nested-run.ts';
 import {
   alreadyHere,
@@ -55,6 +55,8 @@ let pageUrl: string;
 let scratch: string;
 let browser: Browser | undefined;
 const nights: Night[] = [];
+// The nights' folder stays (and the output says where) if a test failed.
+const shared = new Scratch();
 
 test.beforeAll(async () => {
   test.setTimeout(2_400_000);
@@ -62,7 +64,7 @@ test.beforeAll(async () => {
   server = createServer((_req, res) => res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(PAGE));
   await new Promise<void>((done) => server!.listen(0, '127.0.0.1', done));
   pageUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/codeartifact/latest/ug/getting-started-cli.html`;
-  scratch = mkdtempSync(join(tmpdir(), 'cc-nightly-'));
+  scratch = shared.dir('cc-nightly-');
   const cache = folderCache(join(scratch, 'cache'));
 
   for (const n of [1, 2]) {
@@ -118,8 +120,10 @@ test.afterAll(async () => {
   await registry?.close();
   if (server) await new Promise((done) => server!.close(done));
   for (const night of nights) rmSync(night.workspace, { recursive: true, force: true });
-  if (scratch) rmSync(scratch, { recursive: true, force: true });
+  shared.finish();
 });
+
+test.afterEach(({}, testInfo) => shared.noteOutcome(testInfo));
 
 const step = (job: JobRun, name: string) => {
   const found = job.steps.find((s) => s.name === name);

@@ -5,12 +5,11 @@
  * `npm run matrix:merge` gives one Playwright report with every test of both shards and one
  * matrix page with every cell, its evidence links resolving.
  */
-import { expect, test } from '@playwright/test';
 import { execa } from 'execa';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startFixtureRegistry, tutorialPackages, type FixtureRegistry } from '../support/fixture-registry.ts';
+import { expect, Scratch, test } from './fixtures.ts';
 import { ROOT } from './nested-run.ts';
 
 /** Four quick npm cells, two per shard. */
@@ -20,15 +19,19 @@ test.describe.configure({ mode: 'serial' });
 
 let registry: FixtureRegistry | undefined;
 let dir: string;
+// The shards' folder stays (and the output says where) if a test failed.
+const shared = new Scratch();
 
 test.beforeAll(async () => {
   registry = await startFixtureRegistry(tutorialPackages);
-  dir = mkdtempSync(join(tmpdir(), 'cc-shards-'));
+  dir = shared.dir('cc-shards-');
 });
+
+test.afterEach(({}, testInfo) => shared.noteOutcome(testInfo));
 
 test.afterAll(async () => {
   await registry?.close();
-  if (dir) rmSync(dir, { recursive: true, force: true });
+  shared.finish();
 });
 
 function env(reportsDir: string): Record<string, string> {

@@ -21,18 +21,16 @@ import {
   ListRepositoriesInDomainCommand,
   ListTagsForResourceCommand,
 } from '@aws-sdk/client-codeartifact';
-import { expect, test } from '@playwright/test';
 import { execa } from 'execa';
 import { request as httpRequest, createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import type { AddressInfo, Socket } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { TAG_HARNESS } from '../../helpers/run/ledger.ts';
 import { ownerState, type RunOwner } from '../../helpers/run/owner.ts';
 import { codeartifactClient } from '../../helpers/run/sdk.ts';
 import { startEmulatorProcess, type EmulatorProcess } from '../../helpers/target/emulator-process.ts';
 import { startFixtureRegistry, tutorialPackages, type FixtureRegistry } from '../support/fixture-registry.ts';
+import { expect, type Scratch, test } from './fixtures.ts';
 import { filesUnder, ROOT, startNestedRun } from './nested-run.ts';
 
 const credentials = { accessKeyId: 'test', secretAccessKey: 'test' };
@@ -179,9 +177,9 @@ function tokensUnder(...dirs: string[]): string[] {
   return dirs.filter(existsSync).flatMap((d) => filesUnder(d).filter((f) => TOKEN.test(readFileSync(f).toString('latin1'))));
 }
 
-async function startKillableRun(testName: string) {
-  const stateDir = mkdtempSync(join(tmpdir(), 'cc-state-'));
-  const runTmp = mkdtempSync(join(tmpdir(), 'cc-run-tmp-'));
+async function startKillableRun(testName: string, scratch: Scratch) {
+  const stateDir = scratch.dir('cc-state-');
+  const runTmp = scratch.dir('cc-run-tmp-');
   const env = {
     ...(process.env as Record<string, string>),
     CONFORMANCE_TARGET: 'endpoint',
@@ -191,7 +189,7 @@ async function startKillableRun(testName: string) {
     CONFORMANCE_RUN_ID: `k${Date.now().toString(36)}`,
   };
   // Everything the run writes to a temporary folder lands where the scan for tokens looks.
-  const run = startNestedRun({ ...env, TMPDIR: runTmp });
+  const run = startNestedRun({ ...env, TMPDIR: runTmp }, undefined, undefined, scratch.dir('cc-nested-reports-'));
   let output = '';
   run.process.all!.on('data', (c: Buffer) => (output += c.toString()));
   return {
@@ -200,9 +198,6 @@ async function startKillableRun(testName: string) {
     stateDir,
     runTmp,
     output: () => output,
-    cleanupFolders: () => {
-      for (const d of [stateDir, runTmp, run.reportsDir]) rmSync(d, { recursive: true, force: true });
-    },
     name: testName,
   };
 }
@@ -236,10 +231,10 @@ async function strangerIntact(): Promise<void> {
  * its own teardown is done, which may cut the run's undo short. The sandbox and its token
  * still go (removed on exit); what the undo did not reach is in the ledger for sweep.
  */
-test('SIGTERM during npm install: the sandbox and its token go with the run; sweep finishes the undo', async ({}, testInfo) => {
+test('SIGTERM during npm install: the sandbox and its token go with the run; sweep finishes the undo', async ({ scratch }, testInfo) => {
   test.setTimeout(600_000);
   const tripped = registryWire.arm(() => true);
-  const run = await startKillableRun('sigterm');
+  const run = await startKillableRun('sigterm', scratch);
   try {
     const first = await Promise.race([tripped, run.process.then(() => undefined)]);
     expect(first, 'the run reached npm install').toBeDefined();
@@ -275,16 +270,17 @@ test('SIGTERM during npm install: the sandbox and its token go with the run; swe
     expect(filesUnder(run.stateDir), 'state after the sweep').toEqual([]);
   } finally {
     registryWire.release();
-    run.cleanupFolders();
   }
 });
 
 for (const point of killPoints) {
-  test(`SIGKILL during ${point.step}, then npm run sweep: no domain, sandbox, ledger or token is left; a stranger's domain is untouched`, async ({}, testInfo) => {
+  test(`SIGKILL during ${point.step}, then npm run sweep: no domain, sandbox, ledger or token is left; a stranger's domain is untouched`, async ({
+    scratch,
+  }, testInfo) => {
     test.setTimeout(600_000);
     const wire = point.wire === 'control' ? controlWire : registryWire;
     const tripped = wire.arm(point.match);
-    const run = await startKillableRun(point.step);
+    const run = await startKillableRun(point.step, scratch);
     try {
       const first = await Promise.race([tripped, run.process.then(() => undefined)]);
       expect(first, `the run reached ${point.step} (it ended first)`).toBeDefined();
@@ -331,7 +327,6 @@ for (const point of killPoints) {
       expect(tokensUnder(run.stateDir, run.runTmp, run.reportsDir), 'files holding a token after the sweep').toEqual([]);
     } finally {
       wire.release();
-      run.cleanupFolders();
     }
   });
 }

@@ -6,7 +6,7 @@
  * exit code, gate.md and the GitHub step summary, and the Allure category of each step. No
  * report may show another run's id, target or endpoint; the history has one entry per run.
  */
-import { chromium, expect, test, type Browser } from '@playwright/test';
+import { chromium, type Browser } from '@playwright/test';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -20,6 +20,7 @@ import {
   type StepKind,
   type Verdict,
 } from '../../helpers/outcome/model.ts';
+import { expect, test } from './fixtures.ts';
 import { runGate, type GateRun } from './nested-run.ts';
 
 const TUTORIAL = ['tests/conformance/tutorial.spec.ts'];
@@ -302,7 +303,7 @@ async function expectAgreement(run: GateRun, c: Case): Promise<void> {
 }
 
 for (const c of cases) {
-  test(`verdict: ${c.name} → ${c.verdict}`, async ({}, testInfo) => {
+  test(`verdict: ${c.name} → ${c.verdict}`, async ({ scratch }, testInfo) => {
     test.setTimeout(30 * 60_000);
     let emulator: EmulatorProcess | undefined;
     try {
@@ -311,7 +312,7 @@ for (const c of cases) {
         emulator = await startEmulatorProcess(['--npmjs-url', registry.url, ...c.endpointEmulator]);
         Object.assign(env, { CONFORMANCE_TARGET: 'endpoint', CONFORMANCE_ENDPOINT_URL: emulator.url });
       }
-      let run = await runGate(env, c.args ?? TUTORIAL, c.interruptOn);
+      let run = await runGate(env, c.args ?? TUTORIAL, c.interruptOn, scratch.dir('cc-gate-reports-'));
       await testInfo.attach('gate output', { body: run.output, contentType: 'text/plain' });
       const harnessProblem = run.summary?.runs.some((r) => r.steps.some((x) => x.kind === 'infrastructure-problem'));
       if (c.verdict !== 'no-verdict' && run.summary?.verdict === 'no-verdict' && harnessProblem) {
@@ -319,7 +320,7 @@ for (const c of cases) {
         // start-up time): every reader must still agree on that, and the case gets one more run.
         await expectAgreement(run, { name: c.name, verdict: 'no-verdict' });
         testInfo.annotations.push({ type: 'rerun', description: run.summary.reason });
-        run = await runGate(env, c.args ?? TUTORIAL, c.interruptOn);
+        run = await runGate(env, c.args ?? TUTORIAL, c.interruptOn, scratch.dir('cc-gate-reports-'));
         await testInfo.attach('gate output (second run)', { body: run.output, contentType: 'text/plain' });
       }
       testInfo.annotations.push({ type: 'duration', description: `${run.durationMs} ms` });

@@ -14,15 +14,14 @@
  *   issue when it drifted. (Two whole nightly runs are played in nightly.spec.ts.)
  */
 import { validateWorkflow } from '@action-validator/core';
-import { expect, test } from '@playwright/test';
 import { execa } from 'execa';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { parseDocument } from 'yaml';
-import { ROOT } from './nested-run.ts';
+import { expect, Scratch, test } from './fixtures.ts';
+import { nestedEnv, PLAYWRIGHT_CLI, ROOT } from './nested-run.ts';
 import { alreadyHere, evaluate, folderArtifacts, freshCheckout, playJob, type Job, type Step, type Workflow } from './workflow-player.ts';
 
 const DIR = join(ROOT, '.github', 'workflows');
@@ -331,31 +330,29 @@ test('no secret, account id or role is written in the workflows: only ${{ vars.*
   }
 });
 
-test("in Actions, Playwright's github reporter writes workflow commands (the pull request's annotations); elsewhere it is off", async () => {
+test("in Actions, Playwright's github reporter writes workflow commands (the pull request's annotations); elsewhere it is off", async ({
+  scratch,
+}) => {
   test.setTimeout(300_000);
-  const reports = mkdtempSync(join(tmpdir(), 'cc-github-reporter-'));
-  try {
-    // One quick test that passes; the github reporter's run summary is a `::notice` workflow command.
-    const args = ['playwright', 'test', '--project=harness', 'tests/harness/drift.spec.ts', '-g', 'HTML is recognised'];
-    const inActions = await execa('npx', args, {
-      cwd: ROOT,
-      env: { ...process.env, GITHUB_ACTIONS: 'true', CONFORMANCE_REPORTS_DIR: reports },
-      reject: false,
-      all: true,
-    });
-    expect(inActions.exitCode, inActions.all).toBe(0);
-    expect(inActions.stdout).toMatch(/^::notice title=.*Playwright Run Summary::/m);
-    const local = await execa('npx', args, {
-      cwd: ROOT,
-      env: { ...process.env, GITHUB_ACTIONS: '', CONFORMANCE_REPORTS_DIR: reports },
-      reject: false,
-      all: true,
-    });
-    expect(local.exitCode, local.all).toBe(0);
-    expect(local.stdout).not.toMatch(/^::notice /m);
-  } finally {
-    rmSync(reports, { recursive: true, force: true });
-  }
+  const reports = scratch.dir('cc-github-reporter-');
+  // One quick test that passes; the github reporter's run summary is a `::notice` workflow command.
+  const args = [PLAYWRIGHT_CLI, 'test', '--project=harness', 'tests/harness/drift.spec.ts', '-g', 'HTML is recognised'];
+  const inActions = await execa(process.execPath, args, {
+    cwd: ROOT,
+    env: { ...nestedEnv(process.env as Record<string, string>), GITHUB_ACTIONS: 'true', CONFORMANCE_REPORTS_DIR: reports },
+    reject: false,
+    all: true,
+  });
+  expect(inActions.exitCode, inActions.all).toBe(0);
+  expect(inActions.stdout).toMatch(/^::notice title=.*Playwright Run Summary::/m);
+  const local = await execa(process.execPath, args, {
+    cwd: ROOT,
+    env: { ...nestedEnv(process.env as Record<string, string>), GITHUB_ACTIONS: '', CONFORMANCE_REPORTS_DIR: reports },
+    reject: false,
+    all: true,
+  });
+  expect(local.exitCode, local.all).toBe(0);
+  expect(local.stdout).not.toMatch(/^::notice /m);
 });
 
 test('job conditions, evaluated: the AWS run goes on after drift but not after a cancel; Pages after a failed gate; the merge after a failed shard', () => {
@@ -394,11 +391,15 @@ test.describe('the nightly drift job, played', () => {
   let scratch: string;
   let bin: string;
 
+  // The nights share one folder: it stays (and the output says where) if one of them failed.
+  const shared = new Scratch();
+  test.afterEach(({}, testInfo) => shared.noteOutcome(testInfo));
+
   test.beforeAll(async () => {
     server = createServer((_req, res) => res.writeHead(served.status, { 'content-type': 'text/html; charset=utf-8' }).end(served.body));
     await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
     url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/codeartifact/latest/ug/getting-started-cli.html`;
-    scratch = mkdtempSync(join(tmpdir(), 'cc-drift-job-'));
+    scratch = shared.dir('cc-drift-job-');
     // GitHub's CLI cannot reach GitHub from here: this one records what it was asked (and the
     // body file it was given) and answers `issue list` from the issues it "created".
     bin = join(scratch, 'bin');
@@ -421,7 +422,7 @@ if (args[0] === 'issue' && args[1] === 'create') { fs.writeFileSync(open, '7'); 
 
   test.afterAll(async () => {
     await new Promise((done) => server.close(done));
-    rmSync(scratch, { recursive: true, force: true });
+    shared.finish();
   });
 
   const ghCalls = () =>
