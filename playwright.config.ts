@@ -111,7 +111,7 @@ export default defineConfig({
     ],
   ],
   // Playwright hands out test files in the order of the projects: the harness's own tests come
-  // first, so that their longest test (evidence.spec: three nested runs) does not start last and
+  // first, so that their longest test (evidence.spec: two nested runs) does not start last and
   // leave one worker idle at the end.
   projects: [
     // The harness's own behaviour: it fails where it should, cleans up, keeps secrets. The specs

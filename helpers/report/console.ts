@@ -18,7 +18,7 @@ import {
   type Retry,
   type StepKind,
 } from '../outcome/model.ts';
-import { preflightMessage } from '../run/preflight.ts';
+import { preflightMessage } from '../run/preflight-problems.ts';
 import { currentRunId, readPreflight, readSummaryFile, reportsDirOf } from './summary-json.ts';
 
 const annotation = (test: TestCase, type: string) => test.annotations.find((a) => a.type === type)?.description;

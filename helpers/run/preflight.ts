@@ -17,6 +17,9 @@ import { requireCodeArtifactRegion } from '../target/partition.ts';
 import { openTarget } from '../target/targets.ts';
 import { ConfigError, loadConfig, type HarnessConfig } from './config.ts';
 import { InfrastructureError } from './errors.ts';
+import { preflightMessage, type PreflightProblem } from './preflight-problems.ts';
+
+export { preflightMessage, type PreflightProblem };
 
 /** How long preflight waits for the target: a broken setup must end in seconds. */
 const TARGET_CHECK_MS = 5_000;
@@ -46,11 +49,6 @@ function locate(binary: string, env: NodeJS.ProcessEnv): { path?: string; code?:
     }
   }
   return { code };
-}
-
-export interface PreflightProblem {
-  text: string;
-  hint: string;
 }
 
 export interface Preflight {
@@ -205,12 +203,6 @@ export async function preflight(env: NodeJS.ProcessEnv = process.env): Promise<P
   else if (npm.version) record.tools.npm = npm.version;
   if (targetProblem) problems.push(targetProblem);
   return { config, ...(budgetMs !== undefined ? { budgetMs } : {}), record: { ...record, problems }, problems };
-}
-
-/** The one message a failed preflight ends with. */
-export function preflightMessage(problems: PreflightProblem[]): string {
-  const lines = problems.map((p) => `- ${p.text.replace(/\n/g, '\n  ')}\n  Fix: ${p.hint}`);
-  return `No verdict: the run cannot start.\n${lines.join('\n')}`;
 }
 
 export const preflightFile = (reportsDir: string) => join(reportsDir, 'preflight.json');

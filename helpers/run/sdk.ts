@@ -17,7 +17,7 @@
  */
 import { CodeartifactClient } from '@aws-sdk/client-codeartifact';
 import { STSClient } from '@aws-sdk/client-sts';
-import { addHarnessMiddleware } from './conflicts.ts';
+import { addHarnessMiddleware, type ConflictRetryOptions } from './conflicts.ts';
 
 export interface SdkTarget {
   region: string;
@@ -124,9 +124,18 @@ function clientConfig(target: SdkTarget, retry: ConnectionRetryOptions) {
   };
 }
 
-export function codeartifactClient(target: SdkTarget, retry: ConnectionRetryOptions = {}): CodeartifactClient {
+/**
+ * `conflicts`: how a 409 of a mutating call is tried again (helpers/run/conflicts.ts);
+ * `{ maxAttempts: 1 }` for a client that must see every answer as the service gave it (the
+ * emulator's contract tests, which expect a ConflictException where AWS answers one).
+ */
+export function codeartifactClient(
+  target: SdkTarget,
+  retry: ConnectionRetryOptions = {},
+  conflicts: ConflictRetryOptions = {},
+): CodeartifactClient {
   // A 409 while AWS catches up with a delete is tried again; errors remember their command (helpers/run/conflicts.ts).
-  return addHarnessMiddleware(new CodeartifactClient(clientConfig(target, retry)));
+  return addHarnessMiddleware(new CodeartifactClient(clientConfig(target, retry)), conflicts);
 }
 
 export function stsClient(target: SdkTarget, retry: ConnectionRetryOptions = {}): STSClient {

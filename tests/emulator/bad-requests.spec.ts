@@ -40,7 +40,7 @@ import { HttpRequest } from '@smithy/protocol-http';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { request } from 'undici';
 import { codeartifactClient } from '../../helpers/run/sdk.ts';
-import { ACCOUNT, CREDENTIALS, REGION, expect, test as base, uniqueName } from './fixtures.ts';
+import { ACCOUNT, ANSWERS_AS_GIVEN, CREDENTIALS, REGION, expect, test as base, uniqueName } from './fixtures.ts';
 
 // ---------------------------------------------------------------------------------------------
 // A fresh domain for a test (the clean-up fixture removes it afterwards, repositories first).
@@ -745,7 +745,7 @@ test.describe('raw HTTP', () => {
 // ---------------------------------------------------------------------------------------------
 
 async function expectStillServing(url: string, stderr: string): Promise<void> {
-  const client = codeartifactClient({ endpointUrl: url, region: REGION, credentials: CREDENTIALS });
+  const client = codeartifactClient({ endpointUrl: url, region: REGION, credentials: CREDENTIALS }, {}, ANSWERS_AS_GIVEN);
   try {
     const domain = uniqueName('alive');
     await client.send(new CreateDomainCommand({ domain }));

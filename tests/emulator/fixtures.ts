@@ -91,8 +91,14 @@ async function removeDomain(client: CodeartifactClient, domain: string): Promise
 // SDK clients for an emulator's URL, destroyed by the clean-up (after what it removes with them).
 // ---------------------------------------------------------------------------------------------
 
+/**
+ * The emulator's answers as it gave them: a 409 is the answer under test here, never a moment
+ * of eventual consistency to wait out (the harness's clients try those again: helpers/run/conflicts.ts).
+ */
+export const ANSWERS_AS_GIVEN = { maxAttempts: 1 } as const;
+
 export function sdkClient(cleanup: Cleanup, url: string, region = REGION): CodeartifactClient {
-  const client = codeartifactClient({ endpointUrl: url, region, credentials: CREDENTIALS });
+  const client = codeartifactClient({ endpointUrl: url, region, credentials: CREDENTIALS }, {}, ANSWERS_AS_GIVEN);
   cleanup.add(async () => client.destroy());
   return client;
 }
