@@ -7,7 +7,7 @@
 import type { CodeartifactClient } from '@aws-sdk/client-codeartifact';
 import { test, type TestInfo } from '@playwright/test';
 import * as allure from 'allure-js-commons';
-import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Scenario, StepContext, TutorialStep } from '../../scenarios/types.ts';
@@ -231,6 +231,7 @@ export class ScenarioRun {
     const base = { where: where(step), title: step.title, expected: step.expectation };
     this.lastRun = undefined;
     this.stepRetries = [];
+    const stepStarted = Date.now();
     const stopProgress = this.progress(
       step,
       polling ? `polling list-packages until lodash is listed` : `waiting for ${shown.split(' ').slice(0, 3).join(' ')}`,
@@ -263,14 +264,19 @@ export class ScenarioRun {
         } else run = await runOnce();
         this.lastRun = run;
         step.read?.(run, this.ctx);
-        const transcript = [
-          ...earlier.map((r) => `${r.transcript(this.ctx.secrets)}\n[answered ConflictException: tried again]\n`),
-          run.transcript(this.ctx.secrets),
-        ].join('\n');
+        // npm ends a failure by naming its debug log, in the sandbox, which goes with the run: the
+        // log is attached under its own name, and paths in the sandbox read <sandbox>/...
+        if (!isAws && run.exitCode !== 0) await this.attachNpmLogs(testInfo, stepStarted);
+        const transcript = this.inSandbox(
+          [
+            ...earlier.map((r) => `${r.transcript(this.ctx.secrets)}\n[answered ConflictException: tried again]\n`),
+            run.transcript(this.ctx.secrets),
+          ].join('\n'),
+        );
         const commandAsRun = step.perform ? step.documented : redact([name, ...run.args].join(' '), this.ctx.secrets);
         this.record.steps[step.id] = { commandAsRun, output: transcript };
         await testInfo.attach('command output', { body: transcript, contentType: 'text/plain' });
-        const evidence = { command: commandAsRun, exitCode: run.exitCode, excerpt: excerpt(run, this.ctx.secrets) };
+        const evidence = { command: commandAsRun, exitCode: run.exitCode, excerpt: this.inSandbox(excerpt(run, this.ctx.secrets)) };
         if (run.startError) {
           // The tool is not there: the harness's surroundings, not the tutorial.
           throw new StepFailure({
@@ -389,6 +395,32 @@ export class ScenarioRun {
     void project;
     void scenario;
     throw new StepFailure({ where: where(step), title: step.title, ...finding });
+  }
+
+  /** Paths in the sandbox, which is removed with the run, as <sandbox>/...: a reader looks for them among the attachments. */
+  private inSandbox(text: string): string {
+    return text.split(this.sandbox.root).join('<sandbox>');
+  }
+
+  /** npm's debug logs written during the step (npm names them in its last lines), redacted. */
+  private async attachNpmLogs(testInfo: TestInfo, since: number): Promise<void> {
+    const dir = join(this.sandbox.npmCache, '_logs');
+    let names: string[];
+    try {
+      names = readdirSync(dir);
+    } catch {
+      return;
+    }
+    for (const name of names.sort()) {
+      const file = join(dir, name);
+      try {
+        if (statSync(file).mtimeMs < since - 1_000) continue;
+        const body = this.inSandbox(redact(readFileSync(file, 'utf8'), this.ctx.secrets));
+        await testInfo.attach(`npm debug log ${name}`, { body, contentType: 'text/plain' });
+      } catch {
+        // A log that cannot be read is only evidence missing: the step's outcome stands.
+      }
+    }
   }
 
   /** A step that needed a retry says so: in the run record (summary.json, the docs page) and the test's result (the console). */

@@ -29,7 +29,7 @@ import {
 } from '../support/aws-like.ts';
 import { startFaultProxy, type FaultProxy, type FaultRule } from '../support/fault-proxy.ts';
 import { startFixtureRegistry, tutorialPackages, type FixtureRegistry } from '../support/fixture-registry.ts';
-import { runGate, type GateRun } from './nested-run.ts';
+import { parentEnv, runGate, type GateRun } from './nested-run.ts';
 
 const TUTORIAL = ['tests/conformance/tutorial.spec.ts'];
 
@@ -75,15 +75,8 @@ async function behindProxy(testInfo: TestInfo): Promise<Setup> {
     proxy = await startFaultProxy(emulator.url);
   }
   const stateDir = mkdtempSync(join(tmpdir(), 'cc-state-'));
-  // Each nested run gets its own run id and target (this run's would otherwise be inherited).
-  const {
-    CONFORMANCE_RUN_ID: _ours,
-    CONFORMANCE_EMULATOR_ARGS: _args,
-    CONFORMANCE_TARGET: _target,
-    ...inherited
-  } = process.env as Record<string, string>;
   const env = {
-    ...inherited,
+    ...parentEnv(),
     CONFORMANCE_TARGET: 'endpoint',
     CONFORMANCE_ENDPOINT_URL: proxy.url,
     CONFORMANCE_STATE_DIR: stateDir,

@@ -33,7 +33,7 @@ import { runCli } from '../../helpers/run/cli.ts';
 import { addHarnessMiddleware, awsCliServiceError, retryStepOnConflict } from '../../helpers/run/conflicts.ts';
 import { goneWaitMs, waitUntilDomainGone } from '../../helpers/run/eventual.ts';
 import { CleanupLedger, TAG_CREATED, TAG_HARNESS, TAG_RUN, type LedgerResource } from '../../helpers/run/ledger.ts';
-import { createSandbox } from '../../helpers/run/sandbox.ts';
+import { createSandbox, type Sandbox } from '../../helpers/run/sandbox.ts';
 import { codeartifactClient } from '../../helpers/run/sdk.ts';
 import { accessDeniedOf, POLICY_FILE } from '../../helpers/target/aws-permissions.ts';
 import { startEmulatorProcess, type EmulatorProcess } from '../../helpers/target/emulator-process.ts';
@@ -106,6 +106,21 @@ async function removeDirectly(domain: string): Promise<void> {
   await direct.send(new DeleteDomainCommand({ domain })).catch(() => {});
 }
 
+/** What a tutorial step sees when the runner runs it on the endpoint target (here: through the proxy). */
+function stepContext(domain: string, codeartifact: CodeartifactClient, sandbox: Sandbox): StepContext {
+  return {
+    names: { domain, myRepo: 'my-repo', npmStore: 'npm-store' },
+    account: ACCOUNT,
+    region: REGION,
+    codeartifact,
+    sandbox,
+    visibilityLimitMs: 1_000,
+    memory: {},
+    secrets: [],
+    target: 'endpoint',
+  };
+}
+
 const awsEnv = {
   AWS_ACCESS_KEY_ID: CREDENTIALS.accessKeyId,
   AWS_SECRET_ACCESS_KEY: CREDENTIALS.secretAccessKey,
@@ -122,17 +137,7 @@ test('a deleted domain and repository still shown for seconds are gone to the cl
   const client = harnessClient();
   const sandbox = createSandbox('eventual');
   try {
-    const ctx = {
-      names: { domain, myRepo: 'my-repo', npmStore: 'npm-store' },
-      account: ACCOUNT,
-      region: REGION,
-      codeartifact: client,
-      sandbox,
-      visibilityLimitMs: 1_000,
-      memory: {},
-      secrets: [],
-      target: 'endpoint',
-    } satisfies StepContext;
+    const ctx = stepContext(domain, client, sandbox);
     // The tutorial's clean-up, as the runner runs it: the real aws CLI through the proxy, then the step's check.
     const checked: string[] = [];
     for (const step of cleanup) {
@@ -330,17 +335,7 @@ test("AccessDenied in the harness's own calls names the IAM action and the fix, 
     // A state check refused by IAM: the error names its command without being told (the runner asks accessDeniedOf(err)).
     proxy.setRules([accessDenied('DescribeDomain')]);
     const createDomain = setupSteps.find((s) => s.id === 'create-domain')!;
-    const ctx = {
-      names: { domain, myRepo: 'my-repo', npmStore: 'npm-store' },
-      account: ACCOUNT,
-      region: REGION,
-      codeartifact: client,
-      sandbox,
-      visibilityLimitMs: 1_000,
-      memory: {},
-      secrets: [],
-      target: 'endpoint',
-    } satisfies StepContext;
+    const ctx = stepContext(domain, client, sandbox);
     const refused = await createDomain.check(ctx, undefined as never).then(
       () => undefined,
       (err: unknown) => err,

@@ -27,19 +27,13 @@ import { scenarios } from '../../scenarios/tutorial.ts';
 import type { TutorialStep } from '../../scenarios/types.ts';
 import { startFixtureRegistry, tutorialPackages } from '../support/fixture-registry.ts';
 import { expect, test } from './fixtures.ts';
-import { filesUnder, ROOT, runNested, textsUnder } from './nested-run.ts';
+import { filesUnder, parentEnv, ROOT, runNested, textsUnder } from './nested-run.ts';
 
 const recorded = JSON.parse(readFileSync(join(ROOT, 'tests/support/recorded-outputs.json'), 'utf8')) as {
   recorded: { account: string; region: string; domain: string };
   stdout: Record<string, string>;
 };
 /** This process's environment, less the run id: each nested run is a run of its own. */
-function parentEnv(): Record<string, string> {
-  const env = { ...(process.env as Record<string, string>) };
-  delete env.CONFORMANCE_RUN_ID;
-  return env;
-}
-
 /**
  * The files the single-file Allure report embeds (base64 in `d("name","...")` calls), decoded,
  * so that the scan reads the attachments and results a reader of the report sees.

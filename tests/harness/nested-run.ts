@@ -24,6 +24,20 @@ export function nestedEnv(env: Record<string, string>): Record<string, string> {
   return env.AWS_CLI ? env : { ...env, AWS_CLI: awsV1Bin() };
 }
 
+/**
+ * This process's environment, for a nested run to start from: without this run's id, emulator
+ * arguments and target, which a nested run gets of its own (they would otherwise be inherited).
+ */
+export function parentEnv(): Record<string, string> {
+  const {
+    CONFORMANCE_RUN_ID: _ours,
+    CONFORMANCE_EMULATOR_ARGS: _args,
+    CONFORMANCE_TARGET: _target,
+    ...inherited
+  } = process.env as Record<string, string>;
+  return inherited;
+}
+
 export interface NestedRun {
   exitCode: number;
   output: string;

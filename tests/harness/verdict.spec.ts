@@ -21,7 +21,7 @@ import {
   type Verdict,
 } from '../../helpers/outcome/model.ts';
 import { expect, test } from './fixtures.ts';
-import { runGate, type GateRun } from './nested-run.ts';
+import { parentEnv, runGate, type GateRun } from './nested-run.ts';
 
 const TUTORIAL = ['tests/conformance/tutorial.spec.ts'];
 const KNOWN_CELL = 'awscli1-npm11-node20-npm-workspace';
@@ -165,14 +165,7 @@ test.afterAll(async () => {
 });
 
 function baseEnv(): Record<string, string> {
-  // Each nested run gets its own run id (this run's would otherwise be inherited).
-  const {
-    CONFORMANCE_RUN_ID: _ours,
-    CONFORMANCE_EMULATOR_ARGS: _args,
-    CONFORMANCE_TARGET: _target,
-    ...inherited
-  } = process.env as Record<string, string>;
-  return { ...inherited, CONFORMANCE_TARGET: 'emulator', CONFORMANCE_NPMJS_URL: registry.url };
+  return { ...parentEnv(), CONFORMANCE_TARGET: 'emulator', CONFORMANCE_NPMJS_URL: registry.url };
 }
 
 /** The lines the suite's console ended with: the verdict line and CI's count line. */
