@@ -7,7 +7,7 @@
 import type { CodeartifactClient } from '@aws-sdk/client-codeartifact';
 import { test, type TestInfo } from '@playwright/test';
 import * as allure from 'allure-js-commons';
-import { mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Scenario, StepContext, TutorialStep } from '../../scenarios/types.ts';
@@ -231,7 +231,8 @@ export class ScenarioRun {
     const base = { where: where(step), title: step.title, expected: step.expectation };
     this.lastRun = undefined;
     this.stepRetries = [];
-    const stepStarted = Date.now();
+    // npm's debug logs from before this step (login runs npm too): only the step's own are attached.
+    const npmLogsBefore = isAws ? new Set<string>() : new Set(this.npmLogs());
     const stopProgress = this.progress(
       step,
       polling ? `polling list-packages until lodash is listed` : `waiting for ${shown.split(' ').slice(0, 3).join(' ')}`,
@@ -266,7 +267,7 @@ export class ScenarioRun {
         step.read?.(run, this.ctx);
         // npm ends a failure by naming its debug log, in the sandbox, which goes with the run: the
         // log is attached under its own name, and paths in the sandbox read <sandbox>/...
-        if (!isAws && run.exitCode !== 0) await this.attachNpmLogs(testInfo, stepStarted);
+        if (!isAws && run.exitCode !== 0) await this.attachNpmLogs(testInfo, npmLogsBefore);
         const transcript = this.inSandbox(
           [
             ...earlier.map((r) => `${r.transcript(this.ctx.secrets)}\n[answered ConflictException: tried again]\n`),
@@ -402,20 +403,20 @@ export class ScenarioRun {
     return text.split(this.sandbox.root).join('<sandbox>');
   }
 
-  /** npm's debug logs written during the step (npm names them in its last lines), redacted. */
-  private async attachNpmLogs(testInfo: TestInfo, since: number): Promise<void> {
-    const dir = join(this.sandbox.npmCache, '_logs');
-    let names: string[];
+  /** The debug logs npm has written in the sandbox so far (npm names them by their start time). */
+  private npmLogs(): string[] {
     try {
-      names = readdirSync(dir);
+      return readdirSync(join(this.sandbox.npmCache, '_logs')).sort();
     } catch {
-      return;
+      return [];
     }
-    for (const name of names.sort()) {
-      const file = join(dir, name);
+  }
+
+  /** npm's debug logs written during the step (npm names one in its last lines), redacted. */
+  private async attachNpmLogs(testInfo: TestInfo, before: ReadonlySet<string>): Promise<void> {
+    for (const name of this.npmLogs().filter((n) => !before.has(n))) {
       try {
-        if (statSync(file).mtimeMs < since - 1_000) continue;
-        const body = this.inSandbox(redact(readFileSync(file, 'utf8'), this.ctx.secrets));
+        const body = this.inSandbox(redact(readFileSync(join(this.sandbox.npmCache, '_logs', name), 'utf8'), this.ctx.secrets));
         await testInfo.attach(`npm debug log ${name}`, { body, contentType: 'text/plain' });
       } catch {
         // A log that cannot be read is only evidence missing: the step's outcome stands.

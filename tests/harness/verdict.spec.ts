@@ -43,6 +43,8 @@ interface Case {
   preflight?: boolean;
   /** Matrix cells and their status on the matrix page. */
   cells?: Record<string, string>;
+  /** The deciding step is npm's, which names its debug log: the log is attached to the step. */
+  npmLog?: boolean;
 }
 
 const fault = (f: string, extra: Record<string, string> = {}) => ({ CONFORMANCE_EMULATOR_ARGS: `--fault ${f}`, ...extra });
@@ -72,6 +74,7 @@ const cases: Case[] = [
     env: fault('upstream-unreachable'),
     verdict: 'failed',
     step: { id: 'npm-install', kind: 'conformance-failure' },
+    npmLog: true,
   },
   {
     name: 'fault upstream-slow',
@@ -192,6 +195,18 @@ function allureResults(reportsDir: string): { project?: string; stepId?: string;
     }));
 }
 
+/** The names of the attachments of the Allure results of one step (any project). */
+function allureAttachments(reportsDir: string, stepId: string): string[] {
+  const dir = join(reportsDir, 'allure-results');
+  type Node = { attachments?: { name: string }[]; steps?: Node[] };
+  const names = (n: Node): string[] => [...(n.attachments ?? []).map((a) => a.name), ...(n.steps ?? []).flatMap(names)];
+  return readdirSync(dir)
+    .filter((f) => f.endsWith('-result.json'))
+    .map((f) => JSON.parse(readFileSync(join(dir, f), 'utf8')) as Node & { labels: { name: string; value: string }[] })
+    .filter((r) => r.labels.some((l) => l.name === 'step-id' && l.value === stepId))
+    .flatMap(names);
+}
+
 async function expectAgreement(run: GateRun, c: Case): Promise<void> {
   const s = run.summary;
   expect(s, `summary.json of run ${run.runId} must exist and match the schema\n${run.output.slice(-3000)}`).toBeDefined();
@@ -229,6 +244,15 @@ async function expectAgreement(run: GateRun, c: Case): Promise<void> {
     for (const r of summary.runs) expect(r.steps.filter((x) => x.kind !== 'not-run')).toEqual([]);
     expect(summary.problems[0]?.hint, 'preflight names the fix').toBeTruthy();
     expect(run.output).toContain('No verdict: the run cannot start.');
+  }
+  // Evidence never points into a sandbox, which went with the run: such paths read <sandbox>/...
+  for (const r of summary.runs) for (const x of r.steps) expect(JSON.stringify(x), `${r.project} ${x.id}`).not.toContain('/sandboxes/');
+  if (c.npmLog) {
+    const step = summary.runs.find((r) => r.project === 'conformance')!.steps.find((x) => x.id === c.step!.id)!;
+    expect(step.evidence?.excerpt).toContain('<sandbox>/npm-cache/_logs/');
+    // ...and the log npm names there is attached to the step, in the Playwright and Allure reports.
+    const named = /<sandbox>\/npm-cache\/_logs\/(\S+\.log)/.exec(step.evidence!.excerpt!)![1]!;
+    expect(allureAttachments(run.reportsDir, c.step!.id)).toContain(`npm debug log ${named}`);
   }
   // Nothing was left behind, whatever happened.
   expect(summary.leftovers).toEqual([]);
