@@ -157,7 +157,9 @@ const STRANGER = 'cc-not-ours-t0000';
 test.beforeAll(async () => {
   registry = await startFixtureRegistry(tutorialPackages);
   registryWire = await tripwire(registry.url, { keepHost: false });
-  emulator = await startEmulatorProcess(['--npmjs-url', registryWire.url]);
+  // A cold packument cache (--upstream-ttl 0): every install reaches the registry's wire, where
+  // the npm-install kill points stop, whichever test installed lodash before.
+  emulator = await startEmulatorProcess(['--npmjs-url', registryWire.url, '--upstream-ttl', '0']);
   controlWire = await tripwire(emulator.url, { keepHost: true });
   // Someone else's domain, named like the harness's, untagged, in no ledger: never touched.
   const client = codeartifactClient({ endpointUrl: emulator.url, region: 'us-east-1', credentials });
@@ -224,8 +226,6 @@ async function strangerIntact(): Promise<void> {
   }
 }
 
-// First of all: the emulator caches what the public registry answered, so once any run has
-// installed lodash, a later install never reaches the registry's wire (where this one stops).
 /**
  * Playwright's runner dies at once on SIGTERM, and its worker exits (process.exit) as soon as
  * its own teardown is done, which may cut the run's undo short. The sandbox and its token
