@@ -110,14 +110,14 @@ export default defineConfig({
       },
     ],
   ],
-  // Playwright hands out test files in the order of the projects: the harness's own tests come
-  // first, so that their longest test (evidence.spec: two nested runs) does not start last and
-  // leave one worker idle at the end.
+  // Playwright hands out test files in the order of the projects: the long serial files first
+  // (the harness's own tests, whose longest is evidence.spec's two nested runs, then the
+  // tutorial's scenarios), the many short emulator contract files last, so that no long file
+  // starts last and leaves the other workers idle at the end.
   projects: [
     // The harness's own behaviour: it fails where it should, cleans up, keeps secrets. The specs
     // that run the whole suite nested many times over are `harness-e2e` (npm run test:e2e).
     { name: 'harness', testDir: 'tests/harness', timeout: 300_000, testIgnore: HARNESS_E2E },
-    { name: 'emulator-contract', testDir: 'tests/emulator' },
     // The tutorial with the aws CLI the user names (AWS_CLI, default `aws` on PATH)...
     { name: 'conformance', testDir: 'tests/conformance', metadata: { awsCli: process.env.AWS_CLI ?? 'aws', ...processUnlessAsked } },
     // ...and always also with aws CLI v2 from Debian, so `npm test` covers both majors.
@@ -133,6 +133,8 @@ export default defineConfig({
           { name: 'conformance-container-aws-cli-v2', testDir: 'tests/conformance', metadata: { awsCli: '/usr/bin/aws', ...inContainer } },
         ]
       : []),
+    // The emulator's contract: many short files, handed out last.
+    { name: 'emulator-contract', testDir: 'tests/emulator' },
     { name: 'harness-e2e', testDir: 'tests/harness', timeout: 600_000, testMatch: HARNESS_E2E },
     // The CLI-version matrix: one project per cell (scenarios/matrix-cells.ts), selecting the
     // cell's tests by its tag; `npm run matrix -- <filter>` picks cells by name.

@@ -19,7 +19,14 @@ import {
   type StepKind,
 } from '../outcome/model.ts';
 import { preflightMessage } from '../run/preflight-problems.ts';
-import { currentRunId, readPreflight, readSummaryFile, reportsDirOf } from './summary-json.ts';
+import { currentRunId, listingOnly, readPreflight, readSummaryFile, reportsDirOf } from './summary-json.ts';
+
+/** The spec file a test was declared in (a scenario's steps are defined in the runner, declared by a spec). */
+function specFileOf(test: TestCase): string {
+  let suite: Suite | undefined = test.parent;
+  while (suite && suite.type !== 'file') suite = suite.parent;
+  return suite?.location?.file ?? test.location.file;
+}
 
 const annotation = (test: TestCase, type: string) => test.annotations.find((a) => a.type === type)?.description;
 
@@ -52,6 +59,11 @@ export default class ConsoleReporter implements Reporter {
   private n = 0;
   private total = 0;
 
+  /** A tutorial step's definition in scenarios/, else the test's place in its spec. */
+  private locationOf(test: TestCase): string {
+    return annotation(test, 'step-location') ?? `${relative(this.rootDir, test.location.file)}:${test.location.line}`;
+  }
+
   private write(line: string): void {
     process.stdout.write(`${line}\n`);
   }
@@ -59,6 +71,15 @@ export default class ConsoleReporter implements Reporter {
   onBegin(config: FullConfig, suite: Suite): void {
     this.rootDir = config.rootDir;
     this.total = suite.allTests().length;
+    if (listingOnly()) {
+      // `--list`: the tests, as Playwright's own list shows them; nothing ran, so no verdict.
+      for (const test of suite.allTests()) {
+        const project = test.parent.project()?.name;
+        this.write(`  ${project ? `[${project}] › ` : ''}${this.locationOf(test)} › ${test.title}`);
+      }
+      this.write(`Total: ${this.total} test${this.total === 1 ? '' : 's'} in ${new Set(suite.allTests().map(specFileOf)).size} files`);
+      return;
+    }
     const pre = readPreflight(reportsDirOf(), currentRunId());
     if (pre) {
       const tools = [
@@ -92,7 +113,7 @@ export default class ConsoleReporter implements Reporter {
     this.outcomes.set(test, test.outcome());
     this.n++;
     const project = test.parent.project()?.name;
-    const location = annotation(test, 'step-location') ?? `${relative(this.rootDir, test.location.file)}:${test.location.line}`;
+    const location = this.locationOf(test);
     const kind = annotation(test, 'step-id')
       ? (kindOf(result) ??
         (result.status === 'skipped'
@@ -135,6 +156,7 @@ export default class ConsoleReporter implements Reporter {
   }
 
   onEnd(result: FullResult): void {
+    if (listingOnly()) return;
     let passed = 0;
     let failed = 0;
     let skipped = 0;

@@ -4,7 +4,8 @@
  * secret; summary.json is refused when it does not match the schema or is another run's.
  * (The same rules run for real, end to end, in verdict.spec.ts.)
  */
-import { writeFileSync } from 'node:fs';
+import { execa } from 'execa';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { evaluate, renderMarkdown } from '../../helpers/gate/gate.ts';
 import {
@@ -22,6 +23,7 @@ import {
 import { readSummaryFile } from '../../helpers/report/summary-json.ts';
 import { preflight } from '../../helpers/run/preflight.ts';
 import { expect, test } from './fixtures.ts';
+import { parentEnv, PLAYWRIGHT_CLI, ROOT } from './nested-run.ts';
 
 const step = (id: string, kind: StepKind, extra: Partial<StepOutcome> = {}): StepOutcome => ({
   id,
@@ -180,4 +182,23 @@ test('preflight names the problem and the fix within seconds (aws CLI missing, e
   ]);
   for (const p of result.problems) expect(p.hint.length).toBeGreaterThan(10);
   expect(ms, `preflight took ${ms} ms`).toBeLessThan(10_000);
+});
+
+test("`playwright test --list` lists the tests and says no verdict: no preflight, and the last run's reports stay", async ({ scratch }) => {
+  const reports = scratch.dir('cc-list-reports-');
+  const earlier = '{"an earlier run\'s summary": true}\n';
+  writeFileSync(join(reports, 'summary.json'), earlier);
+  const run = await execa(process.execPath, [PLAYWRIGHT_CLI, 'test', '--list', '--project=conformance'], {
+    cwd: ROOT,
+    env: { ...parentEnv(), CONFORMANCE_REPORTS_DIR: reports },
+    reject: false,
+    all: true,
+  });
+  expect(run.exitCode, run.all).toBe(0);
+  expect(run.stdout).toContain('[conformance] › scenarios/tutorial.ts:');
+  expect(run.stdout).toMatch(/^Total: 31 tests in 2 files$/m);
+  expect(run.stdout).not.toContain('Verdict:');
+  expect(run.stdout).not.toMatch(/\d+ passed, \d+ failed/);
+  expect(readFileSync(join(reports, 'summary.json'), 'utf8')).toBe(earlier);
+  expect(existsSync(join(reports, 'preflight.json')), 'no preflight for a listing').toBe(false);
 });
