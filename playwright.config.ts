@@ -63,53 +63,56 @@ export default defineConfig({
   // Traces of failed steps, kept beside the reports so that the docs page can link them.
   use: { trace: 'retain-on-failure' },
   outputDir: `${reports}/test-results`,
-  reporter: [
-    // The outcome reporter first: the console reads the verdict it wrote.
-    ['./helpers/report/summary-json.ts'],
-    ['./helpers/report/console.ts'],
-    ['html', { outputFolder: `${reports}/html`, open: 'never' }],
-    ['junit', { outputFile: `${reports}/junit.xml` }],
-    // On GitHub Actions, failures as annotations on the pull request's lines.
-    ...(process.env.GITHUB_ACTIONS === 'true' ? [['github'] satisfies ReporterDescription] : []),
-    // A shard (`--shard=i/n`) leaves its blob for scripts/merge-matrix.ts, which merges the shards into one report.
-    ...(process.argv.some((a) => a.startsWith('--shard'))
-      ? [['blob', { outputDir: `${reports}/blob-report` }] satisfies ReporterDescription]
-      : []),
-    [
-      'allure-playwright',
-      {
-        resultsDir: `${reports}/allure-results`,
-        // Only the tutorial's own steps (test.step) and attachments, not Playwright's fixtures and hooks.
-        detail: false,
-        environmentInfo: {
-          target,
-          region: process.env.AWS_REGION || process.env.AWS_DEFAULT_REGION || (target === 'aws' ? '(not set)' : 'us-east-1'),
-          'run id': process.env.CONFORMANCE_RUN_ID,
-          'node version': process.version,
-          // the `conformance` project's CLI, and the one `conformance-aws-cli-v2` always uses
-          'aws CLI': whichBinary(process.env.AWS_CLI || 'aws'),
-          'aws CLI v2': '/usr/bin/aws',
-        },
-        listeners: [
+  // `--list` runs nothing: the console lists the tests, and no reporter touches the last run's reports.
+  reporter: process.argv.includes('--list')
+    ? [['./helpers/report/console.ts']]
+    : [
+        // The outcome reporter first: the console reads the verdict it wrote.
+        ['./helpers/report/summary-json.ts'],
+        ['./helpers/report/console.ts'],
+        ['html', { outputFolder: `${reports}/html`, open: 'never' }],
+        ['junit', { outputFile: `${reports}/junit.xml` }],
+        // On GitHub Actions, failures as annotations on the pull request's lines.
+        ...(process.env.GITHUB_ACTIONS === 'true' ? [['github'] satisfies ReporterDescription] : []),
+        // A shard (`--shard=i/n`) leaves its blob for scripts/merge-matrix.ts, which merges the shards into one report.
+        ...(process.argv.some((a) => a.startsWith('--shard'))
+          ? [['blob', { outputDir: `${reports}/blob-report` }] satisfies ReporterDescription]
+          : []),
+        [
+          'allure-playwright',
           {
-            // allure-playwright shows each Playwright annotation as a step; the runner's bookkeeping
-            // ones (serial mode, scenario, step id) become labels, so the steps read as the tutorial.
-            beforeTestResultWrite(result: AllureTestResult) {
-              const bookkeeping = /^(serial|scenario|step-id|step-location|outcome-kind): ([\s\S]*)$/;
-              const labels = new Map<string, string>();
-              for (const step of result.steps) {
-                const m = bookkeeping.exec(step.name ?? '');
-                // The last outcome-kind is the step's (a known issue follows its failure).
-                if (m && m[1] !== 'serial') labels.set(m[1]!, m[2]!);
-              }
-              for (const [name, value] of labels) result.labels.push({ name, value });
-              result.steps = result.steps.filter((step) => !bookkeeping.test(step.name ?? ''));
+            resultsDir: `${reports}/allure-results`,
+            // Only the tutorial's own steps (test.step) and attachments, not Playwright's fixtures and hooks.
+            detail: false,
+            environmentInfo: {
+              target,
+              region: process.env.AWS_REGION || process.env.AWS_DEFAULT_REGION || (target === 'aws' ? '(not set)' : 'us-east-1'),
+              'run id': process.env.CONFORMANCE_RUN_ID,
+              'node version': process.version,
+              // the `conformance` project's CLI, and the one `conformance-aws-cli-v2` always uses
+              'aws CLI': whichBinary(process.env.AWS_CLI || 'aws'),
+              'aws CLI v2': '/usr/bin/aws',
             },
+            listeners: [
+              {
+                // allure-playwright shows each Playwright annotation as a step; the runner's bookkeeping
+                // ones (serial mode, scenario, step id) become labels, so the steps read as the tutorial.
+                beforeTestResultWrite(result: AllureTestResult) {
+                  const bookkeeping = /^(serial|scenario|step-id|step-location|outcome-kind): ([\s\S]*)$/;
+                  const labels = new Map<string, string>();
+                  for (const step of result.steps) {
+                    const m = bookkeeping.exec(step.name ?? '');
+                    // The last outcome-kind is the step's (a known issue follows its failure).
+                    if (m && m[1] !== 'serial') labels.set(m[1]!, m[2]!);
+                  }
+                  for (const [name, value] of labels) result.labels.push({ name, value });
+                  result.steps = result.steps.filter((step) => !bookkeeping.test(step.name ?? ''));
+                },
+              },
+            ],
           },
         ],
-      },
-    ],
-  ],
+      ],
   // Playwright hands out test files in the order of the projects: the long serial files first
   // (the harness's own tests, whose longest is evidence.spec's two nested runs, then the
   // tutorial's scenarios), the many short emulator contract files last, so that no long file

@@ -186,8 +186,8 @@ test('preflight names the problem and the fix within seconds (aws CLI missing, e
 
 test("`playwright test --list` lists the tests and says no verdict: no preflight, and the last run's reports stay", async ({ scratch }) => {
   const reports = scratch.dir('cc-list-reports-');
-  const earlier = '{"an earlier run\'s summary": true}\n';
-  writeFileSync(join(reports, 'summary.json'), earlier);
+  const earlier = { 'summary.json': '{"an earlier run\'s summary": true}\n', 'junit.xml': '<testsuites name="an earlier run"/>\n' };
+  for (const [name, text] of Object.entries(earlier)) writeFileSync(join(reports, name), text);
   const run = await execa(process.execPath, [PLAYWRIGHT_CLI, 'test', '--list', '--project=conformance'], {
     cwd: ROOT,
     env: { ...parentEnv(), CONFORMANCE_REPORTS_DIR: reports },
@@ -199,6 +199,7 @@ test("`playwright test --list` lists the tests and says no verdict: no preflight
   expect(run.stdout).toMatch(/^Total: 31 tests in 2 files$/m);
   expect(run.stdout).not.toContain('Verdict:');
   expect(run.stdout).not.toMatch(/\d+ passed, \d+ failed/);
-  expect(readFileSync(join(reports, 'summary.json'), 'utf8')).toBe(earlier);
-  expect(existsSync(join(reports, 'preflight.json')), 'no preflight for a listing').toBe(false);
+  for (const [name, text] of Object.entries(earlier)) expect(readFileSync(join(reports, name), 'utf8'), name).toBe(text);
+  for (const name of ['preflight.json', 'allure-results', 'html', 'docs'])
+    expect(existsSync(join(reports, name)), `${name} after a listing`).toBe(false);
 });
