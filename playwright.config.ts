@@ -2,6 +2,7 @@ import { defineConfig, type ReporterDescription } from '@playwright/test';
 import type { TestResult as AllureTestResult } from 'allure-js-commons';
 import { accessSync, constants, rmSync } from 'node:fs';
 import { delimiter, join, resolve } from 'node:path';
+import { listingOnly } from './helpers/report/listing.ts';
 import { matrix } from './scenarios/matrix-cells.ts';
 
 /**
@@ -30,7 +31,8 @@ function whichBinary(bin: string): string {
 // allure-playwright adds to allure-results and never empties it: the runner (not its workers,
 // whose argv is Playwright's worker entry) starts it empty, so that the Allure report shows this
 // run; the earlier runs come in through the report's history.
-if (process.argv[2] === 'test' && !process.argv.includes('--list')) rmSync(`${reports}/allure-results`, { recursive: true, force: true });
+const listing = listingOnly();
+if (process.argv[2] === 'test' && !listing) rmSync(`${reports}/allure-results`, { recursive: true, force: true });
 
 const target = process.env.CONFORMANCE_TARGET || 'emulator';
 // Allure's failure categories come from each step's outcome kind (a label the runner sets), never
@@ -64,7 +66,7 @@ export default defineConfig({
   use: { trace: 'retain-on-failure' },
   outputDir: `${reports}/test-results`,
   // `--list` runs nothing: the console lists the tests, and no reporter touches the last run's reports.
-  reporter: process.argv.includes('--list')
+  reporter: listing
     ? [['./helpers/report/console.ts']]
     : [
         // The outcome reporter first: the console reads the verdict it wrote.

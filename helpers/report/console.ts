@@ -19,7 +19,8 @@ import {
   type StepKind,
 } from '../outcome/model.ts';
 import { preflightMessage } from '../run/preflight-problems.ts';
-import { currentRunId, listingOnly, readPreflight, readSummaryFile, reportsDirOf } from './summary-json.ts';
+import { listingOnly } from './listing.ts';
+import { currentRunId, readPreflight, readSummaryFile, reportsDirOf } from './summary-json.ts';
 
 /** The spec file a test was declared in (a scenario's steps are defined in the runner, declared by a spec). */
 function specFileOf(test: TestCase): string {

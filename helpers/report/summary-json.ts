@@ -113,17 +113,12 @@ function partialOf(argv: string[]): string | undefined {
   return parts.length ? parts.join(', ') : undefined;
 }
 
-/** `playwright test --list`: Playwright only lists the tests; nothing runs and there is no verdict. */
-export const listingOnly = (argv: readonly string[] = process.argv): boolean => argv.includes('--list');
-
 export default class SummaryJsonReporter implements Reporter {
   private suite: Suite | undefined;
   private readonly results = new Map<TestCase, TestResult>();
   private preflight: PreflightRecord | undefined;
 
   onBegin(_config: FullConfig, suite: Suite): void {
-    // `--list` runs nothing: the reports of the last run stay, and no summary is written.
-    if (listingOnly()) return;
     this.suite = suite;
     const dir = reportsDirOf();
     this.preflight = readPreflight(dir, currentRunId());
@@ -139,7 +134,6 @@ export default class SummaryJsonReporter implements Reporter {
   }
 
   onEnd(result: FullResult): void {
-    if (listingOnly()) return;
     const dir = reportsDirOf();
     const runId = currentRunId();
     const steps = (this.suite?.allTests() ?? []).filter((t) => annotation(t, 'step-id'));

@@ -19,8 +19,6 @@ import { ConfigError, loadConfig, type HarnessConfig } from './config.ts';
 import { InfrastructureError } from './errors.ts';
 import { preflightMessage, type PreflightProblem } from './preflight-problems.ts';
 
-export { preflightMessage, type PreflightProblem };
-
 /** How long preflight waits for the target: a broken setup must end in seconds. */
 const TARGET_CHECK_MS = 5_000;
 /** A slow `--version` (aws CLI v1 on a loaded machine) is not a broken setup: the version is then unknown. */

@@ -389,12 +389,10 @@ export class ScenarioRun {
   }
 
   /** The first step of a run that could not be opened: says why, with the fix; the rest are not run. */
-  static async openFailed(step: TutorialStep, testInfo: TestInfo, err: unknown, project: string, scenario: Scenario): Promise<never> {
+  static async openFailed(step: TutorialStep, testInfo: TestInfo, err: unknown): Promise<never> {
     const finding = openFinding(err);
     await markKind(testInfo, finding.kind);
     await testInfo.attach('outcome', { body: JSON.stringify(finding), contentType: 'application/json' });
-    void project;
-    void scenario;
     throw new StepFailure({ where: where(step), title: step.title, ...finding });
   }
 
@@ -605,7 +603,7 @@ export function defineScenario(scenario: Scenario, cell?: MatrixCell): void {
           ],
         },
         async ({}, testInfo) => {
-          if (openError !== undefined) await ScenarioRun.openFailed(step, testInfo, openError, testInfo.project.name, scenario);
+          if (openError !== undefined) await ScenarioRun.openFailed(step, testInfo, openError);
           await run!.execute(step, testInfo);
         },
       );

@@ -180,30 +180,38 @@ function consoleEnd(output: string): { verdictLine: string; counts: { passed: nu
   return { verdictLine, counts: { passed: passed ?? -1, failed: failed ?? -1, skipped: skipped ?? -1 } };
 }
 
-/** Every Allure result of the run: its step id, status and category (from its labels). */
-function allureResults(reportsDir: string): { project?: string; stepId?: string; status: string; category?: string }[] {
+interface AllureNode {
+  attachments?: { name: string }[];
+  steps?: AllureNode[];
+}
+type AllureResult = AllureNode & { status: string; labels: { name: string; value: string }[] };
+
+/** Every Allure result the run wrote, as written. */
+function readAllureResults(reportsDir: string): AllureResult[] {
   const dir = join(reportsDir, 'allure-results');
   if (!existsSync(dir)) return [];
   return readdirSync(dir)
     .filter((f) => f.endsWith('-result.json'))
-    .map((f) => JSON.parse(readFileSync(join(dir, f), 'utf8')) as { status: string; labels: { name: string; value: string }[] })
-    .map((r) => ({
-      status: r.status,
-      ...(r.labels.find((l) => l.name === 'parentSuite') ? { project: r.labels.find((l) => l.name === 'parentSuite')!.value } : {}),
-      ...(r.labels.find((l) => l.name === 'step-id') ? { stepId: r.labels.find((l) => l.name === 'step-id')!.value } : {}),
-      ...(allureCategoryOf(r.labels) ? { category: allureCategoryOf(r.labels)! } : {}),
-    }));
+    .map((f) => JSON.parse(readFileSync(join(dir, f), 'utf8')) as AllureResult);
 }
 
-/** The names of the attachments of the Allure results of one step (any project). */
+const labelOf = (r: AllureResult, name: string) => r.labels.find((l) => l.name === name)?.value;
+
+/** Every Allure result of the run: its step id, status and category (from its labels). */
+function allureResults(reportsDir: string): { project?: string; stepId?: string; status: string; category?: string }[] {
+  return readAllureResults(reportsDir).map((r) => ({
+    status: r.status,
+    ...(labelOf(r, 'parentSuite') ? { project: labelOf(r, 'parentSuite')! } : {}),
+    ...(labelOf(r, 'step-id') ? { stepId: labelOf(r, 'step-id')! } : {}),
+    ...(allureCategoryOf(r.labels) ? { category: allureCategoryOf(r.labels)! } : {}),
+  }));
+}
+
+/** The names of the attachments of the Allure results of one step (any project), its steps' included. */
 function allureAttachments(reportsDir: string, stepId: string): string[] {
-  const dir = join(reportsDir, 'allure-results');
-  type Node = { attachments?: { name: string }[]; steps?: Node[] };
-  const names = (n: Node): string[] => [...(n.attachments ?? []).map((a) => a.name), ...(n.steps ?? []).flatMap(names)];
-  return readdirSync(dir)
-    .filter((f) => f.endsWith('-result.json'))
-    .map((f) => JSON.parse(readFileSync(join(dir, f), 'utf8')) as Node & { labels: { name: string; value: string }[] })
-    .filter((r) => r.labels.some((l) => l.name === 'step-id' && l.value === stepId))
+  const names = (n: AllureNode): string[] => [...(n.attachments ?? []).map((a) => a.name), ...(n.steps ?? []).flatMap(names)];
+  return readAllureResults(reportsDir)
+    .filter((r) => labelOf(r, 'step-id') === stepId)
     .flatMap(names);
 }
 

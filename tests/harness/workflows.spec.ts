@@ -337,20 +337,17 @@ test("in Actions, Playwright's github reporter writes workflow commands (the pul
   const reports = scratch.dir('cc-github-reporter-');
   // One quick test that passes; the github reporter's run summary is a `::notice` workflow command.
   const args = [PLAYWRIGHT_CLI, 'test', '--project=harness', 'tests/harness/drift.spec.ts', '-g', 'HTML is recognised'];
-  const inActions = await execa(process.execPath, args, {
-    cwd: ROOT,
-    env: { ...nestedEnv(process.env as Record<string, string>), GITHUB_ACTIONS: 'true', CONFORMANCE_REPORTS_DIR: reports },
-    reject: false,
-    all: true,
-  });
+  const runWith = (GITHUB_ACTIONS: string) =>
+    execa(process.execPath, args, {
+      cwd: ROOT,
+      env: { ...nestedEnv(process.env as Record<string, string>), GITHUB_ACTIONS, CONFORMANCE_REPORTS_DIR: reports },
+      reject: false,
+      all: true,
+    });
+  const inActions = await runWith('true');
   expect(inActions.exitCode, inActions.all).toBe(0);
   expect(inActions.stdout).toMatch(/^::notice title=.*Playwright Run Summary::/m);
-  const local = await execa(process.execPath, args, {
-    cwd: ROOT,
-    env: { ...nestedEnv(process.env as Record<string, string>), GITHUB_ACTIONS: '', CONFORMANCE_REPORTS_DIR: reports },
-    reject: false,
-    all: true,
-  });
+  const local = await runWith('');
   expect(local.exitCode, local.all).toBe(0);
   expect(local.stdout).not.toMatch(/^::notice /m);
 });
