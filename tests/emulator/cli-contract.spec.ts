@@ -10,9 +10,13 @@
  * ~/.aws is never read or written), always `--endpoint-url` (v2 2.9.19 ignores
  * AWS_ENDPOINT_URL) and `--output json` unless a step asks for another output.
  *
+ * Set-up that is not the command under test (a domain to find a duplicate of, a repository to
+ * connect twice) is made through the SDK: each CLI call costs about a second of CPU.
+ *
  * Names are unique per test, and every domain a test creates is removed after it (its
  * repositories first), through the SDK, whether the test passed or not.
  */
+import { AssociateExternalConnectionCommand, CreateDomainCommand, CreateRepositoryCommand } from '@aws-sdk/client-codeartifact';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -476,6 +480,7 @@ for (const cli of CLIS) {
 
     test('repositories: --description and --upstreams, list-repositories, external connections, repository policy', async ({
       aws,
+      codeartifact,
       domains,
     }) => {
       const domain = domains.track(uniqueName(`repo-${cli.name}`));
@@ -484,8 +489,9 @@ for (const cli of CLIS) {
       const description = 'Packages of the app, with base as upstream';
 
       await test.step('create-repository --description --upstreams', async () => {
-        ok(await aws(['codeartifact', 'create-domain', '--domain', domain]));
-        ok(await aws(['codeartifact', 'create-repository', '--domain', domain, '--repository', upstream]));
+        // The domain and the upstream are set-up (the tutorial walk runs both commands): the SDK makes them.
+        await codeartifact.send(new CreateDomainCommand({ domain }));
+        await codeartifact.send(new CreateRepositoryCommand({ domain, repository: upstream }));
         const out = ok(
           await aws([
             'codeartifact',
@@ -536,6 +542,7 @@ for (const cli of CLIS) {
 
     test('service errors: unknown domain, duplicate domain, invalid name, second external connection, non-empty domain', async ({
       aws,
+      codeartifact,
       domains,
     }) => {
       const domain = domains.track(uniqueName(`err-${cli.name}`));
@@ -546,7 +553,7 @@ for (const cli of CLIS) {
       });
 
       await test.step('create-domain of an existing domain: ConflictException', async () => {
-        ok(await aws(['codeartifact', 'create-domain', '--domain', domain]));
+        await codeartifact.send(new CreateDomainCommand({ domain }));
         serviceError(cli, await aws(['codeartifact', 'create-domain', '--domain', domain]), 'ConflictException', 'CreateDomain');
       });
 
@@ -564,9 +571,11 @@ for (const cli of CLIS) {
 
       // 400 ValidationException, as AWS answers (awsdocs/aws-cloudformation-user-guide pull request 1127).
       await test.step('a second external connection: ValidationException', async () => {
+        await codeartifact.send(new CreateRepositoryCommand({ domain, repository: 'npm-store' }));
+        await codeartifact.send(
+          new AssociateExternalConnectionCommand({ domain, repository: 'npm-store', externalConnection: 'public:npmjs' }),
+        );
         const location = ['--domain', domain, '--domain-owner', ACCOUNT, '--repository', 'npm-store'];
-        ok(await aws(['codeartifact', 'create-repository', ...location]));
-        ok(await aws(['codeartifact', 'associate-external-connection', ...location, '--external-connection', 'public:npmjs']));
         const run = await aws(['codeartifact', 'associate-external-connection', ...location, '--external-connection', 'public:pypi']);
         serviceError(cli, run, 'ValidationException', 'AssociateExternalConnection');
         expect(run.stderr).toContain('ExternalConnections for repositories are currently limited to 1');
