@@ -35,10 +35,14 @@ const USAGE = `usage: npm run emulator -- [options]
     .join(', ')}
   --log-requests             one line per request on stderr: operation or npm route, status, milliseconds
   --exit-with-stdin          stop when standard input closes (for a parent that starts it in its own
-                             process group, so a terminal's Ctrl-C reaches the parent, not the emulator)`;
+                             process group, so a terminal's Ctrl-C reaches the parent, not the emulator)
+  --check                    check the other options and exit: 0 when they are valid, 2 and the problem
+                             when not (nothing is started)`;
 
+/** A wrong option: what is wrong on one line (the whole of it with --check), exit code 2. */
 function fail(message: string): never {
-  process.stderr.write(`emulator: ${message}\n${USAGE}\n`);
+  const checking = process.argv.includes('--check');
+  process.stderr.write(checking ? `${message}\n` : `emulator: ${message}\nThe options: npm run emulator -- --help\n`);
   process.exit(2);
 }
 
@@ -63,6 +67,7 @@ try {
       quota: { type: 'string', multiple: true },
       'log-requests': { type: 'boolean' },
       'exit-with-stdin': { type: 'boolean' },
+      check: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
     strict: true,
@@ -77,6 +82,8 @@ if (values.help) {
 const port = Number(values.port);
 if (!Number.isInteger(port) || port < 0 || port > 65535)
   fail(`--port '${values.port}' is not a port number (0-65535; 0 picks a free port).`);
+const accountId = values['account-id'] as string | undefined;
+if (accountId !== undefined && !/^\d{12}$/.test(accountId)) fail(`--account-id '${accountId}' is not a 12-digit AWS account id.`);
 if ((values['access-key-id'] === undefined) !== (values['secret-access-key'] === undefined)) {
   fail('--access-key-id and --secret-access-key go together.');
 }
@@ -122,6 +129,11 @@ for (const [flag, member] of Object.entries(LIMIT_FLAGS)) {
   if (value === undefined) continue;
   if (!/^[1-9]\d*$/.test(value)) fail(`--${flag} '${value}' is not a positive whole number.`);
   limits[member] = Number(value);
+}
+
+if (values.check) {
+  process.stdout.write('emulator: the options are valid\n');
+  process.exit(0);
 }
 
 try {

@@ -199,6 +199,8 @@ export const preflightRecordSchema = z.object({
   region: z.string(),
   tools: toolsSchema,
   problems: z.array(z.object({ text: z.string(), hint: z.string() })),
+  /** The faults injected into the emulator target (CONFORMANCE_EMULATOR_ARGS): every report names them. */
+  faults: z.array(z.string()).optional(),
   /** How long preflight took: a broken setup must end in seconds. */
   durationMs: z.number().optional(),
 });
@@ -375,9 +377,8 @@ export function scenarioProblems(
 // Faults and Allure categories
 // ---------------------------------------------------------------------------------------------
 
-/** The faults named in CONFORMANCE_EMULATOR_ARGS (`--fault NAME[=ARG]`, `--fault=NAME`). */
-export function injectedFaults(args: string | undefined): string[] {
-  const words = (args ?? '').split(/\s+/).filter(Boolean);
+/** The faults named in the emulator's options, CONFORMANCE_EMULATOR_ARGS (`--fault NAME[=ARG]`, `--fault=NAME`). */
+export function injectedFaults(words: readonly string[]): string[] {
   const faults: string[] = [];
   words.forEach((w, i) => {
     if (w === '--fault' && words[i + 1]) faults.push(words[i + 1]!);

@@ -8,16 +8,7 @@
  */
 import { join, relative } from 'node:path';
 import type { FullConfig, FullResult, Reporter, Suite, TestCase, TestError, TestResult } from '@playwright/test/reporter';
-import {
-  KIND_LABEL,
-  VERDICT_WORDS,
-  describeRetry,
-  headline,
-  injectedFaults,
-  retrySchema,
-  type Retry,
-  type StepKind,
-} from '../outcome/model.ts';
+import { KIND_LABEL, VERDICT_WORDS, describeRetry, headline, retrySchema, type Retry, type StepKind } from '../outcome/model.ts';
 import { preflightMessage } from '../run/preflight-problems.ts';
 import { listingOnly } from './listing.ts';
 import { currentRunId, readPreflight, readSummaryFile, reportsDirOf } from './summary-json.ts';
@@ -92,7 +83,7 @@ export default class ConsoleReporter implements Reporter {
       this.write(`  target:   ${pre.targetDescription}${pre.endpoint ? ` (${pre.endpoint})` : ''}`);
       this.write(`  region:   ${pre.region}`);
       this.write(`  tools:    ${tools.join(', ')}`);
-      const faults = pre.target === 'emulator' ? injectedFaults(process.env.CONFORMANCE_EMULATOR_ARGS) : [];
+      const faults = pre.faults ?? [];
       if (faults.length) this.write(`  faults:   injected into the emulator: ${faults.join(', ')} (the run tests the harness, not AWS)`);
     }
     if (this.total)

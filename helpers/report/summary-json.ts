@@ -20,7 +20,6 @@ import {
   SUMMARY_SCHEMA_VERSION,
   decideRun,
   decideScenario,
-  injectedFaults,
   latencyBudgetMs,
   preflightRecordSchema,
   scenarioProblems,
@@ -216,7 +215,7 @@ export default class SummaryJsonReporter implements Reporter {
     }
     const decided = decideRun(runs, problems);
     const primary = runs.find((r) => r.project === 'conformance' && r.scenario === 'tutorial') ?? runs.find((r) => !r.cell) ?? runs[0];
-    const faults = target === 'emulator' ? injectedFaults(process.env.CONFORMANCE_EMULATOR_ARGS) : [];
+    const faults = this.preflight?.faults ?? [];
     const partial = partialOf(process.argv);
     const summary: Summary = summarySchema.parse({
       schemaVersion: SUMMARY_SCHEMA_VERSION,

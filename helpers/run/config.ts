@@ -27,6 +27,8 @@ export interface HarnessConfig {
   /** Registry the embedded emulator's public:npmjs uses (default: what npm uses). */
   npmjsUrl?: string;
   emulatorRuntime: EmulatorRuntime;
+  /** Extra options for the emulator target's emulator (`--fault reject-tokens`, ...): checked by preflight, which asks the emulator. */
+  emulatorArgs: string[];
   /** Identifies this run in names and tags. */
   runId: string;
   /** Credentials for the emulator and endpoint targets (real AWS uses its default chain). */
@@ -76,6 +78,7 @@ const schema = z.object({
   CONFORMANCE_INSTALL_TIMEOUT_MS: duration.optional(),
   CONFORMANCE_NPMJS_URL: z.url({ protocol: /^https?$/ }).optional(),
   CONFORMANCE_EMULATOR_RUNTIME: z.enum(['auto', 'container', 'process']).default('auto'),
+  CONFORMANCE_EMULATOR_ARGS: z.string().optional(),
   CONFORMANCE_RUN_ID: z.string().regex(RUN_ID, 'must be 4-20 lower-case letters and digits').optional(),
   CONFORMANCE_ACCESS_KEY_ID: z.string().min(1).default('test'),
   CONFORMANCE_SECRET_ACCESS_KEY: z.string().min(1).default('test'),
@@ -126,6 +129,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): HarnessConfig 
       `- CONFORMANCE_EMULATOR_RUNTIME=container asks for the emulator in a container, but CONFORMANCE_TARGET is ${v.CONFORMANCE_TARGET}. Set CONFORMANCE_TARGET=emulator, or unset CONFORMANCE_EMULATOR_RUNTIME.`,
     );
   }
+  const emulatorArgs = (v.CONFORMANCE_EMULATOR_ARGS ?? '').split(/\s+/).filter(Boolean);
+  if (emulatorArgs.length > 0 && v.CONFORMANCE_TARGET !== 'emulator') {
+    problems.push(
+      `- CONFORMANCE_EMULATOR_ARGS is set but CONFORMANCE_TARGET is ${v.CONFORMANCE_TARGET}: only the emulator target starts an emulator to give them to. Set CONFORMANCE_TARGET=emulator, or unset CONFORMANCE_EMULATOR_ARGS.`,
+    );
+  }
   const region = v.AWS_REGION ?? v.AWS_DEFAULT_REGION ?? (v.CONFORMANCE_TARGET === 'aws' ? undefined : 'us-east-1');
   if (!region) problems.push(`- CONFORMANCE_TARGET=aws needs AWS_REGION. ${FIXES.AWS_REGION}`);
   if (problems.length > 0) throw new ConfigError(`The harness configuration is not valid:\n${problems.join('\n')}`);
@@ -140,6 +149,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): HarnessConfig 
     ...(v.CONFORMANCE_INSTALL_TIMEOUT_MS ? { installTimeoutMs: v.CONFORMANCE_INSTALL_TIMEOUT_MS } : {}),
     ...(v.CONFORMANCE_NPMJS_URL ? { npmjsUrl: v.CONFORMANCE_NPMJS_URL } : {}),
     emulatorRuntime: v.CONFORMANCE_EMULATOR_RUNTIME,
+    emulatorArgs,
     runId: v.CONFORMANCE_RUN_ID ?? newRunId(),
     localCredentials: { accessKeyId: v.CONFORMANCE_ACCESS_KEY_ID, secretAccessKey: v.CONFORMANCE_SECRET_ACCESS_KEY },
   };

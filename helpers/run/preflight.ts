@@ -11,10 +11,11 @@ import { execa } from 'execa';
 import { targetName } from '../target/names.ts';
 import { accessSync, constants, mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
-import { BudgetError, latencyBudgetMs, preflightRecordSchema, type PreflightRecord } from '../outcome/model.ts';
+import { BudgetError, injectedFaults, latencyBudgetMs, preflightRecordSchema, type PreflightRecord } from '../outcome/model.ts';
 import { probePermissions } from '../target/aws-permissions.ts';
 import { requireCodeArtifactRegion } from '../target/partition.ts';
 import { openTarget } from '../target/targets.ts';
+import { refusedEmulatorArgs } from '../target/emulator-process.ts';
 import { ConfigError, loadConfig, type HarnessConfig } from './config.ts';
 import { InfrastructureError } from './errors.ts';
 import { preflightMessage, type PreflightProblem } from './preflight-problems.ts';
@@ -138,8 +139,22 @@ export async function preflight(env: NodeJS.ProcessEnv = process.env): Promise<P
   // The tools and the target at once: a broken setup must end in seconds.
   const targetCheck = (async (): Promise<PreflightProblem | undefined> => {
     if (config.target === 'emulator') {
-      record.targetDescription = `the project's emulator, started for each scenario${env.CONFORMANCE_EMULATOR_ARGS ? ` with ${env.CONFORMANCE_EMULATOR_ARGS}` : ''}`;
-      return undefined;
+      const args = config.emulatorArgs;
+      record.targetDescription = `the project's emulator, started for each scenario${args.length ? ` with ${args.join(' ')}` : ''}`;
+      record.faults = injectedFaults(args);
+      if (args.length === 0) return undefined;
+      // Options the emulator does not take would stop every scenario at its first step: asked once, here.
+      const refused = await refusedEmulatorArgs(args);
+      if (!refused) return undefined;
+      return refused.exitCode === 2
+        ? {
+            text: `CONFORMANCE_EMULATOR_ARGS="${args.join(' ')}": the emulator does not take it: ${refused.said}`,
+            hint: 'Correct CONFORMANCE_EMULATOR_ARGS (npm run emulator -- --help lists the options), or unset it.',
+          }
+        : {
+            text: `The emulator could not check CONFORMANCE_EMULATOR_ARGS (exit code ${refused.exitCode}): ${refused.said || 'no output'}`,
+            hint: `Run npm ci, then npm run emulator -- ${args.join(' ')} --check to see why.`,
+          };
     }
     if (config.endpointUrl) record.endpoint = config.endpointUrl;
     try {

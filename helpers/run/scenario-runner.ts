@@ -183,10 +183,9 @@ export class ScenarioRun {
     const tools = cell
       ? await cellToolbox(cell, config.target)
       : plainToolbox(String(testInfo.project.metadata.awsCli ?? config.awsCli), config.npm);
-    const emulatorArgs = (process.env.CONFORMANCE_EMULATOR_ARGS ?? '').split(/\s+/).filter(Boolean);
     // A project may pin the emulator's runtime (playwright.config.ts: the conformance projects).
     const runtime = testInfo.project.metadata.emulatorRuntime as EmulatorRuntime | undefined;
-    const target = await openTarget(runtime ? { ...config, emulatorRuntime: runtime } : config, emulatorArgs).catch((err: unknown) => {
+    const target = await openTarget(runtime ? { ...config, emulatorRuntime: runtime } : config).catch((err: unknown) => {
       // The container projects of `npm test` skip, saying why, where no container engine answers.
       if (err instanceof ContainerEngineUnavailable && testInfo.project.metadata.skipWithoutContainerEngine) test.skip(true, err.message);
       throw err;

@@ -76,6 +76,24 @@ async function buildBundle(): Promise<string | undefined> {
   return out;
 }
 
+/**
+ * Asks the emulator whether it takes these options (`--check`: nothing is started). Undefined
+ * when it does; else its exit code (2: a wrong option) and what it said.
+ */
+export async function refusedEmulatorArgs(
+  args: string[],
+  timeoutMs = 30_000,
+): Promise<{ exitCode: number | null; said: string } | undefined> {
+  const bundle = await emulatorBundle();
+  const entry = bundle ? [bundle] : ['--import', 'tsx', ENTRY];
+  const child = spawn(process.execPath, [...entry, ...args, '--check'], { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'] });
+  let said = '';
+  child.stderr!.setEncoding('utf8').on('data', (d: string) => (said += d));
+  const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+  const [exitCode] = (await once(child, 'exit').finally(() => clearTimeout(timer))) as [number | null];
+  return exitCode === 0 ? undefined : { exitCode, said: said.trim() };
+}
+
 export interface EmulatorProcess {
   url: string;
   child: ChildProcess;

@@ -118,7 +118,8 @@ async function chooseEmulatorRuntime(asked: EmulatorRuntime): Promise<{ containe
   return { container: false, why: `CONFORMANCE_EMULATOR_RUNTIME=auto, and ${ready.reason}` };
 }
 
-export async function openTarget(config: HarnessConfig, emulatorArgs: string[] = []): Promise<Target> {
+/** Opens the configured target; the emulator target's emulator gets `emulatorArgs` (default: CONFORMANCE_EMULATOR_ARGS's). */
+export async function openTarget(config: HarnessConfig, emulatorArgs: string[] = config.emulatorArgs): Promise<Target> {
   if (config.target === 'emulator') {
     const args = [...(config.npmjsUrl ? ['--npmjs-url', config.npmjsUrl] : []), ...emulatorArgs];
     const runtime = await chooseEmulatorRuntime(config.emulatorRuntime);

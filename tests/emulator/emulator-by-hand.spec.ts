@@ -5,7 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import { npmTarball } from './npm-tarball.ts';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
@@ -15,6 +15,7 @@ import {
   GetAuthorizationTokenCommand,
   ListDomainsCommand,
 } from '@aws-sdk/client-codeartifact';
+import { emulatorBundle } from '../../helpers/target/emulator-process.ts';
 import { expect, test } from './fixtures.ts';
 import { makeDomain, repositoryEndpoint, startStack } from './npm-helpers.ts';
 
@@ -50,6 +51,28 @@ test('without --port it listens on 4567, and prints a line when it stops', async
   const [code] = (await exited) as [number | null];
   expect(code).toBe(0);
   expect(out).toContain(`CodeArtifact emulator on http://127.0.0.1:${DEFAULT_PORT} stopped (SIGTERM)`);
+});
+
+test('--check: 0 when the options are valid, 2 and the problem on one line when not; without it a wrong option points to --help', async () => {
+  const bundle = await emulatorBundle();
+  const entry = bundle ? [bundle] : ['--import', 'tsx', 'emulator/main.ts'];
+  const run = (args: string[]) => spawnSync(process.execPath, [...entry, ...args], { cwd: ROOT, encoding: 'utf8', timeout: 60_000 });
+  const valid = run(['--fault', 'reject-tokens', '--upstream-ttl', '0', '--check']);
+  expect([valid.status, valid.stdout, valid.stderr]).toEqual([0, 'emulator: the options are valid\n', '']);
+  for (const [args, said] of [
+    [['--no-such-flag'], "Unknown option '--no-such-flag'"],
+    [['--fault', 'nope'], "--fault: unknown fault 'nope'. Known faults: "],
+    [['--account-id', '12'], "--account-id '12' is not a 12-digit AWS account id."],
+    [['--upstream-ttl', 'soon'], "--upstream-ttl 'soon' is not a number of milliseconds."],
+  ] as const) {
+    const checked = run([...args, '--check']);
+    expect(checked.status, args.join(' ')).toBe(2);
+    expect(checked.stderr.split('\n').filter(Boolean), args.join(' ')).toEqual([expect.stringContaining(said)]);
+    expect(checked.stdout).toBe('');
+  }
+  const started = run(['--no-such-flag']);
+  expect(started.status).toBe(2);
+  expect(started.stderr).toBe("emulator: Unknown option '--no-such-flag'\nThe options: npm run emulator -- --help\n");
 });
 
 test('--log-requests: one line per request, with the operation or npm route, the status and the milliseconds', async ({ cleanup }) => {

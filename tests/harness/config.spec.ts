@@ -41,3 +41,15 @@ test('the latency budget takes a duration too, and refuses anything else', () =>
   expect(latencyBudgetMs('aws', {})).toBe(15 * 60_000);
   expect(() => latencyBudgetMs('emulator', { CONFORMANCE_LATENCY_BUDGET_MS: 'later' })).toThrow(/CONFORMANCE_LATENCY_BUDGET_MS="later"/);
 });
+
+test("CONFORMANCE_EMULATOR_ARGS: the emulator target's options, word by word; on another target an error naming both variables", () => {
+  expect(loadConfig({ CONFORMANCE_EMULATOR_ARGS: ' --fault  reject-tokens ' }).emulatorArgs).toEqual(['--fault', 'reject-tokens']);
+  expect(loadConfig({}).emulatorArgs).toEqual([]);
+  expect(() =>
+    loadConfig({
+      CONFORMANCE_TARGET: 'endpoint',
+      CONFORMANCE_ENDPOINT_URL: 'http://127.0.0.1:4566',
+      CONFORMANCE_EMULATOR_ARGS: '--fault reject-tokens',
+    }),
+  ).toThrow(/CONFORMANCE_EMULATOR_ARGS is set but CONFORMANCE_TARGET is endpoint.*unset CONFORMANCE_EMULATOR_ARGS/);
+});

@@ -20,6 +20,7 @@ import {
   type StepOutcome,
   type Summary,
 } from '../../helpers/outcome/model.ts';
+import { loadConfig } from '../../helpers/run/config.ts';
 import { readSummaryFile } from '../../helpers/report/summary-json.ts';
 import { preflight } from '../../helpers/run/preflight.ts';
 import { expect, test } from './fixtures.ts';
@@ -156,8 +157,10 @@ test('gate.md: verdict, run id, target, links, faults; no secret', () => {
 });
 
 test('injected faults are read from CONFORMANCE_EMULATOR_ARGS; the latency budget from its variable', () => {
-  expect(injectedFaults('--fault reject-tokens --ingestion-delay 5 --fault=throttle=*')).toEqual(['reject-tokens', 'throttle=*']);
-  expect(injectedFaults(undefined)).toEqual([]);
+  expect(
+    injectedFaults(loadConfig({ CONFORMANCE_EMULATOR_ARGS: '--fault reject-tokens --ingestion-delay 5 --fault=throttle=*' }).emulatorArgs),
+  ).toEqual(['reject-tokens', 'throttle=*']);
+  expect(injectedFaults(loadConfig({}).emulatorArgs)).toEqual([]);
   expect(latencyBudgetMs('aws', {})).toBe(900_000);
   expect(latencyBudgetMs('emulator', { CONFORMANCE_LATENCY_BUDGET_MS: '2000' })).toBe(2000);
   expect(latencyBudgetMs('emulator', { CONFORMANCE_LATENCY_BUDGET_MS: '2s' })).toBe(2000);
@@ -182,6 +185,30 @@ test('preflight names the problem and the fix within seconds (aws CLI missing, e
   ]);
   for (const p of result.problems) expect(p.hint.length).toBeGreaterThan(10);
   expect(ms, `preflight took ${ms} ms`).toBeLessThan(10_000);
+});
+
+test('preflight asks the emulator about CONFORMANCE_EMULATOR_ARGS: an option it does not take is named, with the fix, before any scenario starts', async () => {
+  const wrong = await preflight({
+    ...parentEnv(),
+    CONFORMANCE_RUN_ID: 'pre2',
+    CONFORMANCE_EMULATOR_ARGS: '--fault reject-tokens --fault nope',
+  });
+  expect(wrong.problems).toEqual([
+    {
+      text: expect.stringMatching(
+        /^CONFORMANCE_EMULATOR_ARGS="--fault reject-tokens --fault nope": the emulator does not take it: --fault: unknown fault 'nope'\. Known faults: /,
+      ),
+      hint: 'Correct CONFORMANCE_EMULATOR_ARGS (npm run emulator -- --help lists the options), or unset it.',
+    },
+  ]);
+  const right = await preflight({
+    ...parentEnv(),
+    CONFORMANCE_RUN_ID: 'pre3',
+    CONFORMANCE_EMULATOR_ARGS: '--fault reject-tokens --upstream-ttl 0',
+  });
+  expect(right.problems).toEqual([]);
+  expect(right.record.faults).toEqual(['reject-tokens']);
+  expect(right.record.targetDescription).toContain('with --fault reject-tokens --upstream-ttl 0');
 });
 
 test("`playwright test --list` lists the tests and says no verdict: no preflight, and the last run's reports stay", async ({ scratch }) => {
