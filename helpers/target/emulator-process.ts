@@ -90,7 +90,8 @@ export async function refusedEmulatorArgs(
   let said = '';
   child.stderr!.setEncoding('utf8').on('data', (d: string) => (said += d));
   const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-  const [exitCode] = (await once(child, 'exit').finally(() => clearTimeout(timer))) as [number | null];
+  // 'close', not 'exit': all it wrote has been read by then.
+  const [exitCode] = (await once(child, 'close').finally(() => clearTimeout(timer))) as [number | null];
   return exitCode === 0 ? undefined : { exitCode, said: said.trim() };
 }
 
