@@ -120,6 +120,10 @@ export class ScenarioRun {
   };
   /** Ctrl-C came: a step that fails from now on was stopped, it did not fail. */
   private interrupted = false;
+  /** Whether Ctrl-C reached this worker. */
+  get wasInterrupted(): boolean {
+    return this.interrupted;
+  }
   /** The current step's command, once it ended. */
   private lastRun: CliRun | undefined;
   private closing: Promise<void> | undefined;
@@ -584,6 +588,15 @@ export function defineScenario(scenario: Scenario, cell?: MatrixCell): void {
         // Said once, typed, on the first step (below); the other steps are then not run.
         openError = err;
       }
+    });
+    test.afterEach(async ({}, testInfo) => {
+      // A step Playwright ended itself, before the step's own catch could say what happened, gets
+      // the kind summary.json gives it (stepOutcomeOf), so that Allure's category agrees:
+      // interrupted when Ctrl-C reached only Playwright's runner (a CI cancelling the job, `kill
+      // -INT` of its pid); else, as for a timeout, the harness failing.
+      const ended = testInfo.status === 'interrupted' || testInfo.status === 'timedOut' || testInfo.status === 'failed';
+      if (!ended || testInfo.annotations.some((a) => a.type === KIND_LABEL_NAME)) return;
+      await markKind(testInfo, testInfo.status === 'interrupted' || run?.wasInterrupted ? 'interrupted' : 'infrastructure-problem');
     });
     test.afterAll(async () => {
       test.setTimeout(300_000);
