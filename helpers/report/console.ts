@@ -147,6 +147,16 @@ export default class ConsoleReporter implements Reporter {
     }
   }
 
+  /** The tests that failed and are not a tutorial step (the harness's and the emulator's own), as `[project] title`. */
+  private ownTestsFailed(): string[] {
+    return [...this.outcomes]
+      .filter(([test, outcome]) => outcome === 'unexpected' && !annotation(test, 'step-id'))
+      .map(([test]) => {
+        const project = test.parent.project()?.name;
+        return `${project ? `[${project}] ` : ''}${test.title}`;
+      });
+  }
+
   onEnd(result: FullResult): void {
     if (listingOnly()) return;
     let passed = 0;
@@ -169,6 +179,11 @@ export default class ConsoleReporter implements Reporter {
       if (summary.verdict !== 'passed' && headline(summary) !== summary.reason) this.write(`  ${headline(summary)}`);
       if (summary.hint && this.preflightError === undefined) this.write(`  Fix: ${summary.hint}`);
       if (summary.partial) this.write(`  Partial run: ${summary.partial}.`);
+      const own = this.ownTestsFailed();
+      if (own.length > 0)
+        this.write(
+          `  The verdict covers the tutorial only; ${own.length} of the project's own tests failed too: ${own.slice(0, 3).join('; ')}${own.length > 3 ? '; ...' : ''}`,
+        );
       this.write(
         `Reports: ${join(dir, 'docs', 'index.html')} (docs page), ${join(dir, 'summary.json')}, ${join(dir, 'html', 'index.html')} (Playwright)`,
       );

@@ -5,7 +5,7 @@
  * (The same rules run for real, end to end, in verdict.spec.ts.)
  */
 import { execa } from 'execa';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { evaluate, renderMarkdown } from '../../helpers/gate/gate.ts';
 import {
@@ -209,6 +209,43 @@ test('preflight asks the emulator about CONFORMANCE_EMULATOR_ARGS: an option it 
   expect(right.problems).toEqual([]);
   expect(right.record.faults).toEqual(['reject-tokens']);
   expect(right.record.targetDescription).toContain('with --fault reject-tokens --upstream-ttl 0');
+});
+
+test("the console's verdict is the tutorial's runs', and a failed test of the project's own is named beside it, not folded into it", async ({
+  scratch,
+}) => {
+  // A real Playwright run with the console reporter alone: one passing tutorial step (a test with
+  // a step id), one failing test of the project's own, and this run's summary.json, passed.
+  const dir = scratch.dir('cc-console-own-');
+  const reports = join(dir, 'reports');
+  mkdirSync(reports);
+  writeFileSync(join(reports, 'summary.json'), JSON.stringify(summaryOf([scenario([step('a', 'passed')])])));
+  const playwright = JSON.stringify(join(ROOT, 'node_modules', '@playwright', 'test', 'index.js'));
+  writeFileSync(
+    join(dir, 'own.spec.ts'),
+    `import { expect, test } from ${playwright};
+test('7. a tutorial step', { annotation: [{ type: 'step-id', description: 'a' }] }, () => {});
+test('an own test that fails', () => expect(1).toBe(2));
+`,
+  );
+  writeFileSync(
+    join(dir, 'own.config.ts'),
+    `export default { testDir: ${JSON.stringify(dir)}, reporter: [[${JSON.stringify(join(ROOT, 'helpers/report/console.ts'))}]], workers: 1 };\n`,
+  );
+  const run = await execa(process.execPath, [PLAYWRIGHT_CLI, 'test', '--config', join(dir, 'own.config.ts')], {
+    cwd: ROOT,
+    env: { ...parentEnv(), CONFORMANCE_REPORTS_DIR: reports, CONFORMANCE_RUN_ID: 'run1' },
+    reject: false,
+    all: true,
+  });
+  const lines = String(run.all).trimEnd().split('\n');
+  expect(run.exitCode, String(run.all)).toBe(1);
+  expect(lines.slice(-4), String(run.all)).toEqual([
+    'Verdict: PASSED (passed): every step passed, nothing was left behind and the latency is within budget',
+    "  The verdict covers the tutorial only; 1 of the project's own tests failed too: an own test that fails",
+    expect.stringMatching(/^Reports: /),
+    '1 passed, 1 failed, 0 skipped',
+  ]);
 });
 
 test("`playwright test --list` lists the tests and says no verdict: no preflight, and the last run's reports stay", async ({ scratch }) => {
