@@ -21,7 +21,6 @@ import {
   decideRun,
   decideScenario,
   latencyBudgetMs,
-  preflightRecordSchema,
   scenarioProblems,
   stepFindingSchema,
   summarySchema,
