@@ -32,20 +32,36 @@ export interface RunOptions {
   timeoutMs?: number;
   secrets?: readonly string[];
   input?: string;
+  /**
+   * Stops the command (SIGTERM, then SIGKILL after 5 s) when aborted: its run then ends with
+   * that signal. Aborted already: the command is not started, and its run ends as if stopped.
+   */
+  cancelSignal?: AbortSignal;
 }
 
 export async function runCli(command: string, args: string[], options: RunOptions = {}): Promise<CliRun> {
   const started = performance.now();
-  const result = await execa(command, args, {
-    reject: false,
-    all: false,
-    env: options.env ?? {},
-    extendEnv: !options.isolatedEnv,
-    ...(options.cwd !== undefined ? { cwd: options.cwd } : {}),
-    timeout: options.timeoutMs ?? 120_000,
-    ...(options.input !== undefined ? { input: options.input } : { stdin: 'ignore' }),
-    stripFinalNewline: false,
-  });
+  const stoppedBefore = options.cancelSignal?.aborted === true;
+  const result = stoppedBefore
+    ? {
+        exitCode: undefined,
+        stdout: '',
+        stderr: '[not started: the run was stopped]',
+        timedOut: false,
+        isCanceled: true,
+        signal: 'SIGTERM',
+      }
+    : await execa(command, args, {
+        reject: false,
+        all: false,
+        env: options.env ?? {},
+        extendEnv: !options.isolatedEnv,
+        ...(options.cwd !== undefined ? { cwd: options.cwd } : {}),
+        timeout: options.timeoutMs ?? 120_000,
+        ...(options.input !== undefined ? { input: options.input } : { stdin: 'ignore' }),
+        ...(options.cancelSignal ? { cancelSignal: options.cancelSignal } : {}),
+        stripFinalNewline: false,
+      });
   const durationMs = Math.round(performance.now() - started);
   const secrets = options.secrets ?? [];
   const text = (s: unknown) => (typeof s === 'string' ? s : '');
@@ -56,7 +72,8 @@ export async function runCli(command: string, args: string[], options: RunOption
     stdout: text(result.stdout),
     stderr: text(result.stderr) + (result.timedOut ? `\n[timed out after ${options.timeoutMs ?? 120_000} ms]` : ''),
     durationMs,
-    ...(result.exitCode === undefined && !result.timedOut && (result as { code?: string }).code
+    // A spawn error's code (ENOENT, EACCES); not a cancelled run's (its DOMException code is a number).
+    ...(result.exitCode === undefined && !result.timedOut && !result.isCanceled && typeof (result as { code?: unknown }).code === 'string'
       ? { startError: (result as { code?: string }).code! }
       : {}),
     ...(result.timedOut ? { timedOut: true } : {}),

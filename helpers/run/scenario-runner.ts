@@ -126,6 +126,13 @@ export class ScenarioRun {
   }
   /** The current step's command, once it ended. */
   private lastRun: CliRun | undefined;
+  /**
+   * Stops the command that is running when the run closes: Playwright may end a step without
+   * Ctrl-C reaching the command (only its runner got it), and a command left running would
+   * outlive the run and write into the sandbox after it is gone.
+   */
+  private readonly stopCommand = new AbortController();
+  private running: Promise<CliRun> | undefined;
   private closing: Promise<void> | undefined;
   /** Set when a known issue reproduced: the steps after it, but the clean-up, are not run. */
   private stoppedBy: string | undefined;
@@ -243,8 +250,8 @@ export class ScenarioRun {
     );
     try {
       const run = await test.step(`run: ${shown}`, async () => {
-        const runOnce = () =>
-          runCli(binary, args, {
+        const runOnce = () => {
+          this.running = runCli(binary, args, {
             env: this.sandbox.env({
               ...this.target.cliEnv(),
               ...this.tools.env(this.sandbox),
@@ -254,7 +261,10 @@ export class ScenarioRun {
             secrets: this.ctx.secrets,
             ...(cwd ? { cwd } : {}),
             timeoutMs: commandTimeoutMs,
+            cancelSignal: this.stopCommand.signal,
           });
+          return this.running;
+        };
         let run: CliRun;
         let earlier: CliRun[] = [];
         if (step.perform) run = await this.perform(step);
@@ -511,6 +521,9 @@ export class ScenarioRun {
   private async doClose(): Promise<void> {
     process.off('SIGINT', this.onSignal);
     process.off('SIGTERM', this.onSignal);
+    // A command still running is stopped, and has ended, before anything it uses is undone.
+    this.stopCommand.abort();
+    await this.running;
     try {
       this.record.cleanup = await this.ledger.undoAll(this.client);
       this.record.leftovers = await this.leftovers();

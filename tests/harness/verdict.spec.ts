@@ -21,7 +21,7 @@ import {
   type Verdict,
 } from '../../helpers/outcome/model.ts';
 import { expect, test } from './fixtures.ts';
-import { parentEnv, readSummary, runGate, startNestedRun, type GateRun } from './nested-run.ts';
+import { filesUnder, parentEnv, readSummary, runGate, startNestedRun, type GateRun } from './nested-run.ts';
 
 const TUTORIAL = ['tests/conformance/tutorial.spec.ts'];
 const KNOWN_CELL = 'awscli1-npm11-node20-npm-workspace';
@@ -367,28 +367,49 @@ for (const c of cases) {
 // The table's Ctrl-C reaches the suite's whole process group, as a terminal sends it: the step's
 // own catch and Playwright's runner then race to end the step. A CI cancelling a job, or
 // `kill -INT` of the runner's pid, reaches the runner alone, which ends the step itself.
-test("verdict: Ctrl-C to Playwright's runner alone during npm install → no-verdict, and every reader says the step was interrupted", async ({
+test("verdict: Ctrl-C to Playwright's runner alone during npm install → no-verdict, every reader says the step was interrupted, and npm is stopped with the run", async ({
   scratch,
 }) => {
   test.setTimeout(10 * 60_000);
-  const nested = startNestedRun(baseEnv(), TUTORIAL, ['conformance'], scratch.dir('cc-nested-reports-'));
-  let sent = false;
-  let seen = '';
-  nested.process.all?.on('data', (chunk: Buffer) => {
-    seen += chunk.toString();
-    if (!sent && /… Step 7: waiting for npm install/.test(seen)) {
-      sent = true;
-      process.kill(nested.process.pid!, 'SIGINT');
-    }
-  });
-  const result = await nested.process;
-  expect(sent, seen.slice(-3000)).toBe(true);
-  const summary = readSummary(nested.reportsDir);
-  expect(summary?.verdict, seen.slice(-3000)).toBe('no-verdict');
-  const steps = summary!.runs.flatMap((r) => r.steps);
-  expect(steps.find((x) => x.id === 'npm-install')?.kind).toBe('interrupted');
-  expect(steps.filter((x) => x.kind !== 'passed' && x.kind !== 'not-run').map((x) => x.id)).toEqual(['npm-install']);
-  expect(consoleEnd(String(result.all ?? '')).verdictLine).toContain('Verdict: NO VERDICT (no-verdict)');
-  const npmInstall = allureResults(nested.reportsDir).filter((r) => r.stepId === 'npm-install');
-  expect(npmInstall).toEqual([expect.objectContaining({ category: ALLURE_CATEGORIES.find((c) => c.kind === 'interrupted')!.name })]);
+  // npm install waits on a registry that holds every request for a minute: the Ctrl-C lands
+  // inside it, and an npm left running would outlive the run by most of that minute.
+  const slow = await startFixtureRegistry(tutorialPackages, { delayMs: 60_000 });
+  try {
+    const stateDir = scratch.dir('cc-state-');
+    const env = { ...baseEnv(), CONFORMANCE_NPMJS_URL: slow.url, CONFORMANCE_STATE_DIR: stateDir };
+    const nested = startNestedRun(env, TUTORIAL, ['conformance'], scratch.dir('cc-nested-reports-'));
+    let sent = false;
+    let seen = '';
+    nested.process.all?.on('data', (chunk: Buffer) => {
+      seen += chunk.toString();
+      if (!sent && /… Step 7: waiting for npm install/.test(seen)) {
+        sent = true;
+        process.kill(nested.process.pid!, 'SIGINT');
+      }
+    });
+    const result = await nested.process;
+    expect(sent, seen.slice(-3000)).toBe(true);
+    const summary = readSummary(nested.reportsDir);
+    expect(summary?.verdict, seen.slice(-3000)).toBe('no-verdict');
+    const steps = summary!.runs.flatMap((r) => r.steps);
+    expect(steps.find((x) => x.id === 'npm-install')?.kind).toBe('interrupted');
+    expect(steps.filter((x) => x.kind !== 'passed' && x.kind !== 'not-run').map((x) => x.id)).toEqual(['npm-install']);
+    expect(consoleEnd(String(result.all ?? '')).verdictLine).toContain('Verdict: NO VERDICT (no-verdict)');
+    const npmInstall = allureResults(nested.reportsDir).filter((r) => r.stepId === 'npm-install');
+    expect(npmInstall).toEqual([expect.objectContaining({ category: ALLURE_CATEGORIES.find((c) => c.kind === 'interrupted')!.name })]);
+    // npm install, which the Ctrl-C did not reach, was stopped with the run: no process of the
+    // run's process group outlives it, and nothing is written where its sandbox was.
+    const groupGone = () => {
+      try {
+        process.kill(-nested.process.pid!, 0);
+        return false;
+      } catch {
+        return true;
+      }
+    };
+    await expect.poll(groupGone, { timeout: 5_000, message: "a process of the run's group outlived it" }).toBe(true);
+    expect(filesUnder(stateDir), 'files the run left in its state folder').toEqual([]);
+  } finally {
+    await slow.close();
+  }
 });
