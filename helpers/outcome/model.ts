@@ -15,6 +15,21 @@ export const SUMMARY_SCHEMA_VERSION = 2;
 export const STEP_KINDS = ['passed', 'conformance-failure', 'infrastructure-problem', 'known-issue', 'not-run', 'interrupted'] as const;
 export type StepKind = (typeof STEP_KINDS)[number];
 
+/**
+ * The kind of a step the runner said nothing about (no finding, no kind of its own), from
+ * Playwright's status: not run, ended by Ctrl-C, passed, or the harness failing outside its
+ * checks (a timeout, an error of its own). One rule for summary.json, the console and Allure.
+ */
+export function kindFromStatus(
+  status: 'passed' | 'failed' | 'timedOut' | 'skipped' | 'interrupted' | undefined,
+  runInterrupted: boolean,
+): StepKind {
+  if (status === undefined || status === 'skipped') return 'not-run';
+  if (status === 'interrupted') return 'interrupted';
+  if (status === 'passed') return 'passed';
+  return runInterrupted ? 'interrupted' : 'infrastructure-problem';
+}
+
 export const VERDICTS = ['passed', 'failed', 'no-verdict'] as const;
 export type Verdict = (typeof VERDICTS)[number];
 

@@ -8,7 +8,16 @@
  */
 import { join, relative } from 'node:path';
 import type { FullConfig, FullResult, Reporter, Suite, TestCase, TestError, TestResult } from '@playwright/test/reporter';
-import { KIND_LABEL, VERDICT_WORDS, describeRetry, headline, retrySchema, type Retry, type StepKind } from '../outcome/model.ts';
+import {
+  KIND_LABEL,
+  VERDICT_WORDS,
+  describeRetry,
+  headline,
+  kindFromStatus,
+  retrySchema,
+  type Retry,
+  type StepKind,
+} from '../outcome/model.ts';
 import { preflightMessage } from '../run/preflight-problems.ts';
 import { listingOnly } from './listing.ts';
 import { currentRunId, readPreflight, readSummaryFile, reportsDirOf } from './summary-json.ts';
@@ -106,16 +115,7 @@ export default class ConsoleReporter implements Reporter {
     this.n++;
     const project = test.parent.project()?.name;
     const location = this.locationOf(test);
-    const kind = annotation(test, 'step-id')
-      ? (kindOf(result) ??
-        (result.status === 'skipped'
-          ? 'not-run'
-          : result.status === 'interrupted'
-            ? 'interrupted'
-            : result.status === 'passed'
-              ? 'passed'
-              : 'infrastructure-problem'))
-      : undefined;
+    const kind = annotation(test, 'step-id') ? (kindOf(result) ?? kindFromStatus(result.status, false)) : undefined;
     const mark = kind ? MARK[kind] : result.status === 'passed' ? '✓' : result.status === 'skipped' ? '-' : '✘';
     const label = kind && kind !== 'passed' ? ` [${KIND_LABEL[kind].toLowerCase()}]` : '';
     const time = result.status === 'skipped' ? '' : ` (${(result.duration / 1000).toFixed(1)}s)`;

@@ -20,6 +20,7 @@ import {
   SUMMARY_SCHEMA_VERSION,
   decideRun,
   decideScenario,
+  kindFromStatus,
   latencyBudgetMs,
   scenarioProblems,
   stepFindingSchema,
@@ -60,16 +61,13 @@ export function stepOutcomeOf(
   const finding = result ? findingOf(result) : undefined;
   let kind: StepOutcome['kind'];
   let extra: Partial<StepFinding> = {};
-  if (!result || result.status === 'skipped') kind = 'not-run';
-  else if (result.status === 'interrupted') kind = 'interrupted';
-  else if (finding) {
+  // The runner's finding, unless the step did not run or Ctrl-C ended it; else Playwright's status says.
+  if (finding && result?.status !== 'skipped' && result?.status !== 'interrupted') {
     kind = finding.kind;
     extra = finding;
-  } else if (result.status === 'passed') kind = 'passed';
-  else if (interrupted) kind = 'interrupted';
-  else {
+  } else kind = kindFromStatus(result?.status, interrupted);
+  if (kind === 'infrastructure-problem' && !finding && result) {
     // The runner gives every failure of its own a finding: one without came from outside its checks.
-    kind = 'infrastructure-problem';
     extra = {
       observed:
         result.status === 'timedOut'

@@ -21,7 +21,7 @@ import { ContainerEngineUnavailable } from '../target/emulator-container.ts';
 import { cellToolbox, plainToolbox, type Toolbox } from './toolbox.ts';
 import type { MatrixCell } from '../../scenarios/matrix-cells.ts';
 import type { RunRecord } from '../outcome/records.ts';
-import { KIND_LABEL_NAME, type Retry, type StepFinding, type StepKind } from '../outcome/model.ts';
+import { KIND_LABEL_NAME, kindFromStatus, type Retry, type StepFinding, type StepKind } from '../outcome/model.ts';
 import { ConfigError } from './config.ts';
 import { InfrastructureError, StepFailure } from './errors.ts';
 import { accessDeniedOf } from '../target/aws-permissions.ts';
@@ -607,9 +607,9 @@ export function defineScenario(scenario: Scenario, cell?: MatrixCell): void {
       // the kind summary.json gives it (stepOutcomeOf), so that Allure's category agrees:
       // interrupted when Ctrl-C reached only Playwright's runner (a CI cancelling the job, `kill
       // -INT` of its pid); else, as for a timeout, the harness failing.
-      const ended = testInfo.status === 'interrupted' || testInfo.status === 'timedOut' || testInfo.status === 'failed';
+      const ended = testInfo.status !== 'passed' && testInfo.status !== 'skipped';
       if (!ended || testInfo.annotations.some((a) => a.type === KIND_LABEL_NAME)) return;
-      await markKind(testInfo, testInfo.status === 'interrupted' || run?.wasInterrupted ? 'interrupted' : 'infrastructure-problem');
+      await markKind(testInfo, kindFromStatus(testInfo.status, run?.wasInterrupted ?? false));
     });
     test.afterAll(async () => {
       test.setTimeout(300_000);
